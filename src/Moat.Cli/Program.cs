@@ -9,6 +9,7 @@ internal static class Program
             switch (args[0])
             {
                 // Subcommands: one case each, added by the part that implements it.
+                case "bench": return BenchCommand.Run(args[1..]);
                 default:
                     break;
             }
