@@ -1,0 +1,65 @@
+using Moat.Defense.Decoding;
+
+namespace Moat.Defense.Analysis;
+
+/// <summary>An open bucket: counters plus the per-endpoint windows the verdicts need until it closes.</summary>
+internal sealed class BucketState
+{
+    public BucketState(long index)
+    {
+        Index = index;
+    }
+
+    public long Index { get; }
+
+    public long Requests { get; set; }
+
+    public long Events { get; set; }
+
+    public long UnsolicitedResponses { get; set; }
+
+    public long ResponseDatagrams { get; set; }
+
+    public long ResponseBytes { get; set; }
+
+    public long RequestBytes { get; set; }
+
+    public HashSet<IpKey> Victims { get; } = [];
+
+    public HashSet<IpKey> Reflectors { get; } = [];
+
+    public Dictionary<IpKey, EndpointWindow> VictimWindows { get; } = [];
+
+    public Dictionary<IpKey, EndpointWindow> ReflectorWindows { get; } = [];
+
+    public Dictionary<(IpKey Reflector, IpKey Source), PairWindow> Pairs { get; } = [];
+
+    public EndpointWindow Victim(IpKey address) => GetOrAdd(VictimWindows, address);
+
+    public EndpointWindow Reflector(IpKey address) => GetOrAdd(ReflectorWindows, address);
+
+    public PairWindow Pair(IpKey reflector, IpKey source)
+    {
+        if (!Pairs.TryGetValue((reflector, source), out var window))
+        {
+            window = new PairWindow();
+            Pairs[(reflector, source)] = window;
+        }
+
+        return window;
+    }
+
+    public BucketSeries ToSeries() =>
+        new(Index, Requests, Events, UnsolicitedResponses, ResponseDatagrams, ResponseBytes, RequestBytes, Victims.Count, Reflectors.Count);
+
+    private static EndpointWindow GetOrAdd(Dictionary<IpKey, EndpointWindow> map, IpKey address)
+    {
+        if (!map.TryGetValue(address, out var window))
+        {
+            window = new EndpointWindow();
+            map[address] = window;
+        }
+
+        return window;
+    }
+}

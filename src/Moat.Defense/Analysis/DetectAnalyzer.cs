@@ -1,0 +1,652 @@
+using Moat.Defense.Capture;
+using Moat.Defense.Decoding;
+
+namespace Moat.Defense.Analysis;
+
+/// <summary>
+/// Streaming analysis (D2-D6): classifies every datagram, pairs requests with responses, counts
+/// events per bucket and evaluates the verdict rules when a bucket closes (once no response for
+/// its requests can still arrive). Memory: open buckets, live transactions (≤ pairing window,
+/// ≤ <see cref="DetectOptions.MaxFlows"/>), and per-endpoint totals.
+/// </summary>
+internal sealed class DetectAnalyzer
+{
+    private readonly DetectOptions _options;
+    private readonly CaptureWarnings _warnings;
+    private readonly Dictionary<long, BucketState> _open = [];
+    private readonly List<BucketSeries> _series = [];
+    private readonly List<VerdictHit> _hits = [];
+    private readonly Dictionary<TransactionKey, Transaction> _transactions = [];
+    private readonly Queue<Transaction> _transactionOrder = new();
+    private readonly Dictionary<TransactionKey, long> _unsolicited = [];
+    private readonly Dictionary<IpKey, SourceRate> _sourceRates = [];
+    private readonly Dictionary<IpKey, EndpointTotals> _victims = [];
+    private readonly Dictionary<IpKey, EndpointTotals> _reflectors = [];
+    private readonly Dictionary<(IpKey Victim, IpKey Reflector), PairTotals> _pairs = [];
+    private readonly FragmentTracker _fragments;
+    private readonly Dictionary<int, long> _skippedLinkTypes = [];
+    private readonly double _bucketSeconds;
+    private long _nextBucketToClose = long.MinValue;
+    private long _maxTimestamp = long.MinValue;
+    private BucketState? _lastBucket;
+    private bool _completed;
+
+    public DetectAnalyzer(DetectOptions options, CaptureWarnings warnings)
+    {
+        _options = options;
+        _warnings = warnings;
+        _fragments = new FragmentTracker(30 * DetectOptions.NanosPerSecond, options.MaxFlows);
+        _bucketSeconds = (double)options.BucketNs / DetectOptions.NanosPerSecond;
+    }
+
+    /// <summary>Called when a bucket closes, with the verdict hits of that bucket (live mode prints them).</summary>
+    public Action<BucketSeries, IReadOnlyList<VerdictHit>>? BucketClosed { get; set; }
+
+    public AnalysisTotals Totals { get; } = new();
+
+    public DetectOptions Options => _options;
+
+    /// <summary>True once any memcached response was seen: only then can a silent reflector be called guarded.</summary>
+    public bool ResponseDirectionSeen { get; private set; }
+
+    public IReadOnlyList<BucketSeries> Series => _series;
+
+    public IReadOnlyDictionary<int, long> SkippedLinkTypes => _skippedLinkTypes;
+
+    public void Process(in PacketRecord record, ReadOnlySpan<byte> frame)
+    {
+        Totals.Packets++;
+        var timestamp = record.TimestampNs;
+        Totals.FirstTimestampNs = Math.Min(Totals.FirstTimestampNs, timestamp);
+        Totals.LastTimestampNs = Math.Max(Totals.LastTimestampNs, timestamp);
+        AdvanceClock(timestamp);
+
+        var result = PacketDecoder.Decode(frame, record.LinkType, record.FcsLength, out var datagram, out var fragment);
+        switch (result)
+        {
+            case DecodeResult.UnsupportedLinkType:
+                _skippedLinkTypes[record.LinkType] = _skippedLinkTypes.GetValueOrDefault(record.LinkType) + 1;
+                return;
+            case DecodeResult.LaterFragment:
+                _fragments.LaterFragment(fragment, timestamp);
+                return;
+            case DecodeResult.Udp:
+                break;
+            default:
+                return;
+        }
+
+        Totals.UdpDatagrams++;
+        if (datagram.IsFirstFragment)
+        {
+            _fragments.FirstFragment(datagram, timestamp);
+        }
+
+        var payload = frame.Slice(datagram.PayloadOffset, datagram.CapturedPayloadLength);
+        if (_options.Ports.Contains(datagram.DestinationPort)
+            && MemcachedClassifier.TryClassifyRequest(payload, datagram.PayloadLength, out var request))
+        {
+            HandleRequest(datagram, request, timestamp);
+        }
+        else if (_options.Ports.Contains(datagram.SourcePort)
+            && MemcachedClassifier.TryClassifyResponse(payload, datagram.PayloadLength, out var response))
+        {
+            HandleResponse(datagram, response, timestamp);
+        }
+    }
+
+    /// <summary>End of input: finalize transactions, close every bucket, account leftover fragments.</summary>
+    public void Complete()
+    {
+        if (_completed)
+        {
+            return;
+        }
+
+        _completed = true;
+        while (_transactionOrder.Count > 0)
+        {
+            var transaction = _transactionOrder.Dequeue();
+            if (!transaction.Finalized)
+            {
+                Finalize(transaction);
+            }
+        }
+
+        if (_nextBucketToClose != long.MinValue)
+        {
+            var last = FloorDiv(_maxTimestamp, _options.BucketNs);
+            while (_nextBucketToClose <= last)
+            {
+                CloseBucket(_nextBucketToClose);
+            }
+        }
+
+        _fragments.Flush();
+        Totals.UnattributedFragmentBytes = _fragments.UnattributedBytes;
+        if (Totals.UnattributedFragmentBytes > 0)
+        {
+            _warnings.Add("unattributed_fragments", $"{Totals.UnattributedFragmentBytes} bytes of IP fragments could not be attributed to a datagram");
+        }
+    }
+
+    public IReadOnlyList<Verdict> Verdicts()
+    {
+        var verdicts = new List<Verdict>();
+        var groups = _hits
+            .Select(hit => hit.Type == VerdictType.ReflectorGuarded && !ResponseDirectionSeen ? hit with { Type = VerdictType.ReflectorTargeted } : hit)
+            .GroupBy(hit => (hit.Type, hit.Subject));
+        foreach (var group in groups)
+        {
+            VerdictHit? first = null;
+            VerdictHit? previous = null;
+            var peakPps = 0.0;
+            var peakBps = 0.0;
+            var reflectors = 0;
+            var victims = 0;
+            long requestBytes = 0;
+            long responseBytes = 0;
+            foreach (var hit in group.OrderBy(h => h.Bucket))
+            {
+                if (previous is not null && hit.Bucket != previous.Bucket + 1)
+                {
+                    verdicts.Add(Build(first!, previous, peakPps, peakBps, reflectors, victims, requestBytes, responseBytes));
+                    first = null;
+                }
+
+                if (first is null)
+                {
+                    first = hit;
+                    peakPps = peakBps = 0;
+                    reflectors = victims = 0;
+                    requestBytes = responseBytes = 0;
+                }
+
+                peakPps = Math.Max(peakPps, hit.PacketsPerSecond);
+                peakBps = Math.Max(peakBps, hit.BitsPerSecond);
+                reflectors = Math.Max(reflectors, hit.Reflectors);
+                victims = Math.Max(victims, hit.Victims);
+                requestBytes += hit.RequestBytes;
+                responseBytes += hit.ResponseBytes;
+                previous = hit;
+            }
+
+            if (first is not null)
+            {
+                verdicts.Add(Build(first, previous!, peakPps, peakBps, reflectors, victims, requestBytes, responseBytes));
+            }
+        }
+
+        return [.. verdicts.OrderBy(v => v.Type).ThenBy(v => v.StartBucket).ThenBy(v => v.Subject)];
+
+        static Verdict Build(VerdictHit first, VerdictHit last, double pps, double bps, int reflectors, int victims, long request, long response) =>
+            new(first.Type, first.Subject, first.Bucket, last.Bucket, pps, bps, reflectors, victims, request == 0 ? null : (double)response / request);
+    }
+
+    public IReadOnlyList<EndpointTotals> TopVictims(int count) => Top(_victims.Values, count);
+
+    public IReadOnlyList<EndpointTotals> TopReflectors(int count) => Top(_reflectors.Values, count);
+
+    public IReadOnlyList<PairTotals> TopPairs(int count) =>
+        [.. _pairs.Values.OrderByDescending(p => p.ResponseBytes).ThenByDescending(p => p.RequestBytes).ThenBy(p => p.Victim).ThenBy(p => p.Reflector).Take(count)];
+
+    public int VictimCount => _victims.Count;
+
+    public int ReflectorCount => _reflectors.Count;
+
+    private static List<EndpointTotals> Top(IEnumerable<EndpointTotals> all, int count) =>
+        [.. all.OrderByDescending(e => e.ResponseBytes).ThenByDescending(e => e.RequestBytes).ThenBy(e => e.Address).Take(count)];
+
+    private static long FloorDiv(long value, long divisor)
+    {
+        var quotient = value / divisor;
+        return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient;
+    }
+
+    private void AdvanceClock(long timestamp)
+    {
+        var bucket = FloorDiv(timestamp, _options.BucketNs);
+        if (_nextBucketToClose == long.MinValue)
+        {
+            _nextBucketToClose = bucket;
+        }
+
+        if (timestamp <= _maxTimestamp)
+        {
+            return;
+        }
+
+        _maxTimestamp = timestamp;
+        var cutoff = timestamp - _options.PairingWindowNs;
+        while (_transactionOrder.Count > 0 && _transactionOrder.Peek().RequestTimestamp < cutoff)
+        {
+            var transaction = _transactionOrder.Dequeue();
+            if (!transaction.Finalized)
+            {
+                Finalize(transaction);
+            }
+        }
+
+        // A bucket closes once every request in it is past the pairing window.
+        while ((_nextBucketToClose + 1) * _options.BucketNs + _options.PairingWindowNs <= timestamp)
+        {
+            CloseBucket(_nextBucketToClose);
+        }
+    }
+
+    private BucketState BucketFor(long timestamp) => BucketAt(FloorDiv(timestamp, _options.BucketNs));
+
+    private BucketState BucketAt(long index)
+    {
+        if (index < _nextBucketToClose)
+        {
+            // Out-of-order input (merged interfaces, several files): count it in the oldest open bucket.
+            _warnings.Add("out_of_order", "packets older than an already closed bucket were counted in the oldest open bucket");
+            index = _nextBucketToClose;
+        }
+
+        if (_lastBucket is not null && _lastBucket.Index == index)
+        {
+            return _lastBucket;
+        }
+
+        if (!_open.TryGetValue(index, out var state))
+        {
+            state = new BucketState(index);
+            _open[index] = state;
+        }
+
+        _lastBucket = state;
+        return state;
+    }
+
+    private void HandleRequest(in UdpDatagram datagram, in MemcachedRequest request, long timestamp)
+    {
+        var bucket = BucketFor(timestamp);
+        var bytes = datagram.PayloadLength;
+        bucket.Requests++;
+        bucket.RequestBytes += bytes;
+        Totals.Requests++;
+        Totals.RequestBytes += bytes;
+
+        var client = datagram.Source;
+        var reflector = datagram.Destination;
+        if (Victim(client) is { } victimTotals)
+        {
+            victimTotals.RequestPackets++;
+            victimTotals.RequestBytes += bytes;
+            victimTotals.Seen(timestamp);
+            victimTotals.Peers.Add(reflector);
+            victimTotals.Commands[request.Command] = victimTotals.Commands.GetValueOrDefault(request.Command) + 1;
+        }
+
+        if (Reflector(reflector) is { } reflectorTotals)
+        {
+            reflectorTotals.RequestPackets++;
+            reflectorTotals.RequestBytes += bytes;
+            reflectorTotals.Seen(timestamp);
+            reflectorTotals.Peers.Add(client);
+            reflectorTotals.Commands[request.Command] = reflectorTotals.Commands.GetValueOrDefault(request.Command) + 1;
+        }
+
+        if (Pair(client, reflector) is { } pairTotals)
+        {
+            pairTotals.RequestPackets++;
+            pairTotals.RequestBytes += bytes;
+        }
+
+        var victimWindow = bucket.Victim(client);
+        victimWindow.RequestPackets++;
+        victimWindow.RequestBytes += bytes;
+        var reflectorWindow = bucket.Reflector(reflector);
+        reflectorWindow.RequestPackets++;
+        reflectorWindow.RequestBytes += bytes;
+        bucket.Pair(reflector, client).RequestBytes += bytes;
+
+        var recent = RecordRate(client, timestamp);
+        var key = new TransactionKey(reflector, datagram.DestinationPort, client, datagram.SourcePort, request.RequestId);
+        if (_transactions.TryGetValue(key, out var previous) && !previous.Finalized)
+        {
+            Finalize(previous);
+        }
+
+        var transaction = new Transaction
+        {
+            Key = key,
+            RequestTimestamp = timestamp,
+            Bucket = bucket.Index,
+            RequestBytes = bytes,
+            Class = request.Class,
+            IsV6 = datagram.IsV6,
+        };
+        _transactions[key] = transaction;
+        _transactionOrder.Enqueue(transaction);
+        if (IsEventClass(request.Class) && (request.RequestId == 0 || recent >= _options.MinRequests))
+        {
+            CountEvent(transaction);
+        }
+
+        if (_transactions.Count > _options.MaxFlows)
+        {
+            _warnings.Add("max_flows", $"more than {_options.MaxFlows} open transactions; oldest finalized early (--max-flows)");
+            var oldest = _transactionOrder.Dequeue();
+            if (!oldest.Finalized)
+            {
+                Finalize(oldest);
+            }
+        }
+    }
+
+    private void HandleResponse(in UdpDatagram datagram, in MemcachedResponse response, long timestamp)
+    {
+        ResponseDirectionSeen = true;
+        var bucket = BucketFor(timestamp);
+        var bytes = datagram.PayloadLength;
+        bucket.ResponseDatagrams++;
+        bucket.ResponseBytes += bytes;
+        Totals.ResponseDatagrams++;
+        Totals.ResponseBytes += bytes;
+
+        var reflector = datagram.Source;
+        var client = datagram.Destination;
+        var victimWindow = bucket.Victim(client);
+        victimWindow.ResponseDatagrams++;
+        victimWindow.ResponseBytes += bytes;
+        victimWindow.Peers.Add(reflector);
+        var reflectorWindow = bucket.Reflector(reflector);
+        reflectorWindow.ResponseDatagrams++;
+        reflectorWindow.ResponseBytes += bytes;
+        reflectorWindow.Peers.Add(client);
+
+        if (Victim(client) is { } victimTotals)
+        {
+            victimTotals.ResponseDatagrams++;
+            victimTotals.ResponseBytes += bytes;
+            victimTotals.Seen(timestamp);
+            victimTotals.Peers.Add(reflector);
+        }
+
+        if (Reflector(reflector) is { } reflectorTotals)
+        {
+            reflectorTotals.ResponseDatagrams++;
+            reflectorTotals.ResponseBytes += bytes;
+            reflectorTotals.Seen(timestamp);
+            reflectorTotals.Peers.Add(client);
+        }
+
+        if (Pair(client, reflector) is { } pairTotals)
+        {
+            pairTotals.ResponseDatagrams++;
+            pairTotals.ResponseBytes += bytes;
+        }
+
+        var key = new TransactionKey(reflector, datagram.SourcePort, client, datagram.DestinationPort, response.RequestId);
+        if (_transactions.TryGetValue(key, out var transaction)
+            && !transaction.Finalized
+            && timestamp - transaction.RequestTimestamp <= _options.PairingWindowNs)
+        {
+            transaction.ResponseBytes += bytes;
+            transaction.ResponseDatagrams++;
+            transaction.ExpectedDatagrams = response.Total;
+            BucketAt(transaction.Bucket).Pair(reflector, client).ResponseBytes += bytes;
+            return;
+        }
+
+        // No request seen for it: a victim-side view. One message per key within the pairing window.
+        if (!_unsolicited.TryGetValue(key, out var lastSeen) || timestamp - lastSeen > _options.PairingWindowNs)
+        {
+            bucket.UnsolicitedResponses++;
+            Totals.UnsolicitedResponses++;
+            bucket.Victims.Add(client);
+            bucket.Reflectors.Add(reflector);
+        }
+
+        _unsolicited[key] = timestamp;
+    }
+
+    private void Finalize(Transaction transaction)
+    {
+        transaction.Finalized = true;
+        if (_transactions.TryGetValue(transaction.Key, out var current) && ReferenceEquals(current, transaction))
+        {
+            _transactions.Remove(transaction.Key);
+        }
+
+        Totals.Transactions++;
+        if (transaction.ExpectedDatagrams > 0 && transaction.ResponseDatagrams >= transaction.ExpectedDatagrams)
+        {
+            Totals.CompleteTransactions++;
+        }
+
+        var baf = transaction.Baf;
+        if (_pairs.TryGetValue((transaction.Key.Client, transaction.Key.Reflector), out var pair))
+        {
+            pair.Transactions++;
+            pair.MaxTransactionBaf = Math.Max(pair.MaxTransactionBaf, baf);
+        }
+
+        if (baf >= _options.MinBaf)
+        {
+            BucketAt(transaction.Bucket).Pair(transaction.Key.Reflector, transaction.Key.Client).HighBafTransactions++;
+            if (!transaction.IsEvent && IsEventClass(transaction.Class))
+            {
+                CountEvent(transaction);
+            }
+        }
+    }
+
+    private void CountEvent(Transaction transaction)
+    {
+        transaction.IsEvent = true;
+        var bucket = BucketAt(transaction.Bucket);
+        bucket.Events++;
+        bucket.Victims.Add(transaction.Key.Client);
+        bucket.Reflectors.Add(transaction.Key.Reflector);
+        bucket.Pair(transaction.Key.Reflector, transaction.Key.Client).Events++;
+        Totals.Events++;
+        if (_victims.TryGetValue(transaction.Key.Client, out var victim))
+        {
+            victim.Events++;
+        }
+
+        if (_reflectors.TryGetValue(transaction.Key.Reflector, out var reflector))
+        {
+            reflector.Events++;
+        }
+
+        if (_pairs.TryGetValue((transaction.Key.Client, transaction.Key.Reflector), out var pair))
+        {
+            pair.Events++;
+        }
+    }
+
+    private void CloseBucket(long index)
+    {
+        _open.Remove(index, out var state);
+        state ??= new BucketState(index);
+        if (ReferenceEquals(_lastBucket, state))
+        {
+            _lastBucket = null;
+        }
+
+        _nextBucketToClose = index + 1;
+        var hits = Evaluate(state);
+        _hits.AddRange(hits);
+        var series = state.ToSeries();
+        _series.Add(series);
+        UpdatePeaks(state.VictimWindows, _victims, index);
+        UpdatePeaks(state.ReflectorWindows, _reflectors, index);
+        PruneUnsolicited();
+        _fragments.Expire(_maxTimestamp);
+        BucketClosed?.Invoke(series, hits);
+    }
+
+    private List<VerdictHit> Evaluate(BucketState state)
+    {
+        var hits = new List<VerdictHit>();
+        foreach (var (victim, window) in state.VictimWindows.OrderBy(pair => pair.Key))
+        {
+            if (window.ResponseDatagrams >= _options.VictimMinPackets
+                && (window.Peers.Count >= _options.VictimMinReflectors || window.ResponseBytes >= _options.VictimMinBytes))
+            {
+                hits.Add(new VerdictHit(
+                    VerdictType.VictimUnderAttack,
+                    victim,
+                    state.Index,
+                    window.ResponseDatagrams / _bucketSeconds,
+                    window.ResponseBytes * 8 / _bucketSeconds,
+                    window.Peers.Count,
+                    1,
+                    window.RequestBytes,
+                    window.ResponseBytes));
+            }
+        }
+
+        foreach (var group in state.Pairs.GroupBy(pair => pair.Key.Reflector).OrderBy(g => g.Key))
+        {
+            var reflector = group.Key;
+            var highBaf = group.Sum(pair => pair.Value.HighBafTransactions);
+            var busy = group.Where(pair => pair.Value.Events >= _options.ReflectorMinEvents).ToList();
+            var abusedByEvents = busy.Any(pair => pair.Value.RequestBytes > 0
+                && (double)pair.Value.ResponseBytes / pair.Value.RequestBytes > _options.GuardedMaxRatio);
+            VerdictType type;
+            List<KeyValuePair<(IpKey Reflector, IpKey Source), PairWindow>> counted;
+            if (abusedByEvents || highBaf >= _options.ReflectorMinHighBafTransactions)
+            {
+                type = VerdictType.ReflectorAbused;
+                counted = abusedByEvents ? busy : [.. group];
+            }
+            else if (busy.Count > 0)
+            {
+                type = VerdictType.ReflectorGuarded;
+                counted = busy;
+            }
+            else
+            {
+                continue;
+            }
+
+            state.ReflectorWindows.TryGetValue(reflector, out var window);
+            hits.Add(new VerdictHit(
+                type,
+                reflector,
+                state.Index,
+                (window?.ResponseDatagrams ?? 0) / _bucketSeconds,
+                (window?.ResponseBytes ?? 0) * 8 / _bucketSeconds,
+                1,
+                counted.Count,
+                counted.Sum(pair => pair.Value.RequestBytes),
+                counted.Sum(pair => pair.Value.ResponseBytes)));
+        }
+
+        return hits;
+    }
+
+    private void UpdatePeaks(Dictionary<IpKey, EndpointWindow> windows, Dictionary<IpKey, EndpointTotals> totals, long index)
+    {
+        foreach (var (address, window) in windows)
+        {
+            if (!totals.TryGetValue(address, out var endpoint))
+            {
+                continue;
+            }
+
+            var packets = (window.ResponseDatagrams + window.RequestPackets) / _bucketSeconds;
+            var bits = (window.ResponseBytes + window.RequestBytes) * 8 / _bucketSeconds;
+            if (bits > endpoint.PeakBitsPerSecond || endpoint.PeakBucket < 0)
+            {
+                endpoint.PeakBitsPerSecond = bits;
+                endpoint.PeakBucket = index;
+            }
+
+            endpoint.PeakPacketsPerSecond = Math.Max(endpoint.PeakPacketsPerSecond, packets);
+        }
+    }
+
+    private void PruneUnsolicited()
+    {
+        if (_unsolicited.Count == 0)
+        {
+            return;
+        }
+
+        var cutoff = _maxTimestamp - _options.PairingWindowNs;
+        foreach (var (key, lastSeen) in _unsolicited)
+        {
+            if (lastSeen < cutoff)
+            {
+                _unsolicited.Remove(key);
+            }
+        }
+    }
+
+    private int RecordRate(IpKey source, long timestamp)
+    {
+        if (!_sourceRates.TryGetValue(source, out var rate))
+        {
+            if (_sourceRates.Count >= _options.MaxFlows)
+            {
+                _warnings.Add("max_flows_sources", $"more than {_options.MaxFlows} request sources; idle ones forgotten (--max-flows)");
+                foreach (var (address, entry) in _sourceRates)
+                {
+                    if (entry.LastSeen <= timestamp - _options.RateWindowNs)
+                    {
+                        _sourceRates.Remove(address);
+                    }
+                }
+
+                if (_sourceRates.Count >= _options.MaxFlows)
+                {
+                    _sourceRates.Clear();
+                }
+            }
+
+            rate = new SourceRate();
+            _sourceRates[source] = rate;
+        }
+
+        return rate.Record(timestamp, _options.RateWindowNs, _options.MinRequests);
+    }
+
+    private EndpointTotals? Victim(IpKey address) => Endpoint(_victims, address);
+
+    private EndpointTotals? Reflector(IpKey address) => Endpoint(_reflectors, address);
+
+    private EndpointTotals? Endpoint(Dictionary<IpKey, EndpointTotals> map, IpKey address)
+    {
+        if (map.TryGetValue(address, out var totals))
+        {
+            return totals;
+        }
+
+        if (map.Count >= _options.MaxFlows)
+        {
+            _warnings.Add("max_flows_endpoints", $"more than {_options.MaxFlows} addresses; the rest are counted in totals only (--max-flows)");
+            return null;
+        }
+
+        totals = new EndpointTotals(address);
+        map[address] = totals;
+        return totals;
+    }
+
+    private PairTotals? Pair(IpKey victim, IpKey reflector)
+    {
+        if (_pairs.TryGetValue((victim, reflector), out var pair))
+        {
+            return pair;
+        }
+
+        if (_pairs.Count >= _options.MaxFlows)
+        {
+            _warnings.Add("max_flows_pairs", $"more than {_options.MaxFlows} victim/reflector pairs; the rest are counted in totals only (--max-flows)");
+            return null;
+        }
+
+        pair = new PairTotals(victim, reflector);
+        _pairs[(victim, reflector)] = pair;
+        return pair;
+    }
+
+    private static bool IsEventClass(CommandClass commandClass) => commandClass is CommandClass.Stats or CommandClass.Retrieval;
+}

@@ -1,0 +1,46 @@
+using Moat.Defense.Decoding;
+
+namespace Moat.Defense.Analysis;
+
+/// <summary>Whole-capture totals for one victim or reflector (D5).</summary>
+internal sealed class EndpointTotals
+{
+    public EndpointTotals(IpKey address)
+    {
+        Address = address;
+    }
+
+    public IpKey Address { get; }
+
+    public HashSet<IpKey> Peers { get; } = [];
+
+    public long RequestPackets { get; set; }
+
+    public long RequestBytes { get; set; }
+
+    public long ResponseDatagrams { get; set; }
+
+    public long ResponseBytes { get; set; }
+
+    public long Events { get; set; }
+
+    public long FirstSeenNs { get; set; } = long.MaxValue;
+
+    public long LastSeenNs { get; set; } = long.MinValue;
+
+    public double PeakBitsPerSecond { get; set; }
+
+    public double PeakPacketsPerSecond { get; set; }
+
+    public long PeakBucket { get; set; } = -1;
+
+    public Dictionary<string, long> Commands { get; } = new(StringComparer.Ordinal);
+
+    public void Seen(long timestamp)
+    {
+        FirstSeenNs = Math.Min(FirstSeenNs, timestamp);
+        LastSeenNs = Math.Max(LastSeenNs, timestamp);
+    }
+
+    public double? Baf => RequestBytes == 0 ? null : (double)ResponseBytes / RequestBytes;
+}

@@ -1,0 +1,18 @@
+using Moat.Defense.Decoding;
+
+namespace Moat.Defense.Analysis;
+
+/// <summary>What one victim or reflector did inside one bucket (input to the verdict rules).</summary>
+internal sealed class EndpointWindow
+{
+    public long RequestPackets { get; set; }
+
+    public long RequestBytes { get; set; }
+
+    public long ResponseDatagrams { get; set; }
+
+    public long ResponseBytes { get; set; }
+
+    /// <summary>Distinct counterparts: reflectors for a victim, victims for a reflector.</summary>
+    public HashSet<IpKey> Peers { get; } = [];
+}

@@ -1,0 +1,51 @@
+namespace Moat.Defense.Capture;
+
+/// <summary>Replays the bytes an <see cref="InputBuffer"/> already holds, then continues with the stream.</summary>
+internal sealed class PrefixedStream : Stream
+{
+    private readonly InputBuffer _prefix;
+    private readonly Stream _rest;
+
+    public PrefixedStream(InputBuffer prefix, Stream rest)
+    {
+        _prefix = prefix;
+        _rest = rest;
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        if (_prefix.Available > 0)
+        {
+            var step = Math.Min(count, _prefix.Available);
+            _prefix.Peek(step).CopyTo(buffer.AsSpan(offset, step));
+            _prefix.Advance(step);
+            return step;
+        }
+
+        return _rest.Read(buffer, offset, count);
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
