@@ -1,0 +1,123 @@
+using System.Buffers;
+using Moat.Client.Protocol;
+
+namespace Moat.Client.Operations;
+
+/// <summary>
+/// incr/decr. Meta: <c>ma key [MD] D&lt;delta&gt; [N&lt;ttl&gt; J&lt;initial&gt;] v</c> (create on miss in one round trip);
+/// text: <c>incr|decr key delta</c>. Null result = the key does not exist.
+/// </summary>
+internal sealed class ArithmeticOperation : Operation<ulong?>
+{
+    private readonly bool _meta;
+    private readonly string? _prefix;
+    private readonly string _key;
+    private readonly bool _increment;
+    private readonly ulong _delta;
+    private readonly ulong? _initial;
+    private readonly long _exptime;
+
+    public ArithmeticOperation(bool meta, string? prefix, string key, bool increment, ulong delta, ulong? initial, long exptime)
+    {
+        _meta = meta;
+        _prefix = prefix;
+        _key = key;
+        _increment = increment;
+        _delta = delta;
+        _initial = initial;
+        _exptime = exptime;
+    }
+
+    public override string Name => _meta ? "ma" : _increment ? "incr" : "decr";
+
+    public override void WriteRequest(IBufferWriter<byte> writer)
+    {
+        if (_meta)
+        {
+            writer.Write("ma "u8);
+            WireWriter.WriteKey(writer, _prefix, _key);
+            if (!_increment)
+            {
+                writer.Write(" MD"u8);
+            }
+
+            writer.Write(" D"u8);
+            WireWriter.WriteNumber(writer, _delta);
+            if (_initial is { } initial)
+            {
+                writer.Write(" N"u8);
+                WireWriter.WriteNumber(writer, _exptime);
+                writer.Write(" J"u8);
+                WireWriter.WriteNumber(writer, initial);
+            }
+
+            writer.Write(" v"u8);
+        }
+        else
+        {
+            writer.Write(_increment ? "incr "u8 : "decr "u8);
+            WireWriter.WriteKey(writer, _prefix, _key);
+            WireWriter.Write(writer, (byte)' ');
+            WireWriter.WriteNumber(writer, _delta);
+        }
+
+        WireWriter.WriteCrLf(writer);
+    }
+
+    public override bool TryReadResponse(ref SequenceReader<byte> reader)
+    {
+        var start = reader.Consumed;
+        if (!ResponseParsing.TryReadLine(ref reader, out var lineSequence))
+        {
+            return false;
+        }
+
+        Span<byte> scratch = stackalloc byte[512];
+        var line = ResponseParsing.Flatten(lineSequence, scratch);
+        var rest = line;
+        ResponseParsing.NextToken(ref rest, out var first);
+        var code = ResponseParsing.Classify(first);
+        ulong? result;
+        switch (code)
+        {
+            case ResponseCode.Value:
+                var header = MetaValueHeader.Parse(code, rest);
+                if (!ResponseParsing.HasData(reader, header.DataLength))
+                {
+                    reader.Rewind(reader.Consumed - start);
+                    return false;
+                }
+
+                var data = ResponseParsing.TakeData(ref reader, header.DataLength);
+                Span<byte> digits = stackalloc byte[32];
+                result = ResponseParsing.ParseUInt64(ResponseParsing.Flatten(data, digits));
+                break;
+            case ResponseCode.Number:
+                // Text incr/decr answers with the number alone; memcached may pad decremented values with spaces.
+                result = ResponseParsing.ParseUInt64(first);
+                break;
+            case ResponseCode.NotFound:
+            case ResponseCode.Miss:
+                result = null;
+                break;
+            case ResponseCode.Error:
+            case ResponseCode.ClientError:
+            case ResponseCode.ServerError:
+                if (TryClaim())
+                {
+                    FailClaimed(ResponseParsing.ErrorFromLine(line, Node.Address.Endpoint));
+                }
+
+                return true;
+            default:
+                throw new MoatProtocolException("Unexpected answer to " + Name + ": " + System.Text.Encoding.ASCII.GetString(line));
+        }
+
+        if (TryClaim())
+        {
+            Succeed(result);
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Buffers;
+using Moat.Client.Protocol;
+
+namespace Moat.Client.Operations;
+
+/// <summary>
+/// delete / touch / invalidate. Meta: <c>md key</c>, <c>mg key T</c>, <c>md key I T</c>;
+/// text: <c>delete key</c>, <c>touch key exptime</c> (the text protocol has no invalidate).
+/// </summary>
+internal sealed class KeyOperation : Operation<bool>
+{
+    private readonly bool _meta;
+    private readonly string? _prefix;
+    private readonly string _key;
+    private readonly KeyCommand _command;
+    private readonly long _exptime;
+
+    public KeyOperation(bool meta, string? prefix, string key, KeyCommand command, long exptime)
+    {
+        if (!meta && command == KeyCommand.Invalidate)
+        {
+            throw new NotSupportedException("Invalidate (md I) needs WireProtocol.Meta: the classic text protocol cannot mark items stale.");
+        }
+
+        _meta = meta;
+        _prefix = prefix;
+        _key = key;
+        _command = command;
+        _exptime = exptime;
+    }
+
+    public override string Name => (_meta, _command) switch
+    {
+        (true, KeyCommand.Touch) => "mg",
+        (true, _) => "md",
+        (false, KeyCommand.Touch) => "touch",
+        _ => "delete",
+    };
+
+    public override void WriteRequest(IBufferWriter<byte> writer)
+    {
+        WireWriter.WriteUtf8(writer, Name);
+        WireWriter.Write(writer, (byte)' ');
+        WireWriter.WriteKey(writer, _prefix, _key);
+        if (_meta)
+        {
+            if (_command == KeyCommand.Invalidate)
+            {
+                writer.Write(" I"u8);
+            }
+
+            if (_command != KeyCommand.Delete)
+            {
+                writer.Write(" T"u8);
+                WireWriter.WriteNumber(writer, _exptime);
+            }
+        }
+        else if (_command == KeyCommand.Touch)
+        {
+            WireWriter.Write(writer, (byte)' ');
+            WireWriter.WriteNumber(writer, _exptime);
+        }
+
+        WireWriter.WriteCrLf(writer);
+    }
+
+    public override bool TryReadResponse(ref SequenceReader<byte> reader)
+    {
+        if (!ResponseParsing.TryReadLine(ref reader, out var lineSequence))
+        {
+            return false;
+        }
+
+        Span<byte> scratch = stackalloc byte[512];
+        var line = ResponseParsing.Flatten(lineSequence, scratch);
+        var rest = line;
+        ResponseParsing.NextToken(ref rest, out var first);
+        var code = ResponseParsing.Classify(first);
+        bool found;
+        switch (code)
+        {
+            case ResponseCode.Hit:
+            case ResponseCode.Deleted:
+            case ResponseCode.Touched:
+                found = true;
+                break;
+            case ResponseCode.NotFound:
+            case ResponseCode.Miss:
+                found = false;
+                break;
+            case ResponseCode.Error:
+            case ResponseCode.ClientError:
+            case ResponseCode.ServerError:
+                if (TryClaim())
+                {
+                    FailClaimed(ResponseParsing.ErrorFromLine(line, Node.Address.Endpoint));
+                }
+
+                return true;
+            default:
+                throw new MoatProtocolException("Unexpected answer to " + Name + ": " + System.Text.Encoding.ASCII.GetString(line));
+        }
+
+        if (TryClaim())
+        {
+            Succeed(found);
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Buffers;
+using Moat.Client.Protocol;
+
+namespace Moat.Client.Operations;
+
+/// <summary>
+/// set/add/replace/append/prepend/cas. Meta: <c>ms key len [T] [F] [C] M?</c>; text: the classic storage commands.
+/// The value is copied into a pooled array at call time, so the caller's buffer is free once the call returns,
+/// even if it returns early (cancellation) while the request is still queued.
+/// </summary>
+internal sealed class StoreOperation : Operation<StoreResult>
+{
+    private readonly bool _meta;
+    private readonly string? _prefix;
+    private readonly string _key;
+    private readonly StoreMode _mode;
+    private readonly long _exptime;
+    private readonly uint _clientFlags;
+    private readonly ulong? _compareCas;
+    private readonly int _length;
+    private byte[]? _value;
+
+    public StoreOperation(bool meta, string? prefix, string key, ReadOnlySequence<byte> value, StoreMode mode, long exptime, uint clientFlags, ulong? compareCas)
+    {
+        _meta = meta;
+        _prefix = prefix;
+        _key = key;
+        _mode = mode;
+        _exptime = exptime;
+        _clientFlags = clientFlags;
+        _compareCas = compareCas;
+        _length = checked((int)value.Length);
+        _value = ArrayPool<byte>.Shared.Rent(Math.Max(_length, 1));
+        value.CopyTo(_value);
+    }
+
+    public override string Name => _meta ? "ms" : TextCommand;
+
+    private string TextCommand => _compareCas is not null ? "cas" : _mode switch
+    {
+        StoreMode.Add => "add",
+        StoreMode.Replace => "replace",
+        StoreMode.Append => "append",
+        StoreMode.Prepend => "prepend",
+        _ => "set",
+    };
+
+    public override void WriteRequest(IBufferWriter<byte> writer)
+    {
+        var value = _value ?? throw new InvalidOperationException("The request was already released.");
+        if (_meta)
+        {
+            writer.Write("ms "u8);
+            WireWriter.WriteKey(writer, _prefix, _key);
+            WireWriter.Write(writer, (byte)' ');
+            WireWriter.WriteNumber(writer, (long)_length);
+            writer.Write(" T"u8);
+            WireWriter.WriteNumber(writer, _exptime);
+            writer.Write(" F"u8);
+            WireWriter.WriteNumber(writer, (ulong)_clientFlags);
+            if (_compareCas is { } cas)
+            {
+                writer.Write(" C"u8);
+                WireWriter.WriteNumber(writer, cas);
+            }
+
+            switch (_mode)
+            {
+                case StoreMode.Add:
+                    writer.Write(" ME"u8);
+                    break;
+                case StoreMode.Replace:
+                    writer.Write(" MR"u8);
+                    break;
+                case StoreMode.Append:
+                    writer.Write(" MA"u8);
+                    break;
+                case StoreMode.Prepend:
+                    writer.Write(" MP"u8);
+                    break;
+                default:
+                    break;
+            }
+        }
+        else
+        {
+            WireWriter.WriteUtf8(writer, TextCommand);
+            WireWriter.Write(writer, (byte)' ');
+            WireWriter.WriteKey(writer, _prefix, _key);
+            WireWriter.Write(writer, (byte)' ');
+            WireWriter.WriteNumber(writer, (ulong)_clientFlags);
+            WireWriter.Write(writer, (byte)' ');
+            WireWriter.WriteNumber(writer, _exptime);
+            WireWriter.Write(writer, (byte)' ');
+            WireWriter.WriteNumber(writer, (long)_length);
+            if (_compareCas is { } cas)
+            {
+                WireWriter.Write(writer, (byte)' ');
+                WireWriter.WriteNumber(writer, cas);
+            }
+        }
+
+        WireWriter.WriteCrLf(writer);
+        writer.Write(value.AsSpan(0, _length));
+        WireWriter.WriteCrLf(writer);
+    }
+
+    public override void ReleaseRequestBuffers()
+    {
+        var value = Interlocked.Exchange(ref _value, null);
+        if (value is not null)
+        {
+            ArrayPool<byte>.Shared.Return(value);
+        }
+    }
+
+    public override bool TryReadResponse(ref SequenceReader<byte> reader)
+    {
+        if (!ResponseParsing.TryReadLine(ref reader, out var lineSequence))
+        {
+            return false;
+        }
+
+        Span<byte> scratch = stackalloc byte[512];
+        var line = ResponseParsing.Flatten(lineSequence, scratch);
+        var rest = line;
+        ResponseParsing.NextToken(ref rest, out var first);
+        var code = ResponseParsing.Classify(first);
+        StoreResult result;
+        switch (code)
+        {
+            case ResponseCode.Hit:
+            case ResponseCode.Stored:
+                result = StoreResult.Stored;
+                break;
+            case ResponseCode.NotStored:
+                result = StoreResult.NotStored;
+                break;
+            case ResponseCode.Exists:
+                result = StoreResult.Exists;
+                break;
+            case ResponseCode.NotFound:
+                result = StoreResult.NotFound;
+                break;
+            case ResponseCode.Error:
+            case ResponseCode.ClientError:
+            case ResponseCode.ServerError:
+                if (TryClaim())
+                {
+                    FailClaimed(ResponseParsing.ErrorFromLine(line, Node.Address.Endpoint));
+                }
+
+                return true;
+            default:
+                throw new MoatProtocolException("Unexpected answer to a store: " + System.Text.Encoding.ASCII.GetString(line));
+        }
+
+        if (TryClaim())
+        {
+            Succeed(result);
+        }
+
+        return true;
+    }
+}
