@@ -202,9 +202,14 @@ internal sealed class BenchOptions
             }
         }
 
-        if (host.Length == 0 || (host.Contains(':', StringComparison.Ordinal) && !IPAddress.TryParse(host, out _)))
+        if (host.Length == 0 || (host.Contains(':', StringComparison.Ordinal) && !value.StartsWith('[')))
         {
-            throw new FormatException($"--server '{value}': expected HOST:PORT");
+            throw new FormatException($"--server '{value}': expected HOST:PORT, IPv6 addresses in brackets ([::1]:11211)");
+        }
+
+        if (value.StartsWith('[') && !IPAddress.TryParse(host, out _))
+        {
+            throw new FormatException($"--server '{value}': '{host}' is not an IPv6 address");
         }
 
         Host = host;

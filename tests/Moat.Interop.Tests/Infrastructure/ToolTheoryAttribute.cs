@@ -1,0 +1,17 @@
+namespace Moat.Interop.Tests.Infrastructure;
+
+/// <summary>A theory that reports SKIPPED (never passed) when a required external tool is missing.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class ToolTheoryAttribute : TheoryAttribute
+{
+    public ToolTheoryAttribute(ToolRequirement required)
+    {
+        Required = required;
+        if (ExternalTools.MissingReason(required) is { } reason)
+        {
+            Skip = reason;
+        }
+    }
+
+    public ToolRequirement Required { get; }
+}
