@@ -10,12 +10,13 @@ internal static class Program
             {
                 // Subcommands: one case each, added by the part that implements it.
                 case "bench": return BenchCommand.Run(args[1..]);
+                case "detect": return Moat.Defense.DetectCommand.Run(args[1..], Console.Out, Console.Error);
                 default:
                     break;
             }
         }
 
-        // No subcommand: run the server with memcached's flags (the server part replaces this line).
-        return 64;
+        // No subcommand: run the server with memcached's flags.
+        return Server.ServerCommand.Run(args);
     }
 }

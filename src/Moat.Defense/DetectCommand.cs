@@ -1,0 +1,210 @@
+using System.Text;
+using Moat.Defense.Analysis;
+using Moat.Defense.Capture;
+using Moat.Defense.Charts;
+using Moat.Defense.Cli;
+using Moat.Defense.Reports;
+
+namespace Moat.Defense;
+
+/// <summary><c>moat detect</c>: memcached UDP reflection in pcap/pcapng captures (spec part D).</summary>
+public static class DetectCommand
+{
+    public const int ExitClean = 0;
+    public const int ExitAttack = 1;
+    public const int ExitUsage = 2;
+    public const int ExitUnreadable = 3;
+
+    private const int ProgressEvery = 1 << 16;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
+        Run(args, stdout, stderr, () => Console.OpenStandardInput());
+
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<Stream> openStdin)
+    {
+        DetectSettings settings;
+        try
+        {
+            settings = DetectArguments.Parse(args);
+        }
+        catch (UsageException error)
+        {
+            stderr.WriteLine($"moat detect: {error.Message}");
+            stderr.WriteLine("run 'moat detect --help' for usage");
+            return ExitUsage;
+        }
+
+        if (settings.Help)
+        {
+            stdout.WriteLine(DetectArguments.Usage);
+            return ExitClean;
+        }
+
+        var analysisWarnings = new CaptureWarnings();
+        var analyzer = new DetectAnalyzer(settings.Options, analysisWarnings);
+        if (settings.Live)
+        {
+            analyzer.BucketClosed = (series, hits) =>
+            {
+                stdout.WriteLine(TableReport.LiveLine(series, hits, settings.Options));
+                stdout.Flush();
+            };
+        }
+
+        var inputs = new List<InputSummary>();
+        var anyDecoded = false;
+        foreach (var input in settings.Inputs)
+        {
+            var summary = ReadInput(input, analyzer, settings, stderr, openStdin);
+            if (summary is null)
+            {
+                continue;
+            }
+
+            inputs.Add(summary);
+            anyDecoded |= summary.Packets > 0;
+        }
+
+        analyzer.Complete();
+        if (!anyDecoded)
+        {
+            stderr.WriteLine("moat detect: no packet could be read from the input");
+            return ExitUnreadable;
+        }
+
+        var warnings = analysisWarnings.Lines().ToList();
+        var report = new DetectReport(analyzer, inputs, warnings);
+        try
+        {
+            WriteOutputs(report, settings, stdout);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"moat detect: cannot write output: {error.Message}");
+            return ExitUnreadable;
+        }
+
+        return report.HasAttack && !settings.NoFail ? ExitAttack : ExitClean;
+    }
+
+    private static InputSummary? ReadInput(string input, DetectAnalyzer analyzer, DetectSettings settings, TextWriter stderr, Func<Stream> openStdin)
+    {
+        var warnings = new CaptureWarnings();
+        Stream stream;
+        try
+        {
+            stream = input == "-" ? openStdin() : new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            stderr.WriteLine($"moat detect: {input}: {error.Message}");
+            return null;
+        }
+
+        using var owned = stream;
+        using var stop = settings.Live ? new LiveStop(stream) : null;
+        ICaptureReader reader;
+        try
+        {
+            reader = CaptureReader.Open(stream, warnings);
+        }
+        catch (CaptureFormatException error)
+        {
+            stderr.WriteLine($"moat detect: {input}: {error.Message}");
+            return null;
+        }
+
+        var progress = ProgressBar.ForTerminal(stderr, input == "-" ? null : stream.Length);
+        long packets = 0;
+        long? first = null, last = null;
+        try
+        {
+            while (reader.TryRead(out var record))
+            {
+                packets++;
+                first ??= record.TimestampNs;
+                last = record.TimestampNs;
+                analyzer.Process(record, reader.CurrentData);
+                if ((packets & (ProgressEvery - 1)) == 0)
+                {
+                    progress?.Update(reader.Position, packets);
+                }
+            }
+        }
+        catch (Exception error) when (error is IOException or ObjectDisposedException or InvalidDataException)
+        {
+            // A signal closed the stream (live mode) or the gzip layer found damage: keep what was read.
+            if (stop?.Stopped != true)
+            {
+                warnings.Add("read_error", $"reading stopped at byte {reader.Position}: {error.Message}");
+            }
+        }
+
+        progress?.Finish(reader.Position, packets);
+        foreach (var (linkType, count) in analyzer.SkippedLinkTypes.OrderBy(pair => pair.Key))
+        {
+            warnings.Add($"skipped_linktype_{linkType}", $"skipped_linktype: {count} packets of unsupported link type {linkType}");
+        }
+
+        var linkTypes = reader.LinkTypes.Order().ToList();
+        if (reader is PcapNgReader ng && ng.ReportedDrops > 0)
+        {
+            warnings.Add("capture_drops_total", $"capture drops reported by pcapng statistics: {ng.ReportedDrops}");
+        }
+
+        return new InputSummary(input, reader.FormatName, linkTypes, packets, reader.Position, first, last, [.. warnings.Lines()]);
+    }
+
+    private static void WriteOutputs(DetectReport report, DetectSettings settings, TextWriter stdout)
+    {
+        var toolVersion = typeof(DetectCommand).Assembly.GetName().Version?.ToString(3) ?? "0";
+        string? json = null;
+        if (settings.Format == "json" || settings.JsonPath is not null)
+        {
+            json = JsonReport.Render(report, toolVersion);
+        }
+
+        string? csv = null;
+        if (settings.Format == "csv" || settings.CsvPath is not null)
+        {
+            var writer = new StringWriter();
+            CsvReport.Write(report, writer);
+            csv = writer.ToString();
+        }
+
+        if (settings.JsonPath is not null)
+        {
+            File.WriteAllText(settings.JsonPath, json, new UTF8Encoding(false));
+        }
+
+        if (settings.CsvPath is not null)
+        {
+            File.WriteAllText(settings.CsvPath, csv, new UTF8Encoding(false));
+        }
+
+        if (settings.SvgPath is not null)
+        {
+            File.WriteAllText(settings.SvgPath, SvgChart.Render(report, settings.ChartWidth, settings.ChartHeight), new UTF8Encoding(false));
+        }
+
+        if (settings.PngPath is not null)
+        {
+            File.WriteAllBytes(settings.PngPath, PngChart.Render(report, settings.ChartWidth, settings.ChartHeight));
+        }
+
+        switch (settings.Format)
+        {
+            case "json":
+                stdout.Write(json);
+                break;
+            case "csv":
+                stdout.Write(csv);
+                break;
+            default:
+                TableReport.Write(report, stdout);
+                break;
+        }
+
+        stdout.Flush();
+    }
+}

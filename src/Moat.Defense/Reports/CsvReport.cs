@@ -1,0 +1,39 @@
+using System.Globalization;
+using System.Text;
+
+namespace Moat.Defense.Reports;
+
+/// <summary>D8 CSV: one row per bucket, RFC 4180, invariant culture.</summary>
+internal static class CsvReport
+{
+    public const string Header =
+        "bucket_start_utc,bucket_start_local,requests,events,unsolicited_responses,response_datagrams,response_bytes,request_bytes,victims,reflectors";
+
+    public static void Write(DetectReport report, TextWriter output)
+    {
+        var builder = new StringBuilder();
+        builder.Append(Header).Append("\r\n");
+        foreach (var row in report.Series)
+        {
+            var start = report.BucketStart(row.Index);
+            builder.Append(Quote(TimeFormat.Utc(start))).Append(',')
+                .Append(Quote(TimeFormat.Local(start, report.Options.DisplayOffset))).Append(',')
+                .Append(Number(row.Requests)).Append(',')
+                .Append(Number(row.Events)).Append(',')
+                .Append(Number(row.UnsolicitedResponses)).Append(',')
+                .Append(Number(row.ResponseDatagrams)).Append(',')
+                .Append(Number(row.ResponseBytes)).Append(',')
+                .Append(Number(row.RequestBytes)).Append(',')
+                .Append(Number(row.Victims)).Append(',')
+                .Append(Number(row.Reflectors)).Append("\r\n");
+        }
+
+        output.Write(builder.ToString());
+    }
+
+    /// <summary>RFC 4180: fields with comma, quote or line break are quoted, quotes doubled.</summary>
+    public static string Quote(string field) =>
+        field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
