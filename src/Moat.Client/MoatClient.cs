@@ -14,7 +14,7 @@ using Moat.Client.Serialization;
 namespace Moat.Client;
 
 /// <summary>The pipelined memcached client. Thread-safe; create one per application (or register it with DI).</summary>
-public sealed class MoatClient : IMoatClient
+public sealed class MoatClient : IMoatClient, IDisposable
 {
     private const int MaxEjectableServers = 64;
 
@@ -31,7 +31,7 @@ public sealed class MoatClient : IMoatClient
     private int _disposed;
 
     [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_scratch;
+    private static ArrayBufferWriter<byte>? _threadScratch;
 
     public MoatClient(MoatClientOptions options, ILogger<MoatClient>? logger = null)
     {
@@ -170,7 +170,7 @@ public sealed class MoatClient : IMoatClient
     public ValueTask<StoreResult> StoreAsync<T>(string key, T value, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {
         KeyValidator.Validate(_prefix, key);
-        var scratch = t_scratch ??= new ArrayBufferWriter<byte>(4096);
+        var scratch = _threadScratch ??= new ArrayBufferWriter<byte>(4096);
         try
         {
             SerializerFor<T>().Serialize(value, scratch);
@@ -181,7 +181,7 @@ public sealed class MoatClient : IMoatClient
             // Keep a modest buffer per thread; drop one that grew for a huge value.
             if (scratch.Capacity > 1024 * 1024)
             {
-                t_scratch = null;
+                _threadScratch = null;
             }
             else
             {
@@ -485,6 +485,9 @@ public sealed class MoatClient : IMoatClient
             node.ExpireOperations(now);
         }
     }
+
+    /// <summary>Synchronous dispose for containers disposed synchronously; prefer DisposeAsync.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
