@@ -194,48 +194,48 @@ internal static class PacketDecoder
                 case 0:
                 case 43:
                 case 60:
-                {
-                    if (ip.Length < position + 2)
                     {
-                        return DecodeResult.Malformed;
-                    }
+                        if (ip.Length < position + 2)
+                        {
+                            return DecodeResult.Malformed;
+                        }
 
-                    var extensionLength = (ip[position + 1] + 1) * 8;
-                    next = ip[position];
-                    position += extensionLength;
-                    remaining -= extensionLength;
-                    break;
-                }
+                        var extensionLength = (ip[position + 1] + 1) * 8;
+                        next = ip[position];
+                        position += extensionLength;
+                        remaining -= extensionLength;
+                        break;
+                    }
 
                 case 44:
-                {
-                    if (ip.Length < position + 8)
                     {
-                        return DecodeResult.Malformed;
-                    }
-
-                    var offsetField = BinaryPrimitives.ReadUInt16BigEndian(ip[(position + 2)..]);
-                    var id = BinaryPrimitives.ReadUInt32BigEndian(ip[(position + 4)..]);
-                    next = ip[position];
-                    if ((offsetField & 0xFFF8) != 0)
-                    {
-                        fragment = new LaterFragment
+                        if (ip.Length < position + 8)
                         {
-                            Source = datagram.Source,
-                            Destination = datagram.Destination,
-                            Id = id,
-                            IpLength = datagram.IpLength,
-                            IsV6 = true,
-                        };
-                        return DecodeResult.LaterFragment;
-                    }
+                            return DecodeResult.Malformed;
+                        }
 
-                    datagram.FragmentId = id;
-                    datagram.IsFirstFragment = (offsetField & 1) != 0;
-                    position += 8;
-                    remaining -= 8;
-                    break;
-                }
+                        var offsetField = BinaryPrimitives.ReadUInt16BigEndian(ip[(position + 2)..]);
+                        var id = BinaryPrimitives.ReadUInt32BigEndian(ip[(position + 4)..]);
+                        next = ip[position];
+                        if ((offsetField & 0xFFF8) != 0)
+                        {
+                            fragment = new LaterFragment
+                            {
+                                Source = datagram.Source,
+                                Destination = datagram.Destination,
+                                Id = id,
+                                IpLength = datagram.IpLength,
+                                IsV6 = true,
+                            };
+                            return DecodeResult.LaterFragment;
+                        }
+
+                        datagram.FragmentId = id;
+                        datagram.IsFirstFragment = (offsetField & 1) != 0;
+                        position += 8;
+                        remaining -= 8;
+                        break;
+                    }
 
                 default:
                     return DecodeResult.NotUdp;
