@@ -111,6 +111,7 @@ internal static class BenchCommand
 
             control.Enter(BenchPhase.Measure);
             var cpuBefore = options.ServerPid is { } pidBefore ? ProcessCpuTime.Read(pidBefore) : null;
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
             var measureStart = time.GetTimestamp();
             if (options.Duration > TimeSpan.Zero)
             {
@@ -120,6 +121,7 @@ internal static class BenchCommand
 
             await allDone;
             var elapsed = time.GetElapsedTime(measureStart);
+            var allocated = GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore;
             var cpuAfter = options.ServerPid is { } pidAfter ? ProcessCpuTime.Read(pidAfter) : null;
 
             var totals = new ConnectionStats();
@@ -139,6 +141,7 @@ internal static class BenchCommand
                 PrefillFailures = prefillFailures,
                 ServerCpuSeconds = cpuBefore is { } b && cpuAfter is { } a ? a - b : null,
                 FirstErrorLine = firstError,
+                GeneratorAllocatedBytes = allocated,
             };
         }
         finally

@@ -29,6 +29,7 @@ internal static class BenchReport
             output.WriteLine(string.Create(c, $"  server CPU {cpu:0.00} s, {result.OperationsPerServerCpuSecond ?? 0:0} ops per CPU-second"));
         }
 
+        output.WriteLine(string.Create(c, $"  generator  {result.GeneratorAllocatedBytes / 1024.0:0} KiB allocated while measuring"));
         if (result.FirstErrorLine is not null)
         {
             output.WriteLine($"  first error: {result.FirstErrorLine}");
@@ -80,6 +81,7 @@ internal static class BenchReport
             json.WriteNull("opsPerServerCpuSecond");
         }
 
+        json.WriteNumber("generatorAllocatedBytes", result.GeneratorAllocatedBytes);
         if (result.FirstErrorLine is null)
         {
             json.WriteNull("firstError");

@@ -17,6 +17,9 @@ internal sealed class BenchResult
 
     public string? FirstErrorLine { get; init; }
 
+    /// <summary>Bytes the generator allocated during the measured phase: shows it stays off the GC's back.</summary>
+    public long GeneratorAllocatedBytes { get; init; }
+
     public long Operations => Totals.Sets + Totals.Gets;
 
     public double OperationsPerSecond => Elapsed.TotalSeconds > 0 ? Operations / Elapsed.TotalSeconds : 0;

@@ -25,11 +25,12 @@ public static class TranscriptRunner
         var pending = new List<byte>();
         foreach (var step in transcript.Steps)
         {
-            var request = step.Replace("{p}", keyPrefix, StringComparison.Ordinal)
-                .Replace("{cas}", lastCas ?? "0", StringComparison.Ordinal);
+            // The log shows {cas} unexpanded: the numbers differ between servers, the request does not.
+            var shown = step.Replace("{p}", keyPrefix, StringComparison.Ordinal);
+            var request = shown.Replace("{cas}", lastCas ?? "0", StringComparison.Ordinal);
             var closes = request.EndsWith("quit\r\n", StringComparison.Ordinal);
             var bytes = Encoding.UTF8.GetBytes(request);
-            log.Append("> ").Append(Escape(request, 300)).Append('\n');
+            log.Append("> ").Append(Escape(shown, 300)).Append('\n');
             try
             {
                 await socket.SendAsync(closes ? bytes : [.. bytes, .. Sentinel]);

@@ -140,6 +140,7 @@ public static class Transcripts
             "set {p}x 0 abc 1\r\nx\r\n",
             "set {p}x 0 0 -1\r\n",
             "set {p}x 4294967296 0 1\r\nx\r\n",
+            "get {p}x\r\n",
             "set {p}x -1 0 1\r\nx\r\n",
             "touch {p}x\r\n",
             "delete\r\n",
