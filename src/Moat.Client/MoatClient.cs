@@ -342,7 +342,7 @@ public sealed class MoatClient : IMoatClient, IDisposable
         try
         {
             using var timeout = new CancellationTokenSource(_options.OperationTimeout, _options.TimeProvider);
-            await StoreAsync(key, ReadOnlySequence<byte>.Empty, new CacheEntryOptions(TimeSpan.FromSeconds(1), StoreMode.Set, cas), timeout.Token).ConfigureAwait(false);
+            await Execute(NodeFor(key), new KeyOperation(_meta, _prefix, key, KeyCommand.Delete, 0, cas), timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is MoatClientException or OperationCanceledException)
         {

@@ -14,8 +14,10 @@ internal sealed class KeyOperation : Operation<bool>
     private readonly string _key;
     private readonly KeyCommand _command;
     private readonly long _exptime;
+    private readonly ulong? _compareCas;
 
-    public KeyOperation(bool meta, string? prefix, string key, KeyCommand command, long exptime)
+    // compareCas (meta only): act only if the item's CAS still matches (md C).
+    public KeyOperation(bool meta, string? prefix, string key, KeyCommand command, long exptime, ulong? compareCas = null)
     {
         if (!meta && command == KeyCommand.Invalidate)
         {
@@ -27,6 +29,7 @@ internal sealed class KeyOperation : Operation<bool>
         _key = key;
         _command = command;
         _exptime = exptime;
+        _compareCas = meta ? compareCas : null;
     }
 
     public override string Name => (_meta, _command) switch
@@ -47,6 +50,12 @@ internal sealed class KeyOperation : Operation<bool>
             if (_command == KeyCommand.Invalidate)
             {
                 writer.Write(" I"u8);
+            }
+
+            if (_compareCas is { } cas)
+            {
+                writer.Write(" C"u8);
+                WireWriter.WriteNumber(writer, cas);
             }
 
             if (_command != KeyCommand.Delete)
@@ -86,6 +95,7 @@ internal sealed class KeyOperation : Operation<bool>
                 break;
             case ResponseCode.NotFound:
             case ResponseCode.Miss:
+            case ResponseCode.Exists:
                 found = false;
                 break;
             case ResponseCode.Error:

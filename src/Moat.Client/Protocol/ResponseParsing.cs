@@ -74,6 +74,11 @@ internal static class ResponseParsing
 
     public static ResponseCode Classify(ReadOnlySpan<byte> token)
     {
+        if (token.Length > 0 && token[0] is >= (byte)'0' and <= (byte)'9')
+        {
+            return ResponseCode.Number;
+        }
+
         if (token.Length == 2)
         {
             return (token[0], token[1]) switch
@@ -87,11 +92,6 @@ internal static class ResponseParsing
                 ((byte)'M', (byte)'N') => ResponseCode.NoOp,
                 _ => ResponseCode.Unknown,
             };
-        }
-
-        if (token.Length > 0 && token[0] is >= (byte)'0' and <= (byte)'9')
-        {
-            return ResponseCode.Number;
         }
 
         return token switch
