@@ -1,0 +1,321 @@
+using System.Buffers;
+using Moat.Storage.Index;
+using Moat.Storage.Items;
+
+namespace Moat.Storage;
+
+/// <summary>incr/decr/ma, delete/md, touch and flush_all.</summary>
+public sealed unsafe partial class SegmentCacheStore
+{
+    /// <summary>New numbers up to this long are padded on the stack; longer (padded) values rent a buffer.</summary>
+    private const int StackNumberLimit = 256;
+
+    /// <inheritdoc />
+    public ArithmeticStatus Arithmetic(ReadOnlySpan<byte> key, in ArithmeticRequest request, out ulong newValue, out ItemMetadata metadata)
+    {
+        var now = BeginOperation(key);
+        var position = _index.Locate(key);
+        var explicitCas = _casEnabled ? request.ExplicitCas : 0;
+        Span<byte> digits = stackalloc byte[DecimalValue.MaxDigits];
+        Span<byte> numberBuffer = stackalloc byte[StackNumberLimit];
+        while (true)
+        {
+            newValue = 0;
+            metadata = default;
+            var current = TakeSnapshot(position, key, now, parseNumber: true);
+            if (!current.Exists)
+            {
+                if (!request.Vivify)
+                {
+                    return ArithmeticStatus.NotFound;
+                }
+
+                var initialLength = DecimalValue.Format(request.InitialValue, digits);
+                var created = new VersionPlan
+                {
+                    ExpectedLocation = VersionPlan.Absent,
+                    Expiry = ToExpiry(request.VivifyExptime, now),
+                    ExplicitCas = explicitCas,
+                    ValueLength = initialLength,
+                };
+                var createdOutcome = CommitVersion(key, position, created, digits[..initialLength], default, false, now, out var createdCas);
+                if (createdOutcome == CommitOutcome.Changed)
+                {
+                    continue;
+                }
+
+                if (createdOutcome == CommitOutcome.OutOfMemory)
+                {
+                    return ArithmeticStatus.OutOfMemory;
+                }
+
+                newValue = request.InitialValue;
+                metadata = NewVersionMetadata(created, createdCas, now);
+                return ArithmeticStatus.Created;
+            }
+
+            if (request.CompareCas != 0 && request.CompareCas != current.Cas)
+            {
+                return ArithmeticStatus.Exists;
+            }
+
+            if (!current.IsNumeric)
+            {
+                return ArithmeticStatus.NonNumeric;
+            }
+
+            var value = current.Number;
+            if (request.Decrement)
+            {
+                value = request.Delta > value ? 0 : value - request.Delta;
+            }
+            else
+            {
+                value = unchecked(value + request.Delta);
+            }
+
+            var length = DecimalValue.Format(value, digits);
+
+            // memcached rewrites a shorter number in place, padded with spaces to the old length.
+            var newLength = Math.Max(length, current.ValueLength);
+            byte[]? rented = null;
+            var buffer = newLength <= StackNumberLimit
+                ? numberBuffer
+                : (rented = ArrayPool<byte>.Shared.Rent(newLength));
+            try
+            {
+                var newBytes = buffer[..newLength];
+                digits[..length].CopyTo(newBytes);
+                newBytes[length..].Fill((byte)' ');
+                var plan = new VersionPlan
+                {
+                    ExpectedLocation = current.Location,
+                    Expiry = request.Touch ? ToExpiry(request.TouchExptime, now) : current.Expiry,
+                    ClientFlags = current.ClientFlags,
+                    ExplicitCas = explicitCas,
+                    ValueLength = newLength,
+                };
+                var outcome = CommitVersion(key, position, plan, newBytes, default, false, now, out var cas);
+                if (outcome == CommitOutcome.Changed)
+                {
+                    continue;
+                }
+
+                if (outcome == CommitOutcome.OutOfMemory)
+                {
+                    return ArithmeticStatus.OutOfMemory;
+                }
+
+                newValue = value;
+                metadata = NewVersionMetadata(plan, cas, now);
+                return ArithmeticStatus.Updated;
+            }
+            finally
+            {
+                if (rented is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public DeleteStatus Delete(ReadOnlySpan<byte> key, in DeleteRequest request)
+    {
+        var now = BeginOperation(key);
+        var position = _index.Locate(key);
+        while (true)
+        {
+            ItemSnapshot current;
+            _index.Lock(position);
+            try
+            {
+                var slotPointer = FindLiveLocked(position, key, now, countReadMiss: false, out var item);
+                if (slotPointer is null)
+                {
+                    return DeleteStatus.NotFound;
+                }
+
+                var location = IndexSlot.Location(*slotPointer);
+                var itemCas = CasOf(item, location);
+                if (request.CompareCas != 0 && request.CompareCas != itemCas)
+                {
+                    return DeleteStatus.Exists;
+                }
+
+                if (!request.Invalidate && !request.RemoveValueOnly)
+                {
+                    UnlinkLocked(slotPointer, item.TotalLength);
+                    return DeleteStatus.Deleted;
+                }
+
+                current = new ItemSnapshot
+                {
+                    Exists = true,
+                    Location = location,
+                    Cas = itemCas,
+                    Flags = item.Flags,
+                    Expiry = item.Expiry,
+                    ClientFlags = item.ClientFlags,
+                    ValueLength = item.ValueLength,
+                };
+            }
+            finally
+            {
+                _index.Unlock(position);
+            }
+
+            // md I marks the item stale (and frees the recache token); md x drops value and flags. Both make a new
+            // version with a new CAS, as memcached does.
+            var plan = new VersionPlan
+            {
+                ExpectedLocation = current.Location,
+                StateFlags = request.Invalidate ? ItemFlags.Stale : (byte)(current.Flags & ItemFlags.StateMask),
+                Expiry = request.Invalidate && request.UpdateExptime ? ToExpiry(request.Exptime, now) : current.Expiry,
+                ClientFlags = request.RemoveValueOnly ? 0 : current.ClientFlags,
+                ExplicitCas = _casEnabled ? request.ExplicitCas : 0,
+                ValueLength = request.RemoveValueOnly ? 0 : current.ValueLength,
+                Placement = request.RemoveValueOnly ? OldValuePlacement.None : OldValuePlacement.Only,
+                KeepHistory = true,
+            };
+            var outcome = CommitVersion(key, position, plan, default, default, false, now, out _);
+            if (outcome == CommitOutcome.Changed)
+            {
+                continue;
+            }
+
+            if (outcome == CommitOutcome.OutOfMemory)
+            {
+                // No room for the marked version: removing the item is the closest safe outcome (clients recache).
+                RemoveIfAt(position, current.Location);
+            }
+
+            return DeleteStatus.Deleted;
+        }
+    }
+
+    /// <inheritdoc />
+    public bool Touch(ReadOnlySpan<byte> key, int exptime)
+    {
+        var now = BeginOperation(key);
+        var position = _index.Locate(key);
+        var rewritten = false;
+        while (true)
+        {
+            long location;
+            uint newExpiry;
+            _index.Lock(position);
+            try
+            {
+                var slotPointer = FindLiveLocked(position, key, now, countReadMiss: false, out var item);
+                if (slotPointer is null)
+                {
+                    return false;
+                }
+
+                location = IndexSlot.Location(*slotPointer);
+                newExpiry = ToExpiry(exptime, now);
+                if (rewritten || TrySetExpiryInPlace(item, location, newExpiry))
+                {
+                    Volatile.Write(ref *slotPointer, IndexSlot.AfterHit(*slotPointer, now));
+                    return true;
+                }
+            }
+            finally
+            {
+                _index.Unlock(position);
+            }
+
+            var outcome = RewriteWithExpiry(key, position, now, location, newExpiry);
+
+            // After one successful rewrite the item has an expiry field; if memory ran out, the touch keeps the old TTL.
+            rewritten = outcome != CommitOutcome.Changed;
+        }
+    }
+
+    /// <inheritdoc />
+    public void FlushAll(int delay)
+    {
+        ThrowIfDisposed();
+        var now = Now();
+        if (delay <= 0)
+        {
+            FlushNow();
+            return;
+        }
+
+        var deadline = ToExpiry(delay, now);
+        if (deadline <= now)
+        {
+            FlushNow();
+            return;
+        }
+
+        // A later flush_all replaces an earlier pending one, as memcached's single oldest_live does.
+        Volatile.Write(ref _pendingFlushAt, deadline);
+    }
+
+    private void ApplyPendingFlush(uint pending)
+    {
+        lock (_segments.SyncRoot)
+        {
+            if (_pendingFlushAt == pending)
+            {
+                FlushLocked();
+            }
+        }
+    }
+
+    private void FlushNow()
+    {
+        lock (_segments.SyncRoot)
+        {
+            FlushLocked();
+        }
+    }
+
+    /// <summary>Starts a new epoch: every item written before is dead; its segments are reclaimed by the sweep or on demand.</summary>
+    private void FlushLocked()
+    {
+        Volatile.Write(ref _pendingFlushAt, 0);
+        Interlocked.Increment(ref _flushEpoch);
+        for (var bucket = 0; bucket < _activeSegments.Length; bucket++)
+        {
+            var segment = _activeSegments[bucket];
+            if (segment >= 0)
+            {
+                _segments.Header(segment).State = Segments.SegmentState.Sealed;
+                Volatile.Write(ref _activeSegments[bucket], -1);
+            }
+        }
+
+        SealReinsertSegmentLocked();
+    }
+
+    private void RemoveIfAt(in IndexPosition position, long location)
+    {
+        _index.Lock(position);
+        try
+        {
+            var slotPointer = FindSlotAt(position, location);
+            if (slotPointer is not null && _segments.TryView(location, out var item))
+            {
+                UnlinkLocked(slotPointer, item.TotalLength);
+            }
+        }
+        finally
+        {
+            _index.Unlock(position);
+        }
+    }
+
+    private static ItemMetadata NewVersionMetadata(in VersionPlan plan, ulong cas, uint now) => new()
+    {
+        ClientFlags = plan.ClientFlags,
+        Cas = cas,
+        ValueLength = plan.ValueLength,
+        RemainingTtl = plan.Expiry == 0 ? -1 : (int)(plan.Expiry > now ? plan.Expiry - now : 0),
+        ExpiresAt = plan.Expiry == 0 ? 0 : plan.Expiry - 1,
+    };
+}

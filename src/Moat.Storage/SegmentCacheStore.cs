@@ -1,0 +1,310 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Moat.Storage.Index;
+using Moat.Storage.Items;
+using Moat.Storage.Memory;
+using Moat.Storage.Segments;
+using Moat.Storage.Statistics;
+
+namespace Moat.Storage;
+
+/// <summary>
+/// A Segcache-style store in native memory: items are appended to segments grouped by TTL, found through a
+/// two-choice bucketed hash index, evicted oldest segment first (keeping the items that were hit since they were
+/// written), and dropped whole when a segment's newest item has expired. Every byte comes from one
+/// <see cref="MemoryBudget"/>, so <see cref="CacheStoreOptions.MemoryLimitBytes"/> is a hard limit.
+/// </summary>
+/// <remarks>
+/// Concurrency: writers lock the key's index stripes; segments are append-only, so a value is never changed in
+/// place and optimistic readers validate the stripe versions after copying. CAS values are derived from where a
+/// version was written (segment sequence and offset), so they cost no bytes unless a client chose one.
+/// </remarks>
+[SkipLocalsInit]
+public sealed unsafe partial class SegmentCacheStore : ICacheStore
+{
+    /// <summary>memcached's REALTIME_MAXDELTA: larger exptimes are absolute unix times.</summary>
+    private const int MaxRelativeExptime = 60 * 60 * 24 * 30;
+
+    /// <summary>Largest header an item can have (flags, key length, 4-byte length, expiry, client flags, CAS).</summary>
+    private const int MaxHeaderLength = 2 + 4 + 4 + 4 + 8;
+
+    private const int TtlBucketCount = 8;
+
+    /// <summary>Default index size: one slot per this many bytes of the limit (fits items of ~120 bytes and up).</summary>
+    private const int BytesPerIndexSlot = 128;
+
+    private const long MaxSegmentSpace = 1L << IndexSlot.LocationBits;
+
+    private readonly MemoryBudget _budget;
+    private readonly HashIndex _index;
+    private readonly SegmentTable _segments;
+    private readonly StripedCounters _counters = new();
+    private readonly TimeProvider _clock;
+    private readonly DateTimeOffset _startedAt;
+    private readonly long _startedAtUnixSeconds;
+    private readonly int[] _activeSegments = new int[TtlBucketCount];
+    private readonly bool _casEnabled;
+    private readonly bool _evictionEnabled;
+    private readonly int _maxItemSize;
+    private readonly ITimer? _sweepTimer;
+    private long _flushEpoch;
+    private uint _pendingFlushAt;
+    private int _reinsertSegment = -1;
+    private long _nextSequence;
+    private int _disposed;
+
+    /// <summary>Creates a store; all of its memory is taken from a budget of <see cref="CacheStoreOptions.MemoryLimitBytes"/>.</summary>
+    public SegmentCacheStore(CacheStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MemoryLimitBytes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxItemSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.SegmentSize);
+        ArgumentNullException.ThrowIfNull(options.Clock);
+        if (options.MemoryLimitBytes > MaxSegmentSpace)
+        {
+            throw new ArgumentException($"Memory limits above {MaxSegmentSpace >> 30} GiB are not supported.", nameof(options));
+        }
+
+        if (options.MaxItemSize > ItemCodec.MaxValueLength)
+        {
+            throw new ArgumentException($"The item size limit cannot exceed {ItemCodec.MaxValueLength} bytes.", nameof(options));
+        }
+
+        if (options.HashPower is < 0 or > 32)
+        {
+            throw new ArgumentException("The hash power must be between 0 and 32.", nameof(options));
+        }
+
+        Options = options;
+        _clock = options.Clock;
+        _startedAt = _clock.GetUtcNow();
+        _startedAtUnixSeconds = _startedAt.ToUnixTimeSeconds();
+        _casEnabled = options.CasEnabled;
+        _evictionEnabled = options.EvictionEnabled;
+        _maxItemSize = options.MaxItemSize;
+        Array.Fill(_activeSegments, -1);
+
+        var segmentSize = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.SegmentSize, options.MaxItemSize));
+        var bucketCount = ChooseBucketCount(options);
+        _budget = new MemoryBudget(options.MemoryLimitBytes);
+        _index = new HashIndex(_budget, bucketCount);
+        var capacity = (int)Math.Min(int.MaxValue, _budget.AvailableBytes / segmentSize);
+        if (capacity < 2)
+        {
+            _index.Dispose();
+            throw new ArgumentException(
+                $"A memory limit of {options.MemoryLimitBytes} bytes cannot hold the index ({_index.TotalBytes} bytes) and two segments of {segmentSize} bytes; raise the limit or lower the item size limit.",
+                nameof(options));
+        }
+
+        try
+        {
+            _segments = new SegmentTable(_budget, segmentSize, capacity);
+        }
+        catch (ArgumentException)
+        {
+            _index.Dispose();
+            throw;
+        }
+
+        if (options.BackgroundSweep)
+        {
+            _sweepTimer = _clock.CreateTimer(static state => ((SegmentCacheStore)state!).SweepExpiredSegments(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        }
+    }
+
+    /// <inheritdoc />
+    public CacheStoreOptions Options { get; }
+
+    /// <inheritdoc />
+    public uint CurrentTime => Now() - 1;
+
+    /// <summary>Bytes of the hash index (slots and lock stripes).</summary>
+    internal long IndexBytes => _index.TotalBytes;
+
+    /// <summary>Slots in the hash index.</summary>
+    internal long IndexSlots => _index.SlotCount;
+
+    /// <summary>The segment size in use (a power of two, at least the item size limit).</summary>
+    internal int SegmentSize => _segments.SegmentSize;
+
+    /// <summary>Bytes taken from the memory budget right now.</summary>
+    internal long AllocatedBytes => _budget.AllocatedBytes;
+
+    /// <inheritdoc />
+    public StorageStatistics GetStatistics() => new()
+    {
+        LimitMaxBytes = _budget.LimitBytes,
+        Bytes = _counters.Sum(StatCounter.Bytes),
+        TotalMalloced = _budget.AllocatedBytes,
+        CurrentItems = _counters.Sum(StatCounter.CurrentItems),
+        TotalItems = _counters.Sum(StatCounter.TotalItems),
+        Evictions = _counters.Sum(StatCounter.Evictions),
+        EvictedUnfetched = _counters.Sum(StatCounter.EvictedUnfetched),
+        ExpiredUnfetched = _counters.Sum(StatCounter.ExpiredUnfetched),
+        Reclaimed = _counters.Sum(StatCounter.Reclaimed),
+        GetExpired = _counters.Sum(StatCounter.GetExpired),
+        GetFlushed = _counters.Sum(StatCounter.GetFlushed),
+        StoreTooLarge = _counters.Sum(StatCounter.StoreTooLarge),
+        StoreNoMemory = _counters.Sum(StatCounter.StoreNoMemory),
+        HashPowerLevel = BitOperations.Log2(BitOperations.RoundUpToPowerOf2((ulong)_index.SlotCount)),
+        HashBytes = _index.TotalBytes,
+        SegmentsInUse = Math.Max(0, _segments.AllocatedCount - _segments.FreeCount),
+        SegmentSize = _segments.SegmentSize,
+    };
+
+    /// <inheritdoc />
+    public void ResetStatistics()
+    {
+        _counters.Reset(StatCounter.TotalItems);
+        _counters.Reset(StatCounter.Evictions);
+        _counters.Reset(StatCounter.EvictedUnfetched);
+        _counters.Reset(StatCounter.ExpiredUnfetched);
+        _counters.Reset(StatCounter.Reclaimed);
+        _counters.Reset(StatCounter.GetExpired);
+        _counters.Reset(StatCounter.GetFlushed);
+        _counters.Reset(StatCounter.StoreTooLarge);
+        _counters.Reset(StatCounter.StoreNoMemory);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _sweepTimer?.Dispose();
+        lock (_segments.SyncRoot)
+        {
+            _segments.Dispose();
+            _index.Dispose();
+        }
+    }
+
+    private static int ChooseBucketCount(CacheStoreOptions options)
+    {
+        long slots = options.HashPower > 0
+            ? 1L << options.HashPower
+            : options.MemoryLimitBytes / BytesPerIndexSlot;
+        var buckets = Math.Max(16, (slots + HashIndex.SlotsPerBucket - 1) / HashIndex.SlotsPerBucket);
+        return (int)Math.Min(buckets, int.MaxValue / HashIndex.SlotsPerBucket);
+    }
+
+    /// <summary>The store clock: whole seconds since start, plus one so that 0 can mean "never expires".</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint Now()
+    {
+        var seconds = (_clock.GetUtcNow() - _startedAt).Ticks / TimeSpan.TicksPerSecond;
+        return seconds <= 0 ? 1u : (uint)Math.Min(seconds + 1, uint.MaxValue - 1);
+    }
+
+    /// <summary>memcached's realtime(): 0 never, up to 30 days relative, beyond that absolute unix time, negative expired.</summary>
+    private uint ToExpiry(int exptime, uint now)
+    {
+        if (exptime == 0)
+        {
+            return 0;
+        }
+
+        if (exptime < 0)
+        {
+            return 1;
+        }
+
+        if (exptime > MaxRelativeExptime)
+        {
+            if (exptime <= _startedAtUnixSeconds)
+            {
+                return 1;
+            }
+
+            return (uint)Math.Min(exptime - _startedAtUnixSeconds + 1, uint.MaxValue - 1);
+        }
+
+        return (uint)Math.Min((long)now + exptime, uint.MaxValue - 1);
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private static void ValidateKey(ReadOnlySpan<byte> key)
+    {
+        if (key.Length is 0 or > ItemCodec.MaxKeyLength)
+        {
+            throw new ArgumentException($"Keys are 1 to {ItemCodec.MaxKeyLength} bytes long.", nameof(key));
+        }
+    }
+
+    /// <summary>Starts an operation: checks the store, validates the key and applies a due delayed flush_all.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint BeginOperation(ReadOnlySpan<byte> key)
+    {
+        ThrowIfDisposed();
+        ValidateKey(key);
+        var now = Now();
+        var pending = Volatile.Read(ref _pendingFlushAt);
+        if (pending != 0 && pending <= now)
+        {
+            ApplyPendingFlush(pending);
+        }
+
+        return now;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsDead(in ItemView item, long location, uint now) =>
+        (item.Expiry != 0 && item.Expiry <= now)
+        || _segments.Header(_segments.SegmentOf(location)).Epoch < Volatile.Read(ref _flushEpoch);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong CasOf(in ItemView item, long location)
+    {
+        if (!_casEnabled)
+        {
+            return 0;
+        }
+
+        return item.HasExplicitCas
+            ? item.ExplicitCas
+            : _segments.DerivedCas(_segments.SegmentOf(location), _segments.OffsetOf(location));
+    }
+
+    private static ItemMetadata Describe(in ItemView item, ulong slot, ulong cas, uint now) => new()
+    {
+        ClientFlags = item.ClientFlags,
+        Cas = cas,
+        ValueLength = item.ValueLength,
+        RemainingTtl = item.Expiry == 0 ? -1 : (int)Math.Min(item.Expiry > now ? item.Expiry - now : 0, int.MaxValue),
+        ExpiresAt = item.Expiry == 0 ? 0 : item.Expiry - 1,
+        SecondsSinceLastAccess = IndexSlot.SecondsSinceAccess(slot, now),
+        FetchedBefore = IndexSlot.Fetched(slot),
+        Stale = item.IsStale,
+        TokenAlreadySent = item.IsTokenSent,
+    };
+
+    private static int TtlBucketOf(uint expiry, uint now)
+    {
+        if (expiry == 0)
+        {
+            return 0;
+        }
+
+        if (expiry <= now)
+        {
+            return 1;
+        }
+
+        return (expiry - now) switch
+        {
+            <= 60 => 1,
+            <= 600 => 2,
+            <= 3600 => 3,
+            <= 21600 => 4,
+            <= 86400 => 5,
+            <= 604800 => 6,
+            _ => 7,
+        };
+    }
+}

@@ -1,0 +1,36 @@
+using System.Runtime.InteropServices;
+
+namespace Moat.Storage.Segments;
+
+/// <summary>Per-segment bookkeeping, one cache line each, in native memory.</summary>
+[StructLayout(LayoutKind.Sequential, Size = 64)]
+internal struct SegmentHeader
+{
+    /// <summary>Global open order; with the offset it derives each item's CAS, so it is unique per opening.</summary>
+    public long Sequence;
+
+    /// <summary>The flush_all epoch when opened: every item in a segment of an older epoch is dead.</summary>
+    public long Epoch;
+
+    /// <summary>Bump pointer; may run past the segment end when concurrent appends overshoot.</summary>
+    public int WriteOffset;
+
+    /// <summary>Writers and large-value readers in flight; int.MinValue is added while the segment is reclaimed.</summary>
+    public int Pins;
+
+    public SegmentState State;
+
+    public int TtlBucket;
+
+    /// <summary>Store clock (seconds + 1) at opening.</summary>
+    public uint CreatedAt;
+
+    /// <summary>Latest expiry of any item written here: 0 = none yet, uint.MaxValue = holds an item that never expires.</summary>
+    public uint MaxExpiry;
+
+    /// <summary>Previous segment in the age (FIFO) list, -1 at the head.</summary>
+    public int Previous;
+
+    /// <summary>Next segment in the age list or the free list, -1 at the end.</summary>
+    public int Next;
+}

@@ -1,0 +1,17 @@
+namespace Moat.Storage.Segments;
+
+/// <summary>Life cycle of a segment.</summary>
+internal enum SegmentState
+{
+    /// <summary>On the free list, holds nothing.</summary>
+    Free,
+
+    /// <summary>Receiving appends for one TTL bucket.</summary>
+    Active,
+
+    /// <summary>Full (or closed by flush_all): read-only until reclaimed.</summary>
+    Sealed,
+
+    /// <summary>Receives the hot items that eviction keeps.</summary>
+    Reinsert,
+}

@@ -1,0 +1,257 @@
+using System.Runtime.CompilerServices;
+using Moat.Storage.Items;
+using Moat.Storage.Memory;
+
+namespace Moat.Storage.Segments;
+
+/// <summary>
+/// The segments: their native memory (taken from the budget one segment at a time, as the store fills), their
+/// headers, the free list and the age list that eviction walks oldest first. List operations require the caller
+/// to hold <see cref="SyncRoot"/>; pins and item views are lock-free.
+/// Segment memory is only returned to the budget when the store is disposed, so an optimistic reader that
+/// still holds a location into a recycled segment reads valid (if meaningless) memory and fails validation.
+/// </summary>
+internal sealed unsafe class SegmentTable : IDisposable
+{
+    private readonly MemoryBudget _budget;
+    private SegmentHeader* _headers;
+    private byte** _memory;
+    private int _freeHead = -1;
+    private int _allocated;
+
+    public SegmentTable(MemoryBudget budget, int segmentSize, int capacity)
+    {
+        if (!int.IsPow2(segmentSize))
+        {
+            throw new ArgumentException("The segment size must be a power of two.", nameof(segmentSize));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _budget = budget;
+        SegmentSize = segmentSize;
+        SegmentShift = int.Log2(segmentSize);
+        Capacity = capacity;
+        TableBytes = ((long)capacity * sizeof(SegmentHeader)) + ((long)capacity * sizeof(byte*));
+        _headers = (SegmentHeader*)budget.TryAllocate((long)capacity * sizeof(SegmentHeader));
+        _memory = (byte**)budget.TryAllocate((long)capacity * sizeof(byte*));
+        if (_headers is null || _memory is null)
+        {
+            Dispose();
+            throw new ArgumentException($"The memory limit ({budget.LimitBytes} bytes) cannot hold the segment table.");
+        }
+
+        for (var i = 0; i < capacity; i++)
+        {
+            _headers[i].Previous = -1;
+            _headers[i].Next = -1;
+        }
+    }
+
+    public object SyncRoot { get; } = new();
+
+    public int SegmentSize { get; }
+
+    public int SegmentShift { get; }
+
+    /// <summary>Most segments the table can describe (the budget usually runs out first).</summary>
+    public int Capacity { get; }
+
+    /// <summary>Bytes of the header and pointer tables.</summary>
+    public long TableBytes { get; }
+
+    /// <summary>Segments whose memory has been taken from the budget.</summary>
+    public int AllocatedCount => Volatile.Read(ref _allocated);
+
+    /// <summary>Oldest segment in the age list, -1 when empty.</summary>
+    public int AgeHead { get; private set; } = -1;
+
+    public int AgeTail { get; private set; } = -1;
+
+    public int FreeCount { get; private set; }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref SegmentHeader Header(int segment) => ref _headers[segment];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte* Memory(int segment) => _memory[segment];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Location(int segment, int offset) => ((long)segment << SegmentShift) | (uint)offset;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int SegmentOf(long location) => (int)(location >> SegmentShift);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int OffsetOf(long location) => (int)(location & (SegmentSize - 1));
+
+    /// <summary>The CAS derived from where an item version was written: unique per stored version.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong DerivedCas(int segment, int offset) => ((ulong)Volatile.Read(ref _headers[segment].Sequence) << SegmentShift) | (uint)offset;
+
+    /// <summary>Decodes the item at a location; false when the bytes there are not a plausible item.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryView(long location, out ItemView item)
+    {
+        var segment = SegmentOf(location);
+        if ((uint)segment >= (uint)AllocatedCount)
+        {
+            item = default;
+            return false;
+        }
+
+        var offset = OffsetOf(location);
+        return ItemCodec.TryParse(_memory[segment] + offset, SegmentSize - offset, out item);
+    }
+
+    /// <summary>Takes memory for one more segment from the budget; -1 when the budget or the table is exhausted.</summary>
+    public int TryAllocateSegment()
+    {
+        if (_allocated >= Capacity)
+        {
+            return -1;
+        }
+
+        var memory = (byte*)_budget.TryAllocate(SegmentSize, zeroed: false);
+        if (memory is null)
+        {
+            return -1;
+        }
+
+        var index = _allocated;
+        _memory[index] = memory;
+        _headers[index] = default;
+        _headers[index].Previous = -1;
+        _headers[index].Next = -1;
+        Volatile.Write(ref _allocated, index + 1);
+        return index;
+    }
+
+    public int TakeFree()
+    {
+        var segment = _freeHead;
+        if (segment >= 0)
+        {
+            _freeHead = _headers[segment].Next;
+            _headers[segment].Next = -1;
+            FreeCount--;
+        }
+
+        return segment;
+    }
+
+    public void AddFree(int segment)
+    {
+        ref var header = ref _headers[segment];
+        header.State = SegmentState.Free;
+        header.WriteOffset = 0;
+        header.MaxExpiry = 0;
+        header.Previous = -1;
+        header.Next = _freeHead;
+        _freeHead = segment;
+        FreeCount++;
+    }
+
+    public void AppendToAgeList(int segment)
+    {
+        ref var header = ref _headers[segment];
+        header.Previous = AgeTail;
+        header.Next = -1;
+        if (AgeTail >= 0)
+        {
+            _headers[AgeTail].Next = segment;
+        }
+        else
+        {
+            AgeHead = segment;
+        }
+
+        AgeTail = segment;
+    }
+
+    public void RemoveFromAgeList(int segment)
+    {
+        ref var header = ref _headers[segment];
+        if (header.Previous >= 0)
+        {
+            _headers[header.Previous].Next = header.Next;
+        }
+        else
+        {
+            AgeHead = header.Next;
+        }
+
+        if (header.Next >= 0)
+        {
+            _headers[header.Next].Previous = header.Previous;
+        }
+        else
+        {
+            AgeTail = header.Previous;
+        }
+
+        header.Previous = -1;
+        header.Next = -1;
+    }
+
+    /// <summary>Pins a segment against reclamation; false when it is being reclaimed right now.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryPin(int segment)
+    {
+        if (Interlocked.Increment(ref _headers[segment].Pins) > 0)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _headers[segment].Pins);
+        return false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Unpin(int segment) => Interlocked.Decrement(ref _headers[segment].Pins);
+
+    /// <summary>Claims a segment for reclamation; false while anyone has it pinned.</summary>
+    public bool TryBeginReclaim(int segment) => Interlocked.CompareExchange(ref _headers[segment].Pins, int.MinValue, 0) == 0;
+
+    /// <summary>Ends reclamation: pins taken meanwhile were refused and are being undone by their owners.</summary>
+    public void EndReclaim(int segment) => Interlocked.Add(ref _headers[segment].Pins, int.MinValue);
+
+    /// <summary>Raises the segment's latest expiry (uint.MaxValue for items that never expire).</summary>
+    public void RaiseMaxExpiry(int segment, uint expiry)
+    {
+        var value = expiry == 0 ? uint.MaxValue : expiry;
+        ref var field = ref _headers[segment].MaxExpiry;
+        var current = Volatile.Read(ref field);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref field, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_memory is not null)
+        {
+            for (var i = 0; i < _allocated; i++)
+            {
+                _budget.Free(_memory[i], SegmentSize);
+            }
+
+            _budget.Free(_memory, (long)Capacity * sizeof(byte*));
+            _memory = null;
+        }
+
+        if (_headers is not null)
+        {
+            _budget.Free(_headers, (long)Capacity * sizeof(SegmentHeader));
+            _headers = null;
+        }
+
+        _allocated = 0;
+    }
+}
