@@ -14,6 +14,8 @@ internal static class BenchCommand
     public const int ExitFailed = 1;
     public const int ExitUsage = 64;
 
+    private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     public static int Run(string[] args)
     {
         var options = BenchOptions.Parse(args, out var error);
@@ -28,6 +30,15 @@ internal static class BenchCommand
         {
             Console.WriteLine(BenchOptions.Usage);
             return ExitOk;
+        }
+
+        // Run socket continuations on the epoll thread instead of hopping to the thread pool: the connection loops
+        // never block, and on 2 shared cores this nearly doubles what the generator can drive (measured: 46k -> 77k
+        // ops/s against memcached, 50 connections, no pipelining). Read once by the socket engine, so it must be set
+        // before the first socket exists; an explicit setting by the user wins.
+        if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
+        {
+            Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
         }
 
         // The only blocking point of the tool: Main is synchronous, the run itself is fully async.
