@@ -79,7 +79,8 @@ internal sealed class CacheServerProcess : IDisposable
                 stream.Write("version\r\n"u8);
                 var buffer = new byte[256];
                 var read = stream.Read(buffer);
-                if (read > 0 && Encoding.ASCII.GetString(buffer, 0, read).StartsWith("VERSION", StringComparison.Ordinal))
+                // Any answer counts: with -Y an unauthenticated "version" gets CLIENT_ERROR, which still proves it is up.
+                if (read > 0 && Encoding.ASCII.GetString(buffer, 0, read).EndsWith("\r\n", StringComparison.Ordinal))
                 {
                     return true;
                 }
