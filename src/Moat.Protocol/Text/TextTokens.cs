@@ -37,6 +37,9 @@ internal ref struct TextTokens
         }
     }
 
+    /// <summary>Offset in <see cref="Line"/> where the token at <paramref name="index"/> starts.</summary>
+    public readonly int StartOf(int index) => _ranges[index].Start;
+
     /// <summary>Splits <paramref name="line"/> into tokens.</summary>
     public static TextTokens Tokenize(ReadOnlySpan<byte> line)
     {

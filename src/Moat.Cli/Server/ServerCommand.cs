@@ -1,0 +1,55 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Moat.Server.Configuration;
+using Moat.Server.Hosting;
+
+namespace Moat.Cli.Server;
+
+/// <summary>"moat [memcached flags]": parse the flags, then run the server until SIGTERM/SIGINT or "shutdown".</summary>
+internal static class ServerCommand
+{
+    /// <summary>EX_OSERR: the listen socket could not be opened (port in use, address not local).</summary>
+    private const int ListenFailedExitCode = 71;
+
+    public static int Run(string[] args)
+    {
+        var parsed = MemcachedFlagParser.Parse(args);
+        if (parsed.ExitCode is { } exit)
+        {
+            if (parsed.Output is not null)
+            {
+                Console.Out.WriteLine(parsed.Output);
+            }
+
+            if (parsed.Error is not null)
+            {
+                Console.Error.WriteLine(parsed.Error);
+            }
+
+            return exit;
+        }
+
+        var options = parsed.Options!;
+        if (options.LogFile is { } logFile)
+        {
+            Console.SetError(new StreamWriter(logFile, append: true) { AutoFlush = true });
+        }
+
+        try
+        {
+            using var host = MoatServerHost.Build(options);
+            host.Run();
+            return 0;
+        }
+        catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+        {
+            Console.Error.WriteLine($"failed to listen on TCP port {options.TcpPort}: {e.Message}");
+            return ListenFailedExitCode;
+        }
+        catch (SocketException e)
+        {
+            Console.Error.WriteLine($"failed to listen on TCP port {options.TcpPort}: {e.Message}");
+            return ListenFailedExitCode;
+        }
+    }
+}

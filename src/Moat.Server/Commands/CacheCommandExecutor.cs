@@ -1,0 +1,178 @@
+using System.Buffers;
+using Moat.Server.Statistics;
+using Moat.Storage;
+
+namespace Moat.Server.Commands;
+
+/// <summary>
+/// The one place where protocol commands meet the store and the stats: every protocol (text now, meta and binary
+/// later) calls these methods, so hit/miss accounting and memcached's edge semantics exist once.
+/// </summary>
+internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics prefixes)
+{
+    /// <summary>The store behind the commands.</summary>
+    public ICacheStore Store { get; } = store;
+
+    /// <summary>The per-prefix detail counters.</summary>
+    public PrefixStatistics Prefixes { get; } = prefixes;
+
+    /// <summary>get/gets (touch == false) or gat/gats; counts cmd_get/get_* or cmd_touch/touch_* like memcached.</summary>
+    public ReadStatus Read<TSink>(ReadOnlySpan<byte> key, bool touch, int exptime, ref TSink sink, ref CommandCounters counters)
+        where TSink : struct, IItemSink, allows ref struct
+    {
+        var request = touch ? ReadRequest.GetAndTouch(exptime) : ReadRequest.Get;
+        var status = Store.Read(key, in request, ref sink);
+        var hit = status != ReadStatus.Miss;
+        if (touch)
+        {
+            counters.CmdTouch++;
+            if (hit)
+            {
+                counters.TouchHits++;
+            }
+            else
+            {
+                counters.TouchMisses++;
+            }
+        }
+        else
+        {
+            counters.CmdGet++;
+            if (hit)
+            {
+                counters.GetHits++;
+            }
+            else
+            {
+                counters.GetMisses++;
+            }
+        }
+
+        if (Prefixes.Enabled)
+        {
+            Prefixes.RecordGet(key, hit);
+        }
+
+        return status;
+    }
+
+    /// <summary>
+    /// set/add/replace/append/prepend and (with <paramref name="isCas"/>) cas. A cas with compare value 0 follows
+    /// memcached: it can only succeed against an item whose CAS is 0, i.e. when CAS is disabled.
+    /// </summary>
+    public StoreStatus Write(ReadOnlySpan<byte> key, in ReadOnlySequence<byte> value, in StoreRequest request, bool isCas, ref CommandCounters counters)
+    {
+        counters.CmdSet++;
+        if (Prefixes.Enabled)
+        {
+            Prefixes.RecordSet(key);
+        }
+
+        StoreStatus status;
+        if (isCas && request.CompareCas == 0 && Store.Options.CasEnabled)
+        {
+            var peek = new ReadRequest { NoBump = true, MetadataOnly = true };
+            var probe = default(DiscardingItemSink);
+            status = Store.Read(key, in peek, ref probe) == ReadStatus.Miss ? StoreStatus.NotFound : StoreStatus.Exists;
+        }
+        else
+        {
+            status = Store.Store(key, in value, in request, out _);
+        }
+
+        if (isCas)
+        {
+            switch (status)
+            {
+                case StoreStatus.Stored:
+                    counters.CasHits++;
+                    break;
+                case StoreStatus.Exists:
+                    counters.CasBadValue++;
+                    break;
+                case StoreStatus.NotFound:
+                    counters.CasMisses++;
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return status;
+    }
+
+    /// <summary>
+    /// A storage command whose value exceeds the item size limit (its data is being discarded): memcached counts it
+    /// and, for set, removes the old value so a failed update never leaves stale data behind.
+    /// </summary>
+    public void RejectTooLarge(ReadOnlySpan<byte> key, bool isSet, ref CommandCounters counters)
+    {
+        counters.StoreTooLarge++;
+        if (isSet)
+        {
+            Store.Delete(key, default);
+        }
+    }
+
+    /// <summary>incr/decr.</summary>
+    public ArithmeticStatus Arithmetic(ReadOnlySpan<byte> key, bool decrement, ulong delta, out ulong newValue, ref CommandCounters counters)
+    {
+        var request = new ArithmeticRequest { Decrement = decrement, Delta = delta };
+        var status = Store.Arithmetic(key, in request, out newValue, out _);
+        var hit = status == ArithmeticStatus.Updated;
+        var miss = status == ArithmeticStatus.NotFound;
+        if (decrement)
+        {
+            counters.DecrHits += hit ? 1 : 0;
+            counters.DecrMisses += miss ? 1 : 0;
+        }
+        else
+        {
+            counters.IncrHits += hit ? 1 : 0;
+            counters.IncrMisses += miss ? 1 : 0;
+        }
+
+        return status;
+    }
+
+    /// <summary>delete.</summary>
+    public DeleteStatus Delete(ReadOnlySpan<byte> key, ref CommandCounters counters)
+    {
+        if (Prefixes.Enabled)
+        {
+            Prefixes.RecordDelete(key);
+        }
+
+        var status = Store.Delete(key, default);
+        if (status == DeleteStatus.Deleted)
+        {
+            counters.DeleteHits++;
+        }
+        else
+        {
+            counters.DeleteMisses++;
+        }
+
+        return status;
+    }
+
+    /// <summary>touch.</summary>
+    public bool Touch(ReadOnlySpan<byte> key, int exptime, ref CommandCounters counters)
+    {
+        var hit = Store.Touch(key, exptime);
+        counters.CmdTouch++;
+        if (hit)
+        {
+            counters.TouchHits++;
+        }
+        else
+        {
+            counters.TouchMisses++;
+        }
+
+        return hit;
+    }
+
+    /// <summary>flush_all [delay].</summary>
+    public void FlushAll(int delay) => Store.FlushAll(delay);
+}

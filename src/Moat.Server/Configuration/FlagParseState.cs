@@ -1,0 +1,11 @@
+namespace Moat.Server.Configuration;
+
+/// <summary>What flag parsing has seen so far, beyond the options themselves (for checks across flags).</summary>
+internal sealed class FlagParseState(MoatServerOptions options)
+{
+    public MoatServerOptions Options { get; } = options;
+
+    public bool ItemSizeSet { get; set; }
+
+    public bool ChunkSet { get; set; }
+}

@@ -1,0 +1,48 @@
+namespace Moat.Server.Configuration;
+
+/// <summary>The text of "moat -h".</summary>
+internal static class HelpText
+{
+    public const string Text = """
+        moat - a memcached-compatible cache server that cannot be turned into a DDoS reflector
+
+        Usage: moat [memcached flags]          run the server (text protocol)
+               moat <subcommand> [...]         bench, audit, detect (see README)
+
+        Secure defaults (different from memcached where memcached is unsafe):
+          listens on 127.0.0.1 and ::1 only (memcached: every interface)
+          UDP is off (-U 0); -U with a port is refused for now
+          shutdown command off (-A enables), flush_all on (-F disables)
+
+        Flags (memcached's meanings):
+          -p, --port=<num>            TCP port (default 11211; 0 = any free port)
+          -l, --listen=<addr,...>     addresses to listen on (default 127.0.0.1,::1)
+          -U, --udp-port=<num>        UDP port; only 0 (off) is supported
+          -m, --memory-limit=<mb>     memory limit in megabytes, a hard limit (default 64)
+          -c, --conn-limit=<num>      max simultaneous connections (default 1024)
+          -t, --threads=<num>         I/O threads (default 4)
+          -I, --max-item-size=<size>  largest value, e.g. 1m, 512k (default 1m, min 1024 bytes)
+          -M, --disable-evictions     answer out-of-memory errors instead of evicting
+          -C, --disable-cas           no CAS values
+          -A, --enable-shutdown       allow the shutdown command
+          -F, --disable-flush-all     refuse flush_all
+          -X, --disable-dumping       refuse stats cachedump
+          -W, --disable-watch         (accepted; Moat has no watch command)
+          -R, --max-reqs-per-event=N  commands per connection before it yields (default 20)
+          -b, --listen-backlog=<num>  TCP listen backlog (default 1024)
+          -B, --protocol=ascii        protocol; only ascii for now
+          -D <char>                   key prefix delimiter for stats detail (default ':')
+          -P, --pidfile=<file>        write the process id to this file
+          -u, --user=<name>           accepted only if moat already runs as that user
+          -v, -vv, --verbose          log errors (-v) or every command (-vv) to stderr
+          -o, --extended=<opt,...>    idle_timeout=<s>, hashpower=<n>, maxconns_fast,
+                                      slab_chunk_max=<size>, max_get_line=<bytes>, modern
+          --config <file>             read flags from a file, one per line (Debian's
+                                      /etc/memcached.conf format; "logfile <path>" too)
+          -h, --help                  this text
+          -V, --version               print the version
+
+        Any other memcached flag (e.g. -d, -S, -Y, -Z, -s, -k, -L, -f, -n, -e) exits with
+        code 64 and a one-line reason; none is silently ignored.
+        """;
+}

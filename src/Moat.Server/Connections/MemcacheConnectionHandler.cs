@@ -1,0 +1,127 @@
+using System.IO.Pipelines;
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.Extensions.Logging;
+using Moat.Protocol.Text;
+using Moat.Server.Text;
+
+namespace Moat.Server.Connections;
+
+/// <summary>
+/// One TCP connection under Kestrel: enforces -c, then loops read -> run every complete command -> one flush.
+/// Later protocols (binary, meta, auth) slot in by choosing another processor from the first byte here.
+/// </summary>
+internal sealed partial class MemcacheConnectionHandler(MoatServerContext context, ILogger<MemcacheConnectionHandler> logger) : ConnectionHandler
+{
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var input = connection.Transport.Input;
+        var output = connection.Transport.Output;
+        var counters = context.Statistics.TryOpen(
+            context.Options.MaxConnections,
+            Describe(connection.RemoteEndPoint),
+            Describe(connection.LocalEndPoint),
+            context.Clock.GetTimestamp());
+        if (counters is null)
+        {
+            // memcached's maxconns_fast: tell the client why, then hang up.
+            await output.WriteAsync(TextResponses.Line(TextReply.TooManyConnections).ToArray(), connection.ConnectionClosed);
+            LogRejected(logger, connection.RemoteEndPoint);
+            return;
+        }
+
+        if (context.Verbosity > 0)
+        {
+            LogAccepted(logger, counters.Id, counters.RemoteAddress);
+        }
+
+        var writer = new CountingBufferWriter();
+        writer.Attach(output);
+        var processor = new TextCommandProcessor(context, counters);
+        var idle = context.Options.IdleTimeoutSeconds;
+        // Reads end when the peer closes, when the server asks connections to close (shutdown), or when idle too long.
+        var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+        using var readCancel = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, closeRequested);
+        try
+        {
+            while (true)
+            {
+                counters.State = "conn_waiting";
+                if (idle > 0)
+                {
+                    readCancel.CancelAfter(TimeSpan.FromSeconds(idle));
+                }
+
+                ReadResult result;
+                try
+                {
+                    result = await input.ReadAsync(readCancel.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                counters.State = "conn_parse_cmd";
+                counters.LastCommandTimestamp = context.Clock.GetTimestamp();
+                var buffer = result.Buffer;
+                ProcessOutcome outcome;
+                do
+                {
+                    outcome = processor.Process(ref buffer, writer);
+                    if (writer.Pending > 0)
+                    {
+                        counters.Values.BytesWritten += writer.Pending;
+                        writer.ResetPending();
+                        var flush = await output.FlushAsync();
+                        if (flush.IsCompleted)
+                        {
+                            outcome = ProcessOutcome.Close;
+                        }
+                    }
+                }
+                while (outcome == ProcessOutcome.Yield);
+
+                input.AdvanceTo(buffer.Start, result.Buffer.End);
+                if (outcome == ProcessOutcome.Close || result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (ConnectionResetException)
+        {
+            // The peer went away; nothing to answer.
+        }
+        catch (IOException)
+        {
+            // Same, seen as a transport error.
+        }
+        finally
+        {
+            context.Statistics.Close(counters);
+            if (context.Verbosity > 0)
+            {
+                LogClosed(logger, counters.Id);
+            }
+        }
+    }
+
+    private static string Describe(EndPoint? endPoint) => endPoint switch
+    {
+        IPEndPoint ip when ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 => $"tcp6:[{ip.Address}]:{ip.Port}",
+        IPEndPoint ip => $"tcp:{ip.Address}:{ip.Port}",
+        null => "unknown",
+        _ => endPoint.ToString() ?? "unknown",
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "rejected connection from {Remote}: too many open connections")]
+    private static partial void LogRejected(ILogger logger, EndPoint? remote);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "<{Id} new connection from {Remote}")]
+    private static partial void LogAccepted(ILogger logger, long id, string remote);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "<{Id} connection closed")]
+    private static partial void LogClosed(ILogger logger, long id);
+}

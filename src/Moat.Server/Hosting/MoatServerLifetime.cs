@@ -1,0 +1,67 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Hosting;
+using Moat.Server.Statistics;
+
+namespace Moat.Server.Hosting;
+
+/// <summary>
+/// Ties the server to its host: learns the bound port once Kestrel listens, writes and removes the -P pid file,
+/// turns the "shutdown" command into a host stop, and keeps the metrics alive for the host's lifetime.
+/// </summary>
+internal sealed class MoatServerLifetime(
+    MoatServerContext context,
+    MoatMetrics metrics,
+    IServer server,
+    IHostApplicationLifetime lifetime) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = metrics;
+        context.ShutdownRequested = _ => lifetime.StopApplication();
+        lifetime.ApplicationStarted.Register(OnStarted);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        var pidFile = context.Options.PidFile;
+        if (pidFile is not null)
+        {
+            try
+            {
+                File.Delete(pidFile);
+            }
+            catch (IOException)
+            {
+                // Leaving a stale pid file is harmless; failing the stop is not.
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void OnStarted()
+    {
+        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses;
+        var first = addresses?.FirstOrDefault();
+        if (first is not null)
+        {
+            var colon = first.LastIndexOf(':');
+            if (int.TryParse(first.AsSpan(colon + 1).TrimEnd('/'), NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+            {
+                context.BoundTcpPort = port;
+            }
+        }
+        else
+        {
+            context.BoundTcpPort = context.Options.TcpPort;
+        }
+
+        if (context.Options.PidFile is { } pidFile)
+        {
+            File.WriteAllText(pidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+        }
+    }
+}

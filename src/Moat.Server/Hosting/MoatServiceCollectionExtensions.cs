@@ -1,0 +1,59 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Moat.Server.Configuration;
+using Moat.Server.Connections;
+using Moat.Server.Statistics;
+using Moat.Storage;
+
+namespace Moat.Server.Hosting;
+
+/// <summary>Embeds the Moat server in any .NET host that runs Kestrel (<c>builder.WebHost.UseKestrel()</c>).</summary>
+public static class MoatServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the store, the statistics and the memcached listeners described by <paramref name="options"/>
+    /// (listen addresses, port, -c, -t, -b, -I), with the hot-path transport settings of docs/architecture.md.
+    /// </summary>
+    public static IServiceCollection AddMoatServer(this IServiceCollection services, MoatServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton(options);
+        services.AddSingleton(sp =>
+        {
+            var factory = options.StoreFactory ?? (o => new SegmentCacheStore(o));
+            return new MoatServerContext(options, factory(options.ToStoreOptions()));
+        });
+        services.AddSingleton<MoatMetrics>();
+        services.AddSingleton<MemcacheConnectionHandler>();
+        services.AddHostedService<MoatServerLifetime>();
+        services.Configure<SocketTransportOptions>(socket =>
+        {
+            socket.UnsafePreferInlineScheduling = true;
+            socket.WaitForDataBeforeAllocatingBuffer = false;
+            socket.IOQueueCount = options.Threads;
+            socket.Backlog = options.Backlog;
+            socket.NoDelay = true;
+
+            // Room for the longest get line plus one whole value, so a maximal set never stalls the pipe.
+            socket.MaxReadBufferSize = options.ItemSizeMax + options.MaxGetLineLength + (64 * 1024);
+            socket.MaxWriteBufferSize = 4 * 1024 * 1024;
+        });
+        services.AddSingleton<IConfigureOptions<KestrelServerOptions>>(sp => new ConfigureOptions<KestrelServerOptions>(kestrel =>
+        {
+            // Kestrel sets this itself, but possibly after us; the connection handler is resolved from it.
+            kestrel.ApplicationServices ??= sp;
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxConcurrentConnections = null;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = null;
+            foreach (var address in options.EffectiveListenAddresses())
+            {
+                kestrel.Listen(new IPEndPoint(address, options.TcpPort), listen => listen.UseConnectionHandler<MemcacheConnectionHandler>());
+            }
+        }));
+        return services;
+    }
+}

@@ -1,0 +1,56 @@
+using Moat.Server.Commands;
+using Moat.Server.Configuration;
+using Moat.Server.Statistics;
+using Moat.Storage;
+
+namespace Moat.Server;
+
+/// <summary>
+/// The state shared by every connection of one server: options, the command executor over the store, the
+/// statistics, and the few settings that commands may change at run time (verbosity, stats detail).
+/// </summary>
+internal sealed class MoatServerContext : IDisposable
+{
+    /// <summary>The memcached version Moat's text protocol is byte-compatible with, reported by "version".</summary>
+    public const string CompatibleVersion = "1.6.18";
+
+    private volatile int _verbosity;
+
+    public MoatServerContext(MoatServerOptions options, ICacheStore store)
+    {
+        Options = options;
+        Statistics = new ServerStatistics();
+        Executor = new CacheCommandExecutor(store, new PrefixStatistics(options.PrefixDelimiter));
+        _verbosity = options.Verbosity;
+    }
+
+    /// <summary>The parsed flags.</summary>
+    public MoatServerOptions Options { get; }
+
+    /// <summary>Commands against the store.</summary>
+    public CacheCommandExecutor Executor { get; }
+
+    /// <summary>The store.</summary>
+    public ICacheStore Store => Executor.Store;
+
+    /// <summary>Connection and command counters.</summary>
+    public ServerStatistics Statistics { get; }
+
+    /// <summary>The clock.</summary>
+    public TimeProvider Clock => Options.Clock;
+
+    /// <summary>Current verbosity; the "verbosity" command changes it (capped at 2 like memcached).</summary>
+    public int Verbosity
+    {
+        get => _verbosity;
+        set => _verbosity = value;
+    }
+
+    /// <summary>Called by "shutdown" (with -A): true for "shutdown graceful".</summary>
+    public Action<bool>? ShutdownRequested { get; set; }
+
+    /// <summary>The port actually bound (differs from -p 0 once listening).</summary>
+    public int BoundTcpPort { get; set; }
+
+    public void Dispose() => Store.Dispose();
+}

@@ -1,0 +1,244 @@
+using System.Buffers;
+using System.Text;
+using Moat.Protocol;
+using Moat.Protocol.Text;
+
+namespace Moat.Server.Statistics;
+
+/// <summary>
+/// Answers the "stats" family with memcached's names and formats (what memcached_exporter, memcached-tool and
+/// memcstat parse). Stats are rare, so this code favours clarity over the zero-allocation rules of the data path.
+/// </summary>
+internal sealed class StatsReporter(MoatServerContext context)
+{
+    private static readonly byte[] VersionBytes = Encoding.ASCII.GetBytes(MoatServerContext.CompatibleVersion);
+
+    /// <summary>Dispatches "stats [args]" given the command's tokens.</summary>
+    public void Execute(in TextTokens tokens, IBufferWriter<byte> output)
+    {
+        if (tokens.Count == 1)
+        {
+            WriteGeneral(output);
+            TextResponseWriter.Write(output, TextReply.End);
+            return;
+        }
+
+        var group = tokens[1];
+        if (group.SequenceEqual("reset"u8))
+        {
+            context.Statistics.Reset();
+            context.Store.ResetStatistics();
+            TextResponseWriter.Write(output, TextReply.Reset);
+        }
+        else if (group.SequenceEqual("detail"u8))
+        {
+            ExecuteDetail(tokens, output);
+        }
+        else if (group.SequenceEqual("settings"u8))
+        {
+            WriteSettings(output);
+            TextResponseWriter.Write(output, TextReply.End);
+        }
+        else if (group.SequenceEqual("cachedump"u8))
+        {
+            ExecuteCachedump(tokens, output);
+        }
+        else if (group.SequenceEqual("conns"u8))
+        {
+            WriteConnections(output);
+            TextResponseWriter.Write(output, TextReply.End);
+        }
+        else if (group.SequenceEqual("items"u8))
+        {
+            // No slab classes: items are stored whole in segments, so there are no per-class lines to report.
+            TextResponseWriter.Write(output, TextReply.End);
+        }
+        else if (group.SequenceEqual("slabs"u8))
+        {
+            var storage = context.Store.GetStatistics();
+            TextResponseWriter.WriteStat(output, "active_slabs"u8, 0L);
+            TextResponseWriter.WriteStat(output, "total_malloced"u8, storage.TotalMalloced);
+            TextResponseWriter.Write(output, TextReply.End);
+        }
+        else if (group.SequenceEqual("sizes"u8))
+        {
+            TextResponseWriter.WriteStat(output, "sizes_status"u8, "disabled"u8);
+            TextResponseWriter.Write(output, TextReply.End);
+        }
+        else
+        {
+            TextResponseWriter.Write(output, TextReply.Error);
+        }
+    }
+
+    private void ExecuteDetail(in TextTokens tokens, IBufferWriter<byte> output)
+    {
+        var argument = tokens.Count >= 3 ? tokens[2] : [];
+        if (argument.SequenceEqual("on"u8))
+        {
+            context.Executor.Prefixes.Enabled = true;
+            TextResponseWriter.Write(output, TextReply.Ok);
+        }
+        else if (argument.SequenceEqual("off"u8))
+        {
+            context.Executor.Prefixes.Enabled = false;
+            TextResponseWriter.Write(output, TextReply.Ok);
+        }
+        else if (argument.SequenceEqual("dump"u8))
+        {
+            context.Executor.Prefixes.Dump(output);
+        }
+        else
+        {
+            TextResponseWriter.Write(output, TextReply.StatsDetailUsage);
+        }
+    }
+
+    private void ExecuteCachedump(in TextTokens tokens, IBufferWriter<byte> output)
+    {
+        if (!context.Options.DumpEnabled)
+        {
+            TextResponseWriter.Write(output, TextReply.CachedumpNotAllowed);
+        }
+        else if (tokens.MemcachedCount < 5)
+        {
+            TextResponseWriter.Write(output, TextReply.BadCommandLine);
+        }
+        else if (!AsciiNumber.TryParseUInt32(tokens[2], out var id) || !AsciiNumber.TryParseUInt32(tokens[3], out _))
+        {
+            TextResponseWriter.Write(output, TextReply.BadCommandLineFormat);
+        }
+        else if (id >= 64)
+        {
+            TextResponseWriter.Write(output, "CLIENT_ERROR Illegal slab id\r\n"u8);
+        }
+        else
+        {
+            // There are no slab classes to walk, so every class dumps empty.
+            TextResponseWriter.Write(output, TextReply.End);
+        }
+    }
+
+    private void WriteGeneral(IBufferWriter<byte> output)
+    {
+        var counters = context.Statistics.Snapshot();
+        var storage = context.Store.GetStatistics();
+        var (user, system) = ServerStatistics.ProcessorTimes();
+        var options = context.Options;
+        var current = context.Statistics.CurrentConnections;
+
+        TextResponseWriter.WriteStat(output, "pid"u8, (long)Environment.ProcessId);
+        TextResponseWriter.WriteStat(output, "uptime"u8, (long)context.Store.CurrentTime);
+        TextResponseWriter.WriteStat(output, "time"u8, context.Clock.GetUtcNow().ToUnixTimeSeconds());
+        TextResponseWriter.WriteStat(output, "version"u8, VersionBytes);
+        TextResponseWriter.WriteStat(output, "moat_version"u8, Encoding.ASCII.GetBytes(ServerVersion.Moat));
+        TextResponseWriter.WriteStat(output, "pointer_size"u8, (long)(IntPtr.Size * 8));
+        TextResponseWriter.WriteStatSeconds(output, "rusage_user"u8, user);
+        TextResponseWriter.WriteStatSeconds(output, "rusage_system"u8, system);
+        TextResponseWriter.WriteStat(output, "max_connections"u8, (long)options.MaxConnections);
+        TextResponseWriter.WriteStat(output, "curr_connections"u8, (long)current);
+        TextResponseWriter.WriteStat(output, "total_connections"u8, context.Statistics.TotalConnections);
+        TextResponseWriter.WriteStat(output, "rejected_connections"u8, context.Statistics.RejectedConnections);
+        TextResponseWriter.WriteStat(output, "connection_structures"u8, (long)current);
+        TextResponseWriter.WriteStat(output, "cmd_get"u8, counters.CmdGet);
+        TextResponseWriter.WriteStat(output, "cmd_set"u8, counters.CmdSet);
+        TextResponseWriter.WriteStat(output, "cmd_flush"u8, counters.CmdFlush);
+        TextResponseWriter.WriteStat(output, "cmd_touch"u8, counters.CmdTouch);
+        TextResponseWriter.WriteStat(output, "cmd_meta"u8, 0L);
+        TextResponseWriter.WriteStat(output, "get_hits"u8, counters.GetHits);
+        TextResponseWriter.WriteStat(output, "get_misses"u8, counters.GetMisses);
+        TextResponseWriter.WriteStat(output, "get_expired"u8, storage.GetExpired);
+        TextResponseWriter.WriteStat(output, "get_flushed"u8, storage.GetFlushed);
+        TextResponseWriter.WriteStat(output, "delete_misses"u8, counters.DeleteMisses);
+        TextResponseWriter.WriteStat(output, "delete_hits"u8, counters.DeleteHits);
+        TextResponseWriter.WriteStat(output, "incr_misses"u8, counters.IncrMisses);
+        TextResponseWriter.WriteStat(output, "incr_hits"u8, counters.IncrHits);
+        TextResponseWriter.WriteStat(output, "decr_misses"u8, counters.DecrMisses);
+        TextResponseWriter.WriteStat(output, "decr_hits"u8, counters.DecrHits);
+        TextResponseWriter.WriteStat(output, "cas_misses"u8, counters.CasMisses);
+        TextResponseWriter.WriteStat(output, "cas_hits"u8, counters.CasHits);
+        TextResponseWriter.WriteStat(output, "cas_badval"u8, counters.CasBadValue);
+        TextResponseWriter.WriteStat(output, "touch_hits"u8, counters.TouchHits);
+        TextResponseWriter.WriteStat(output, "touch_misses"u8, counters.TouchMisses);
+        TextResponseWriter.WriteStat(output, "store_too_large"u8, counters.StoreTooLarge + storage.StoreTooLarge);
+        TextResponseWriter.WriteStat(output, "store_no_memory"u8, counters.StoreNoMemory + storage.StoreNoMemory);
+        TextResponseWriter.WriteStat(output, "auth_cmds"u8, 0L);
+        TextResponseWriter.WriteStat(output, "auth_errors"u8, 0L);
+        TextResponseWriter.WriteStat(output, "bytes_read"u8, counters.BytesRead);
+        TextResponseWriter.WriteStat(output, "bytes_written"u8, counters.BytesWritten);
+        TextResponseWriter.WriteStat(output, "limit_maxbytes"u8, storage.LimitMaxBytes);
+        TextResponseWriter.WriteStat(output, "accepting_conns"u8, 1L);
+        TextResponseWriter.WriteStat(output, "listen_disabled_num"u8, 0L);
+        TextResponseWriter.WriteStat(output, "time_in_listen_disabled_us"u8, 0L);
+        TextResponseWriter.WriteStat(output, "threads"u8, (long)options.Threads);
+        TextResponseWriter.WriteStat(output, "conn_yields"u8, counters.ConnectionYields);
+        TextResponseWriter.WriteStat(output, "hash_power_level"u8, (long)storage.HashPowerLevel);
+        TextResponseWriter.WriteStat(output, "hash_bytes"u8, storage.HashBytes);
+        TextResponseWriter.WriteStat(output, "hash_is_expanding"u8, 0L);
+        TextResponseWriter.WriteStat(output, "malloc_fails"u8, 0L);
+        TextResponseWriter.WriteStat(output, "bytes"u8, storage.Bytes);
+        TextResponseWriter.WriteStat(output, "curr_items"u8, storage.CurrentItems);
+        TextResponseWriter.WriteStat(output, "total_items"u8, storage.TotalItems);
+        TextResponseWriter.WriteStat(output, "expired_unfetched"u8, storage.ExpiredUnfetched);
+        TextResponseWriter.WriteStat(output, "evicted_unfetched"u8, storage.EvictedUnfetched);
+        TextResponseWriter.WriteStat(output, "evicted_active"u8, 0L);
+        TextResponseWriter.WriteStat(output, "evictions"u8, storage.Evictions);
+        TextResponseWriter.WriteStat(output, "reclaimed"u8, storage.Reclaimed);
+        TextResponseWriter.WriteStat(output, "total_malloced"u8, storage.TotalMalloced);
+    }
+
+    private void WriteSettings(IBufferWriter<byte> output)
+    {
+        var o = context.Options;
+        TextResponseWriter.WriteStat(output, "maxbytes"u8, o.MemoryLimitBytes);
+        TextResponseWriter.WriteStat(output, "maxconns"u8, (long)o.MaxConnections);
+        TextResponseWriter.WriteStat(output, "tcpport"u8, (long)context.BoundTcpPort);
+        TextResponseWriter.WriteStat(output, "udpport"u8, (long)o.UdpPort);
+        var inter = string.Join(',', o.EffectiveListenAddresses().Select(a => a.ToString()));
+        TextResponseWriter.WriteStat(output, "inter"u8, Encoding.ASCII.GetBytes(inter));
+        TextResponseWriter.WriteStat(output, "verbosity"u8, (long)context.Verbosity);
+        TextResponseWriter.WriteStat(output, "oldest"u8, 0L);
+        TextResponseWriter.WriteStat(output, "evictions"u8, o.EvictionsEnabled ? "on"u8 : "off"u8);
+        TextResponseWriter.WriteStat(output, "domain_socket"u8, "NULL"u8);
+        TextResponseWriter.WriteStat(output, "umask"u8, "700"u8);
+        TextResponseWriter.WriteStat(output, "shutdown_command"u8, YesNo(o.ShutdownEnabled));
+        TextResponseWriter.WriteStat(output, "num_threads"u8, (long)o.Threads);
+        TextResponseWriter.WriteStat(output, "num_threads_per_udp"u8, (long)o.Threads);
+        TextResponseWriter.WriteStat(output, "stat_key_prefix"u8, [o.PrefixDelimiter]);
+        TextResponseWriter.WriteStat(output, "detail_enabled"u8, YesNo(context.Executor.Prefixes.Enabled));
+        TextResponseWriter.WriteStat(output, "reqs_per_event"u8, (long)o.RequestsPerEvent);
+        TextResponseWriter.WriteStat(output, "cas_enabled"u8, YesNo(o.CasEnabled));
+        TextResponseWriter.WriteStat(output, "tcp_backlog"u8, (long)o.Backlog);
+        TextResponseWriter.WriteStat(output, "binding_protocol"u8, "ascii"u8);
+        TextResponseWriter.WriteStat(output, "auth_enabled_sasl"u8, "no"u8);
+        TextResponseWriter.WriteStat(output, "auth_enabled_ascii"u8, "no"u8);
+        TextResponseWriter.WriteStat(output, "item_size_max"u8, (long)o.ItemSizeMax);
+        TextResponseWriter.WriteStat(output, "maxconns_fast"u8, YesNo(o.MaxConnectionsFast));
+        TextResponseWriter.WriteStat(output, "hashpower_init"u8, (long)o.HashPower);
+        TextResponseWriter.WriteStat(output, "slab_chunk_max"u8, (long)o.SlabChunkMax);
+        TextResponseWriter.WriteStat(output, "lru_crawler"u8, "no"u8);
+        TextResponseWriter.WriteStat(output, "flush_enabled"u8, YesNo(o.FlushEnabled));
+        TextResponseWriter.WriteStat(output, "dump_enabled"u8, YesNo(o.DumpEnabled));
+        TextResponseWriter.WriteStat(output, "lru_maintainer_thread"u8, "no"u8);
+        TextResponseWriter.WriteStat(output, "idle_timeout"u8, (long)o.IdleTimeoutSeconds);
+        TextResponseWriter.WriteStat(output, "read_buf_mem_limit"u8, 0L);
+        TextResponseWriter.WriteStat(output, "max_get_line"u8, (long)o.MaxGetLineLength);
+        TextResponseWriter.WriteStat(output, "ssl_enabled"u8, "no"u8);
+    }
+
+    private void WriteConnections(IBufferWriter<byte> output)
+    {
+        var now = context.Clock.GetTimestamp();
+        foreach (var connection in context.Statistics.LiveConnections())
+        {
+            var prefix = connection.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":";
+            TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(prefix + "addr"), Encoding.ASCII.GetBytes(connection.RemoteAddress));
+            TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(prefix + "listen_addr"), Encoding.ASCII.GetBytes(connection.LocalAddress));
+            TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(prefix + "state"), Encoding.ASCII.GetBytes(connection.State));
+            var idle = (long)context.Clock.GetElapsedTime(connection.LastCommandTimestamp, now).TotalSeconds;
+            TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(prefix + "secs_since_last_cmd"), idle);
+        }
+    }
+
+    private static ReadOnlySpan<byte> YesNo(bool value) => value ? "yes"u8 : "no"u8;
+}

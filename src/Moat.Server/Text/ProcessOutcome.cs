@@ -1,0 +1,14 @@
+namespace Moat.Server.Text;
+
+/// <summary>What the connection loop does after a processing pass.</summary>
+internal enum ProcessOutcome : byte
+{
+    /// <summary>Every complete command was handled; flush and read more.</summary>
+    NeedMoreData,
+
+    /// <summary>Complete commands remain but the connection used its turn (-R) or filled its output: flush, then continue without reading.</summary>
+    Yield,
+
+    /// <summary>Flush what was written, then close (quit, line too long, shutdown, HTTP request).</summary>
+    Close,
+}

@@ -1,0 +1,391 @@
+using System.Buffers;
+using Moat.Protocol.Text;
+using Moat.Server.Statistics;
+using Moat.Storage;
+
+namespace Moat.Server.Text;
+
+/// <summary>
+/// The text protocol of one connection, without any socket: bytes in (a <see cref="ReadOnlySequence{T}"/>), replies
+/// out (an <see cref="IBufferWriter{T}"/>). It runs every complete command in the buffer, leaving incomplete ones
+/// for the next pass, and keeps the only cross-read state memcached has: bytes of an oversized value still to skip.
+/// </summary>
+internal sealed class TextCommandProcessor(MoatServerContext context, ConnectionCounters counters)
+{
+    /// <summary>memcached closes a connection whose line has no newline after this many bytes (unless it is a get).</summary>
+    public const int MaxLineLengthWithoutNewline = 2048;
+
+    /// <summary>Replies a batch may accumulate before it yields so the connection flushes them.</summary>
+    private const int OutputYieldThreshold = 256 * 1024;
+
+    private readonly StatsReporter _stats = new(context);
+    private long _swallowRemaining;
+    private byte[] _lineCopy = [];
+
+    /// <summary>The counters of this connection.</summary>
+    public ConnectionCounters Counters { get; } = counters;
+
+    /// <summary>
+    /// Runs the complete commands at the start of <paramref name="buffer"/> and slices it past what was consumed.
+    /// When <paramref name="output"/> is a <see cref="CountingBufferWriter"/>, a batch yields once its unflushed
+    /// replies pass a threshold, so a pipeline of large gets is flushed in parts.
+    /// </summary>
+    public ProcessOutcome Process(ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output)
+    {
+        var start = buffer.Length;
+        try
+        {
+            return ProcessCore(ref buffer, output);
+        }
+        finally
+        {
+            Counters.Values.BytesRead += start - buffer.Length;
+        }
+    }
+
+    private ProcessOutcome ProcessCore(ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output)
+    {
+        var commands = 0;
+        var limit = context.Options.RequestsPerEvent;
+        while (true)
+        {
+            if (_swallowRemaining > 0)
+            {
+                var skip = Math.Min(_swallowRemaining, buffer.Length);
+                buffer = buffer.Slice(skip);
+                _swallowRemaining -= skip;
+                if (_swallowRemaining > 0)
+                {
+                    return ProcessOutcome.NeedMoreData;
+                }
+            }
+
+            if (buffer.IsEmpty)
+            {
+                return ProcessOutcome.NeedMoreData;
+            }
+
+            if (commands >= limit || (output is CountingBufferWriter { Pending: >= OutputYieldThreshold }))
+            {
+                Counters.Values.ConnectionYields++;
+                return ProcessOutcome.Yield;
+            }
+
+            // Find the line: on the first segment when it is there (the common case), else copied out once.
+            ReadOnlySpan<byte> line;
+            long lineLength;
+            var first = buffer.FirstSpan;
+            var newline = first.IndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                line = first[..newline];
+                lineLength = newline + 1;
+            }
+            else
+            {
+                var position = buffer.IsSingleSegment ? null : buffer.PositionOf((byte)'\n');
+                if (position is null)
+                {
+                    return LineTooLong(buffer) ? ProcessOutcome.Close : ProcessOutcome.NeedMoreData;
+                }
+
+                var lineSequence = buffer.Slice(0, position.Value);
+                lineLength = lineSequence.Length + 1;
+                if (_lineCopy.Length < lineSequence.Length)
+                {
+                    _lineCopy = new byte[Math.Max((int)lineSequence.Length, 4096)];
+                }
+
+                lineSequence.CopyTo(_lineCopy);
+                line = _lineCopy.AsSpan(0, (int)lineSequence.Length);
+            }
+
+            commands++;
+            var outcome = Execute(line, lineLength, ref buffer, output);
+            if (outcome is { } decided)
+            {
+                return decided;
+            }
+        }
+    }
+
+    /// <summary>Runs one command; returns an outcome to stop the pass, or null to go on with the next command.</summary>
+    private ProcessOutcome? Execute(ReadOnlySpan<byte> line, long lineLength, ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output)
+    {
+        // memcached drops the "\r" of "\r\n" only when something precedes it, and its C strings end at a NUL.
+        if (line.Length > 1 && line[^1] == (byte)'\r')
+        {
+            line = line[..^1];
+        }
+
+        var nul = line.IndexOf((byte)0);
+        if (nul >= 0)
+        {
+            line = line[..nul];
+        }
+
+        var request = TextCommandParser.Parse(line);
+        if (request.HasDataBlock)
+        {
+            return ExecuteStorage(ref request, lineLength, ref buffer, output);
+        }
+
+        buffer = buffer.Slice(lineLength);
+        switch (request.Kind)
+        {
+            case TextCommandKind.Rejected:
+                Reply(output, request.Reply, request.NoReply);
+                return null;
+            case TextCommandKind.CloseSilently:
+            case TextCommandKind.Quit:
+                return ProcessOutcome.Close;
+            case TextCommandKind.Get:
+            case TextCommandKind.Gets:
+            case TextCommandKind.Gat:
+            case TextCommandKind.Gats:
+                ExecuteRetrieval(ref request, output);
+                return null;
+            case TextCommandKind.Incr:
+            case TextCommandKind.Decr:
+                ExecuteArithmetic(ref request, output);
+                return null;
+            case TextCommandKind.Delete:
+                var deleted = context.Executor.Delete(request.Key, ref Counters.Values);
+                Reply(output, deleted == DeleteStatus.Deleted ? TextReply.Deleted : TextReply.NotFound, request.NoReply);
+                return null;
+            case TextCommandKind.Touch:
+                var touched = context.Executor.Touch(request.Key, request.Exptime, ref Counters.Values);
+                Reply(output, touched ? TextReply.Touched : TextReply.NotFound, request.NoReply);
+                return null;
+            case TextCommandKind.FlushAll:
+                ExecuteFlushAll(ref request, output);
+                return null;
+            case TextCommandKind.Version:
+                TextResponseWriter.WriteVersion(output, "1.6.18"u8);
+                return null;
+            case TextCommandKind.Verbosity:
+                context.Verbosity = (int)Math.Min(request.Delta, 2);
+                Reply(output, TextReply.Ok, request.NoReply);
+                return null;
+            case TextCommandKind.Shutdown:
+                return ExecuteShutdown(ref request, output);
+            case TextCommandKind.Stats:
+                _stats.Execute(in request.Tokens, output);
+                return null;
+            default:
+                Reply(output, TextReply.Error, noReply: false);
+                return null;
+        }
+    }
+
+    private ProcessOutcome? ExecuteStorage(ref TextRequest request, long lineLength, ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output)
+    {
+        long blockLength = request.DataLength + 2L;
+        if (request.DataLength > context.Options.ItemSizeMax)
+        {
+            // Refuse before buffering anything: the data is skipped as it arrives, never held in memory.
+            buffer = buffer.Slice(lineLength);
+            context.Executor.RejectTooLarge(request.Key, request.Kind == TextCommandKind.Set, ref Counters.Values);
+            Reply(output, TextReply.ObjectTooLarge, request.NoReply);
+            _swallowRemaining = blockLength;
+            return null;
+        }
+
+        if (buffer.Length < lineLength + blockLength)
+        {
+            // Wait for the whole data block (at most the item size limit); the line is parsed again then.
+            return ProcessOutcome.NeedMoreData;
+        }
+
+        var data = buffer.Slice(lineLength, request.DataLength);
+        var terminator = buffer.Slice(lineLength + request.DataLength, 2);
+        TextReply reply;
+        if (!IsCrLf(terminator))
+        {
+            Counters.Values.CmdSet++;
+            reply = TextReply.BadDataChunk;
+        }
+        else
+        {
+            var storeRequest = new StoreRequest
+            {
+                Mode = request.Kind switch
+                {
+                    TextCommandKind.Add => StoreMode.Add,
+                    TextCommandKind.Replace => StoreMode.Replace,
+                    TextCommandKind.Append => StoreMode.Append,
+                    TextCommandKind.Prepend => StoreMode.Prepend,
+                    _ => StoreMode.Set,
+                },
+                ClientFlags = request.ClientFlags,
+                Exptime = request.Exptime,
+                CompareCas = request.CompareCas,
+            };
+            var status = context.Executor.Write(request.Key, in data, in storeRequest, request.Kind == TextCommandKind.Cas, ref Counters.Values);
+            reply = status switch
+            {
+                StoreStatus.Stored => TextReply.Stored,
+                StoreStatus.NotStored => TextReply.NotStored,
+                StoreStatus.Exists => TextReply.Exists,
+                StoreStatus.NotFound => TextReply.NotFound,
+                StoreStatus.TooLarge => TextReply.ObjectTooLarge,
+                _ => TextReply.OutOfMemoryStoring,
+            };
+        }
+
+        // Only now may the line's span (which points into the buffer) go: the key was used above.
+        buffer = buffer.Slice(lineLength + blockLength);
+        Reply(output, reply, request.NoReply);
+        return null;
+    }
+
+    private void ExecuteRetrieval(ref TextRequest request, IBufferWriter<byte> output)
+    {
+        var line = request.Tokens.Line;
+        var keys = request.Tokens.Count > request.FirstKeyToken
+            ? line[request.Tokens.StartOf(request.FirstKeyToken)..]
+            : [];
+
+        // A key over 250 bytes fails the whole command before anything is written, as memcached's reply does.
+        for (var rest = keys; NextToken(ref rest, out var key);)
+        {
+            if (key.Length > TextCommandParser.MaxKeyLength)
+            {
+                TextResponseWriter.Write(output, TextReply.BadCommandLineFormat);
+                return;
+            }
+        }
+
+        var touch = request.Kind is TextCommandKind.Gat or TextCommandKind.Gats;
+        var withCas = request.Kind is TextCommandKind.Gets or TextCommandKind.Gats;
+        for (var rest = keys; NextToken(ref rest, out var key);)
+        {
+            var sink = new TextValueSink(output, key, withCas);
+            context.Executor.Read(key, touch, request.Exptime, ref sink, ref Counters.Values);
+        }
+
+        TextResponseWriter.Write(output, TextReply.End);
+    }
+
+    private void ExecuteArithmetic(ref TextRequest request, IBufferWriter<byte> output)
+    {
+        var status = context.Executor.Arithmetic(request.Key, request.Kind == TextCommandKind.Decr, request.Delta, out var value, ref Counters.Values);
+        if (status is ArithmeticStatus.Updated or ArithmeticStatus.Created)
+        {
+            if (!request.NoReply)
+            {
+                TextResponseWriter.WriteNumberLine(output, value);
+            }
+
+            return;
+        }
+
+        Reply(output, status switch
+        {
+            ArithmeticStatus.NotFound => TextReply.NotFound,
+            ArithmeticStatus.NonNumeric => TextReply.NonNumericValue,
+            ArithmeticStatus.Exists => TextReply.Exists,
+            _ => TextReply.OutOfMemory,
+        }, request.NoReply);
+    }
+
+    private void ExecuteFlushAll(ref TextRequest request, IBufferWriter<byte> output)
+    {
+        Counters.Values.CmdFlush++;
+        if (!context.Options.FlushEnabled)
+        {
+            Reply(output, TextReply.FlushNotAllowed, request.NoReply);
+        }
+        else if (request.DeferredError != TextReply.None)
+        {
+            Reply(output, request.DeferredError, request.NoReply);
+        }
+        else
+        {
+            context.Executor.FlushAll(request.Exptime);
+            Reply(output, TextReply.Ok, request.NoReply);
+        }
+    }
+
+    private ProcessOutcome? ExecuteShutdown(ref TextRequest request, IBufferWriter<byte> output)
+    {
+        if (!context.Options.ShutdownEnabled)
+        {
+            Reply(output, TextReply.ShutdownNotEnabled, noReply: false);
+            return null;
+        }
+
+        if (request.DeferredError != TextReply.None)
+        {
+            Reply(output, request.DeferredError, noReply: false);
+            return null;
+        }
+
+        context.ShutdownRequested?.Invoke(request.Graceful);
+        return ProcessOutcome.Close;
+    }
+
+    /// <summary>No newline yet: memcached keeps waiting only for long multi-gets; anything else over 2 KiB is hung up on.</summary>
+    private bool LineTooLong(in ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.Length <= MaxLineLengthWithoutNewline)
+        {
+            return false;
+        }
+
+        Span<byte> head = stackalloc byte[106];
+        var n = (int)Math.Min(head.Length, buffer.Length);
+        buffer.Slice(0, n).CopyTo(head);
+        var spaces = head[..n].IndexOfAnyExcept((byte)' ');
+        if (spaces < 0 || spaces > 100)
+        {
+            return true;
+        }
+
+        var command = head[spaces..n];
+        var isGet = command.StartsWith("get "u8) || command.StartsWith("gets "u8);
+        return !isGet || buffer.Length > context.Options.MaxGetLineLength;
+    }
+
+    private static bool IsCrLf(in ReadOnlySequence<byte> terminator)
+    {
+        Span<byte> two = stackalloc byte[2];
+        terminator.CopyTo(two);
+        return two[0] == (byte)'\r' && two[1] == (byte)'\n';
+    }
+
+    private static bool NextToken(ref ReadOnlySpan<byte> rest, out ReadOnlySpan<byte> token)
+    {
+        var start = rest.IndexOfAnyExcept((byte)' ');
+        if (start < 0)
+        {
+            token = default;
+            rest = default;
+            return false;
+        }
+
+        rest = rest[start..];
+        var end = rest.IndexOf((byte)' ');
+        if (end < 0)
+        {
+            token = rest;
+            rest = default;
+        }
+        else
+        {
+            token = rest[..end];
+            rest = rest[end..];
+        }
+
+        return true;
+    }
+
+    /// <summary>Writes a fixed reply unless the command said noreply (which memcached honours even for errors).</summary>
+    private static void Reply(IBufferWriter<byte> output, TextReply reply, bool noReply)
+    {
+        if (!noReply)
+        {
+            TextResponseWriter.Write(output, reply);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Moat.Server.Tests.Infrastructure;
+
+/// <summary>Sends raw bytes and collects the reply until it ends as expected, the peer closes, or a quiet period passes.</summary>
+public static class WireClient
+{
+    /// <summary>Result of one exchange.</summary>
+    public sealed record Exchange(string Reply, bool Closed);
+
+    /// <summary>
+    /// Sends <paramref name="request"/> and reads until <paramref name="expectedLength"/> bytes arrived (then waits
+    /// briefly for anything extra or a close), or until the server goes quiet for <paramref name="quietMs"/>.
+    /// </summary>
+    public static Exchange Send(int port, string request, int expectedLength = -1, int quietMs = 300)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        socket.Connect(IPAddress.Loopback, port);
+        socket.Send(Encoding.Latin1.GetBytes(request));
+        var received = new MemoryStream();
+        var buffer = new byte[65536];
+        var closed = false;
+        var deadline = Environment.TickCount64 + 10_000;
+        while (Environment.TickCount64 < deadline)
+        {
+            // Generous for the first byte (a cold JIT on a busy machine), short once the reply is complete.
+            var wait = expectedLength >= 0 && received.Length >= expectedLength ? 100
+                : received.Length == 0 ? 5000
+                : quietMs;
+            if (!socket.Poll(wait * 1000, SelectMode.SelectRead))
+            {
+                break;
+            }
+
+            int n;
+            try
+            {
+                n = socket.Receive(buffer);
+            }
+            catch (SocketException)
+            {
+                closed = true;
+                break;
+            }
+
+            if (n == 0)
+            {
+                closed = true;
+                break;
+            }
+
+            received.Write(buffer, 0, n);
+        }
+
+        return new Exchange(Encoding.Latin1.GetString(received.ToArray()), closed);
+    }
+}
