@@ -8,7 +8,7 @@ using Moat.Client.Caching;
 namespace Moat.Client.DependencyInjection;
 
 /// <summary>Registers the client (and optionally the distributed cache) with options validated at start-up.</summary>
-public static class MoatServiceCollectionExtensions
+public static class MoatClientServiceCollectionExtensions
 {
     /// <summary>Registers <see cref="IMoatClient"/> and <see cref="MoatClient"/> as one singleton.</summary>
     public static IServiceCollection AddMoatClient(this IServiceCollection services, Action<MoatClientOptions> configure)

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
+using Moat.Client;
+
+namespace Moat.Benchmarks.Client;
+
+/// <summary>
+/// Pipelined throughput of Moat.Client on loopback with 1, 16 and 256 concurrent callers sharing one client (one
+/// multiplexed connection). Each invocation performs <see cref="Operations"/> calls; BenchmarkDotNet's time per
+/// operation is the inverse of throughput and MemoryDiagnoser's "Allocated" is bytes per call.
+/// Server: MOAT_BENCH_SERVER=moat (default when src/Moat.Cli is built and answers) or memcached.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 2, iterationCount: 5)]
+public class ClientThroughputBenchmarks : IDisposable
+{
+    private const int Operations = 20_000;
+
+    private Process? _server;
+    private MoatClient? _client;
+    private string[] _keys = [];
+
+    [Params(1, 16, 256)]
+    public int Callers { get; set; }
+
+    [Params(WireProtocol.Meta)]
+    public WireProtocol Protocol { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var port = FreePort();
+        _server = ClientBenchServer.Start(port);
+        var options = new MoatClientOptions { Protocol = Protocol, OperationTimeout = TimeSpan.FromSeconds(10) };
+        options.Servers.Add("127.0.0.1:" + port);
+        _client = new MoatClient(options);
+        _keys = [.. Enumerable.Range(0, 1000).Select(i => "bench:" + i)];
+        var value = new byte[100];
+        foreach (var key in _keys)
+        {
+            _client.SetAsync(key, value).AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public Task Get() => RunCallers(static async (client, key) => (await client.GetAsync<byte[]>(key).ConfigureAwait(false)).Found);
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public Task TryGetIntoBuffer() => RunCallers(static (client, key) => client.TryGetAsync(key, ClientBenchBuffer.Writer));
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public Task Set() => RunCallers(static async (client, key) => await client.StoreAsync(key, ClientBenchBuffer.Value).ConfigureAwait(false) == StoreResult.Stored);
+
+    private Task RunCallers(Func<MoatClient, string, ValueTask<bool>> call)
+    {
+        var client = _client!;
+        var keys = _keys;
+        var perCaller = Operations / Callers;
+        if (Callers == 1)
+        {
+            return Loop(0);
+        }
+
+        var tasks = new Task[Callers];
+        for (var c = 0; c < Callers; c++)
+        {
+            tasks[c] = Loop(c);
+        }
+
+        return Task.WhenAll(tasks);
+
+        async Task Loop(int caller)
+        {
+            for (var i = 0; i < perCaller; i++)
+            {
+                if (!await call(client, keys[(caller * 31 + i) % keys.Length]).ConfigureAwait(false))
+                {
+                    throw new InvalidOperationException("benchmark key missing");
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        Cleanup();
+        GC.SuppressFinalize(this);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _client?.Dispose();
+        _client = null;
+        if (_server is { HasExited: false })
+        {
+            _server.Kill(entireProcessTree: true);
+            _server.WaitForExit(10_000);
+        }
+
+        _server?.Dispose();
+        _server = null;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
