@@ -200,7 +200,6 @@ public sealed unsafe partial class SegmentCacheStore
     {
         var now = BeginOperation(key);
         var position = _index.Locate(key);
-        var rewritten = false;
         while (true)
         {
             long location;
@@ -216,7 +215,7 @@ public sealed unsafe partial class SegmentCacheStore
 
                 location = IndexSlot.Location(*slotPointer);
                 newExpiry = ToExpiry(exptime, now);
-                if (rewritten || TrySetExpiryInPlace(item, location, newExpiry))
+                if (TrySetExpiryInPlace(item, location, newExpiry))
                 {
                     Volatile.Write(ref *slotPointer, IndexSlot.AfterHit(*slotPointer, now));
                     return true;
@@ -227,10 +226,11 @@ public sealed unsafe partial class SegmentCacheStore
                 _index.Unlock(position);
             }
 
-            var outcome = RewriteWithExpiry(key, position, now, location, newExpiry);
-
-            // After one successful rewrite the item has an expiry field; if memory ran out, the touch keeps the old TTL.
-            rewritten = outcome != CommitOutcome.Changed;
+            // If memory ran out the touch keeps the old TTL; the item was found either way, as memcached reports.
+            if (RewriteWithExpiry(key, position, now, location, newExpiry) != CommitOutcome.Changed)
+            {
+                return true;
+            }
         }
     }
 
@@ -239,6 +239,13 @@ public sealed unsafe partial class SegmentCacheStore
     {
         ThrowIfDisposed();
         var now = Now();
+        var pending = Volatile.Read(ref _pendingFlushAt);
+        if (pending != 0 && pending <= now)
+        {
+            // A due delayed flush has taken effect before this one replaces it.
+            ApplyPendingFlush(pending);
+        }
+
         if (delay <= 0)
         {
             FlushNow();

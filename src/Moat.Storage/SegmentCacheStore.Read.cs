@@ -124,7 +124,6 @@ public sealed unsafe partial class SegmentCacheStore
     private ReadStatus ReadLocked<TSink>(ReadOnlySpan<byte> key, in IndexPosition position, in ReadRequest request, ref TSink sink, uint now)
         where TSink : struct, IItemSink, allows ref struct
     {
-        var rewroteForTouch = false;
         while (true)
         {
             _index.Lock(position);
@@ -152,23 +151,19 @@ public sealed unsafe partial class SegmentCacheStore
 
                 var slot = *slotPointer;
                 var location = IndexSlot.Location(slot);
+                var rewriteExpiry = false;
+                var newExpiry = 0u;
                 if (request.Touch)
                 {
-                    var newExpiry = ToExpiry(request.TouchExptime, now);
-                    if (!TrySetExpiryInPlace(item, location, newExpiry))
+                    newExpiry = ToExpiry(request.TouchExptime, now);
+                    if (TrySetExpiryInPlace(item, location, newExpiry))
                     {
-                        if (!rewroteForTouch)
-                        {
-                            _index.Unlock(position);
-                            locked = false;
-                            rewroteForTouch = true;
-                            RewriteWithExpiry(key, position, now, location, newExpiry);
-                            continue;
-                        }
+                        _segments.TryView(location, out item);
                     }
                     else
                     {
-                        _segments.TryView(location, out item);
+                        // No expiry field to update: answer with the new TTL, then rewrite the item after unlocking.
+                        rewriteExpiry = true;
                     }
                 }
 
@@ -196,7 +191,25 @@ public sealed unsafe partial class SegmentCacheStore
                     Volatile.Write(ref *slotPointer, IndexSlot.AfterHit(slot, now));
                 }
 
+                if (rewriteExpiry)
+                {
+                    metadata = metadata with
+                    {
+                        RemainingTtl = newExpiry == 0 ? -1 : (int)(newExpiry > now ? newExpiry - now : 0),
+                        ExpiresAt = newExpiry == 0 ? 0 : newExpiry - 1,
+                    };
+                }
+
                 sink.OnItem(metadata, request.MetadataOnly ? default : item.Value);
+                if (rewriteExpiry)
+                {
+                    _index.Unlock(position);
+                    locked = false;
+
+                    // A concurrent write replacing the item meanwhile wins; its TTL is then the one that counts.
+                    RewriteWithExpiry(key, position, now, location, newExpiry);
+                }
+
                 return ReadStatus.Hit;
             }
             finally

@@ -86,18 +86,16 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
         Array.Fill(_activeSegments, -1);
 
         var segmentSize = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.SegmentSize, options.MaxItemSize));
-        var bucketCount = ChooseBucketCount(options);
-        _budget = new MemoryBudget(options.MemoryLimitBytes);
-        _index = new HashIndex(_budget, bucketCount);
-        var capacity = (int)Math.Min(int.MaxValue, _budget.AvailableBytes / segmentSize);
-        if (capacity < 2)
+        var (bucketCount, capacity) = PlanLayout(options, segmentSize);
+        if (capacity < 2 || bucketCount < 2)
         {
-            _index.Dispose();
             throw new ArgumentException(
-                $"A memory limit of {options.MemoryLimitBytes} bytes cannot hold the index ({_index.TotalBytes} bytes) and two segments of {segmentSize} bytes; raise the limit or lower the item size limit.",
+                $"A memory limit of {options.MemoryLimitBytes} bytes cannot hold a hash index and two segments of {segmentSize} bytes; raise the limit or lower the item size limit.",
                 nameof(options));
         }
 
+        _budget = new MemoryBudget(options.MemoryLimitBytes);
+        _index = new HashIndex(_budget, bucketCount);
         try
         {
             _segments = new SegmentTable(_budget, segmentSize, capacity);
@@ -184,13 +182,36 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
         }
     }
 
-    private static int ChooseBucketCount(CacheStoreOptions options)
+    /// <summary>
+    /// Splits the limit between the index and the segments: the index gets about one slot per
+    /// <see cref="BytesPerIndexSlot"/> bytes (or 2^hashpower slots), the segments a whole number of segments, and
+    /// the rounding remainder goes to the index rather than being wasted.
+    /// </summary>
+    private static (int BucketCount, int SegmentCapacity) PlanLayout(CacheStoreOptions options, int segmentSize)
     {
-        long slots = options.HashPower > 0
-            ? 1L << options.HashPower
-            : options.MemoryLimitBytes / BytesPerIndexSlot;
-        var buckets = Math.Max(16, (slots + HashIndex.SlotsPerBucket - 1) / HashIndex.SlotsPerBucket);
-        return (int)Math.Min(buckets, int.MaxValue / HashIndex.SlotsPerBucket);
+        var limit = options.MemoryLimitBytes;
+        var perSegment = (long)segmentSize + SegmentTable.BytesPerSegmentEntry;
+        int capacity;
+        long buckets;
+        if (options.HashPower > 0)
+        {
+            buckets = Math.Max(2, (1L << options.HashPower) / HashIndex.SlotsPerBucket);
+            capacity = (int)Math.Clamp((limit - HashIndex.BytesFor(buckets)) / perSegment, 0, int.MaxValue);
+        }
+        else
+        {
+            var desiredBuckets = Math.Max(16, limit / BytesPerIndexSlot / HashIndex.SlotsPerBucket);
+            var desiredIndexBytes = HashIndex.BytesFor(desiredBuckets);
+            capacity = (int)Math.Clamp(Math.Round((double)(limit - desiredIndexBytes) / perSegment), 0, int.MaxValue);
+            buckets = HashIndex.BucketsFitting(limit - (capacity * perSegment));
+            if (buckets < desiredBuckets * 3 / 4 && capacity > 0)
+            {
+                capacity--;
+                buckets = HashIndex.BucketsFitting(limit - (capacity * perSegment));
+            }
+        }
+
+        return ((int)Math.Min(buckets, int.MaxValue / HashIndex.SlotsPerBucket), capacity);
     }
 
     /// <summary>The store clock: whole seconds since start, plus one so that 0 can mean "never expires".</summary>

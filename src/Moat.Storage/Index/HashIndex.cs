@@ -48,6 +48,21 @@ internal sealed unsafe class HashIndex : IDisposable
 
     public int BucketCount { get; }
 
+    /// <summary>Bytes of an index with <paramref name="buckets"/> buckets (slots plus lock stripes).</summary>
+    public static long BytesFor(long buckets) => (buckets * SlotsPerBucket * sizeof(ulong)) + (((buckets + BucketsPerStripe - 1) / BucketsPerStripe) * sizeof(ulong));
+
+    /// <summary>The most buckets whose index fits in <paramref name="bytes"/>.</summary>
+    public static long BucketsFitting(long bytes)
+    {
+        var buckets = Math.Max(0, bytes * BucketsPerStripe / ((BucketsPerStripe * SlotsPerBucket * sizeof(ulong)) + sizeof(ulong)));
+        while (buckets > 0 && BytesFor(buckets) > bytes)
+        {
+            buckets--;
+        }
+
+        return buckets;
+    }
+
     public int StripeCount { get; }
 
     public long SlotBytes { get; }

@@ -47,6 +47,9 @@ internal sealed unsafe class SegmentTable : IDisposable
         }
     }
 
+    /// <summary>Table bytes per segment: its header and its memory pointer.</summary>
+    public const int BytesPerSegmentEntry = 64 + 8;
+
     public object SyncRoot { get; } = new();
 
     public int SegmentSize { get; }

@@ -1,0 +1,19 @@
+namespace Moat.Storage.Tests.Model;
+
+public enum ModelOperationKind
+{
+    Set,
+    Add,
+    Replace,
+    Append,
+    Prepend,
+    Cas,
+    Get,
+    GetAndTouch,
+    Delete,
+    Incr,
+    Decr,
+    Touch,
+    AdvanceClock,
+    FlushAll,
+}
