@@ -10,6 +10,7 @@ internal static class Program
             {
                 // Subcommands: one case each, added by the part that implements it.
                 case "bench": return BenchCommand.Run(args[1..]);
+                case "audit": return Moat.Defense.AuditCommand.Run(args[1..], Console.Out, Console.Error);
                 case "detect": return Moat.Defense.DetectCommand.Run(args[1..], Console.Out, Console.Error);
                 default:
                     break;

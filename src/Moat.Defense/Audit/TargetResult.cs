@@ -1,0 +1,57 @@
+namespace Moat.Defense.Audit;
+
+/// <summary>Everything the probes learned about one target (Appendix C.1 <c>targets[]</c>).</summary>
+internal sealed class TargetResult
+{
+    public TargetResult(AuditTarget target)
+    {
+        Target = target;
+    }
+
+    public AuditTarget Target { get; }
+
+    /// <summary><c>open</c>, <c>closed</c> (refused) or <c>filtered</c> (timeout).</summary>
+    public string TcpState { get; set; } = "filtered";
+
+    public double? TcpLatencyMs { get; set; }
+
+    public bool Ascii { get; set; }
+
+    public bool Binary { get; set; }
+
+    public bool Tls { get; set; }
+
+    /// <summary><c>none</c>, <c>ascii</c> (-Y), <c>sasl</c> (-S) or <c>unknown</c>.</summary>
+    public string Auth { get; set; } = "unknown";
+
+    public bool Authenticated { get; set; }
+
+    public string? Version { get; set; }
+
+    public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
+
+    public long? LargestChunk { get; set; }
+
+    public int UdpPort { get; set; }
+
+    /// <summary><c>answers</c>, <c>guarded</c> (only the miss probe answered), <c>closed</c> (ICMP refused), <c>filtered</c> or <c>not_probed</c>.</summary>
+    public string UdpState { get; set; } = "not_probed";
+
+    public int? VersionReplyBytes { get; set; }
+
+    public bool MissProbeAnswered { get; set; }
+
+    public UdpMeasurement? Stats { get; set; }
+
+    public UdpMeasurement? Get { get; set; }
+
+    public List<string> Evidence { get; } = [];
+
+    public List<Finding> Findings { get; } = [];
+
+    public double? PotentialGetBaf => LargestChunk is { } chunk ? chunk / 15.0 : null;
+
+    public bool UdpAnswered => UdpState is "answers" or "guarded";
+
+    public Severity? Worst => Findings.Count == 0 ? null : Findings.Max(f => f.Severity);
+}

@@ -1,0 +1,16 @@
+using System.Net;
+
+namespace Moat.Defense.Tests.Support;
+
+/// <summary>Runs <c>moat audit</c> in-process with a recording network.</summary>
+internal static class AuditRunner
+{
+    public static (int Exit, string Stdout, string Stderr, RecordingNetwork Network) Run(params string[] args)
+    {
+        var network = new RecordingNetwork();
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = AuditCommand.Run(args, stdout, stderr, network, TimeProvider.System, host => host == "localhost" ? [IPAddress.Loopback] : throw new System.Net.Sockets.SocketException(11001));
+        return (exit, stdout.ToString(), stderr.ToString(), network);
+    }
+}
