@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using Moat.Client;
 
 namespace Moat.Benchmarks.Client;
@@ -13,8 +12,7 @@ namespace Moat.Benchmarks.Client;
 /// operation is the inverse of throughput and MemoryDiagnoser's "Allocated" is bytes per call.
 /// Server: MOAT_BENCH_SERVER=moat (default when src/Moat.Cli is built and answers) or memcached.
 /// </summary>
-[MemoryDiagnoser]
-[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 2, iterationCount: 5)]
+[Config(typeof(ClientBenchConfig))]
 public class ClientThroughputBenchmarks : IDisposable
 {
     private const int Operations = 20_000;
