@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Moat.Server.Tests.Infrastructure;
+
+namespace Moat.Server.Tests;
+
+/// <summary>Flags change server behaviour the way memcached's do, over real sockets.</summary>
+public sealed class FlagBehaviourTests
+{
+    [Fact]
+    public void Shutdown_needs_A_and_then_stops_the_server()
+    {
+        using (var plain = new MoatServerFixture())
+        {
+            Assert.Equal("ERROR: shutdown not enabled\r\n", WireClient.Send(plain.Port, "shutdown\r\n").Reply);
+            Assert.False(plain.StopRequested);
+        }
+
+        using var server = new MoatServerFixture(o => o.ShutdownEnabled = true);
+        Assert.Equal("CLIENT_ERROR invalid shutdown mode\r\n", WireClient.Send(server.Port, "shutdown now\r\n").Reply);
+        var exchange = WireClient.Send(server.Port, "shutdown\r\n");
+        Assert.Equal(string.Empty, exchange.Reply);
+        Assert.True(exchange.Closed);
+        Assert.True(server.StopRequested);
+    }
+
+    [Fact]
+    public void F_refuses_flush_all_and_X_refuses_cachedump()
+    {
+        using var server = new MoatServerFixture(o => { o.FlushEnabled = false; o.DumpEnabled = false; });
+        Assert.Equal("CLIENT_ERROR flush_all not allowed\r\n", WireClient.Send(server.Port, "flush_all\r\n").Reply);
+        Assert.Equal("CLIENT_ERROR stats cachedump not allowed\r\n", WireClient.Send(server.Port, "stats cachedump 1 1\r\n").Reply);
+    }
+
+    [Fact]
+    public void C_makes_every_cas_zero()
+    {
+        using var server = new MoatServerFixture(o => o.CasEnabled = false);
+        var reply = WireClient.Send(server.Port, "set a 0 0 1\r\nx\r\ngets a\r\n", expectedLength: 29).Reply;
+        Assert.Equal("STORED\r\nVALUE a 0 1 0\r\nx\r\nEND\r\n", reply);
+    }
+
+    [Fact]
+    public void I_limits_the_value_size_and_swallows_the_data()
+    {
+        using var server = new MoatServerFixture(o => o.ItemSizeMax = 2048);
+        var big = new string('v', 3000);
+        var reply = WireClient.Send(server.Port, $"set a 0 0 3000\r\n{big}\r\nset b 0 0 1\r\nx\r\n", expectedLength: 49).Reply;
+        Assert.Equal("SERVER_ERROR object too large for cache\r\nSTORED\r\n", reply);
+    }
+
+    [Fact]
+    public void C_limit_rejects_the_extra_connection_with_memcacheds_line()
+    {
+        using var server = new MoatServerFixture(o => o.MaxConnections = 2);
+        using var first = Connect(server.Port);
+        using var second = Connect(server.Port);
+        Assert.Equal("VERSION 1.6.18\r\n", Roundtrip(first, "version\r\n"));
+        Assert.Equal("VERSION 1.6.18\r\n", Roundtrip(second, "version\r\n"));
+        var third = WireClient.Send(server.Port, "version\r\n");
+        Assert.Equal("ERROR Too many open connections\r\n", third.Reply);
+        Assert.True(third.Closed);
+    }
+
+    [Fact]
+    public void A_line_without_newline_over_2048_bytes_closes_unless_it_is_a_get()
+    {
+        using var server = new MoatServerFixture();
+        var junk = WireClient.Send(server.Port, new string('z', 3000));
+        Assert.True(junk.Closed);
+        Assert.Equal(string.Empty, junk.Reply);
+
+        var keys = string.Join(' ', Enumerable.Range(0, 400).Select(i => "key" + i));
+        var get = WireClient.Send(server.Port, "get " + keys + "\r\n");
+        Assert.Equal("END\r\n", get.Reply);
+        Assert.False(get.Closed);
+    }
+
+    private static Socket Connect(int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Connect(IPAddress.Loopback, port);
+        return socket;
+    }
+
+    private static string Roundtrip(Socket socket, string request)
+    {
+        socket.Send(Encoding.ASCII.GetBytes(request));
+        var buffer = new byte[4096];
+        socket.ReceiveTimeout = 10_000;
+        var n = socket.Receive(buffer);
+        return Encoding.ASCII.GetString(buffer, 0, n);
+    }
+}
