@@ -7,7 +7,8 @@ internal static class ExternalTools
 {
     private static readonly Lazy<string?> MemcachedLazy = new(() => FindExecutable("memcached"));
     private static readonly Lazy<string?> MemcapableLazy = new(() => FindExecutable("memcapable") ?? FindExecutable("memccapable"));
-    private static readonly Lazy<string?> PythonLazy = new(FindPythonWithPymemcache);
+    private static readonly Lazy<string?> PythonLazy = new(() => FindPythonWith("pymemcache"));
+    private static readonly Lazy<string?> PythonPylibmcLazy = new(() => FindPythonWith("pylibmc"));
 
     public static string? Memcached => MemcachedLazy.Value;
 
@@ -16,6 +17,9 @@ internal static class ExternalTools
     /// <summary>A python3 able to import pymemcache. Debian's /usr/bin/python3 comes first: a pyenv shim
     /// earlier on PATH usually lacks the Debian package.</summary>
     public static string? PythonWithPymemcache => PythonLazy.Value;
+
+    /// <summary>A python3 able to import pylibmc (Debian's python3-pylibmc, over libmemcached).</summary>
+    public static string? PythonWithPylibmc => PythonPylibmcLazy.Value;
 
     /// <summary>The reason a test cannot run, or null when every required tool is present.</summary>
     public static string? MissingReason(ToolRequirement required)
@@ -29,6 +33,11 @@ internal static class ExternalTools
         if (required.HasFlag(ToolRequirement.Pymemcache) && PythonWithPymemcache is null)
         {
             missing.Add("python3 with pymemcache (apt-get install python3-pymemcache)");
+        }
+
+        if (required.HasFlag(ToolRequirement.Pylibmc) && PythonWithPylibmc is null)
+        {
+            missing.Add("python3 with pylibmc (apt-get install python3-pylibmc)");
         }
 
         if (required.HasFlag(ToolRequirement.Memcapable) && Memcapable is null)
@@ -93,7 +102,7 @@ internal static class ExternalTools
         return null;
     }
 
-    private static string? FindPythonWithPymemcache()
+    private static string? FindPythonWith(string module)
     {
         foreach (var candidate in new[] { "/usr/bin/python3", FindExecutable("python3") })
         {
@@ -104,7 +113,7 @@ internal static class ExternalTools
 
             try
             {
-                using var process = Process.Start(new ProcessStartInfo(candidate, ["-c", "import pymemcache"])
+                using var process = Process.Start(new ProcessStartInfo(candidate, ["-c", "import " + module])
                 {
                     RedirectStandardError = true,
                     RedirectStandardOutput = true,

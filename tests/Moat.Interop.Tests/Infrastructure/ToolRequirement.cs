@@ -14,4 +14,7 @@ public enum ToolRequirement
 
     /// <summary>libmemcached's memcapable (Debian ships it as memccapable).</summary>
     Memcapable = 4,
+
+    /// <summary>A python3 that can import pylibmc (Debian's python3-pylibmc).</summary>
+    Pylibmc = 8,
 }
