@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Moat.Defense.Analysis;
 using Moat.Defense.Capture;
@@ -87,6 +88,7 @@ public static class DetectCommand
         return report.HasAttack && !settings.NoFail ? ExitAttack : ExitClean;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static InputSummary? ReadInput(string input, DetectAnalyzer analyzer, DetectSettings settings, TextWriter stderr, Func<Stream> openStdin)
     {
         var warnings = new CaptureWarnings();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Moat.Defense.Capture;
 using Moat.Defense.Decoding;
 
@@ -53,6 +54,7 @@ internal sealed class DetectAnalyzer
 
     public IReadOnlyDictionary<int, long> SkippedLinkTypes => _skippedLinkTypes;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Process(in PacketRecord record, ReadOnlySpan<byte> frame)
     {
         Totals.Packets++;
@@ -203,6 +205,7 @@ internal sealed class DetectAnalyzer
         return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AdvanceClock(long timestamp)
     {
         var bucket = FloorDiv(timestamp, _options.BucketNs);
@@ -234,8 +237,10 @@ internal sealed class DetectAnalyzer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private BucketState BucketFor(long timestamp) => BucketAt(FloorDiv(timestamp, _options.BucketNs));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private BucketState BucketAt(long index)
     {
         if (index < _nextBucketToClose)
@@ -260,6 +265,7 @@ internal sealed class DetectAnalyzer
         return state;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void HandleRequest(in UdpDatagram datagram, in MemcachedRequest request, long timestamp)
     {
         var bucket = BucketFor(timestamp);
@@ -337,6 +343,7 @@ internal sealed class DetectAnalyzer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void HandleResponse(in UdpDatagram datagram, in MemcachedResponse response, long timestamp)
     {
         ResponseDirectionSeen = true;
@@ -404,6 +411,7 @@ internal sealed class DetectAnalyzer
         _unsolicited[key] = timestamp;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Finalize(Transaction transaction)
     {
         transaction.Finalized = true;
@@ -580,6 +588,7 @@ internal sealed class DetectAnalyzer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int RecordRate(IpKey source, long timestamp)
     {
         if (!_sourceRates.TryGetValue(source, out var rate))
@@ -612,6 +621,7 @@ internal sealed class DetectAnalyzer
 
     private EndpointTotals? Reflector(IpKey address) => Endpoint(_reflectors, address);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private EndpointTotals? Endpoint(Dictionary<IpKey, EndpointTotals> map, IpKey address)
     {
         if (map.TryGetValue(address, out var totals))
@@ -630,6 +640,7 @@ internal sealed class DetectAnalyzer
         return totals;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private PairTotals? Pair(IpKey victim, IpKey reflector)
     {
         if (_pairs.TryGetValue((victim, reflector), out var pair))

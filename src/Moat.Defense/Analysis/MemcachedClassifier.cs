@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Moat.Defense.Analysis;
@@ -51,6 +52,7 @@ internal static class MemcachedClassifier
     ];
 
     /// <summary>MREQ: destination port is memcached's, ≥ 9 bytes, seq 0, total 1, and a command-like start.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryClassifyRequest(ReadOnlySpan<byte> captured, int payloadLength, out MemcachedRequest request)
     {
         request = default;
@@ -124,6 +126,7 @@ internal static class MemcachedClassifier
     }
 
     /// <summary>MRSP: ≥ 8 bytes, seq &lt; total (or the 8-byte quiet ack), reserved 0, a reply-like first datagram.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryClassifyResponse(ReadOnlySpan<byte> captured, int payloadLength, out MemcachedResponse response)
     {
         response = default;
@@ -165,6 +168,7 @@ internal static class MemcachedClassifier
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool LooksLikeReply(ReadOnlySpan<byte> body)
     {
         if (body[0] == 0x81 || char.IsAsciiDigit((char)body[0]))

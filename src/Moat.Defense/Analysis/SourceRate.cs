@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Moat.Defense.Analysis;
 
 /// <summary>
@@ -13,6 +15,7 @@ internal sealed class SourceRate
     public long LastSeen { get; private set; }
 
     /// <summary>Records a request at <paramref name="timestamp"/>; returns the requests in the window ending there.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Record(long timestamp, long window, int cap)
     {
         LastSeen = timestamp;

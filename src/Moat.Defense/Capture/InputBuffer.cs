@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Moat.Defense.Capture;
 
 /// <summary>
@@ -31,6 +33,7 @@ internal sealed class InputBuffer
     public int Available => _end - _start;
 
     /// <summary>Makes sure <paramref name="count"/> bytes are buffered; false at end of stream.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Ensure(int count)
     {
         while (_end - _start < count)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Moat.Defense.Capture;
 
 /// <summary>
@@ -46,6 +48,7 @@ internal sealed class PcapNgReader : ICaptureReader
     /// <summary>Total packets the capturing system says it dropped (ISB if_drop/os_drop).</summary>
     public ulong ReportedDrops { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(out PacketRecord record)
     {
         record = default;
@@ -111,6 +114,7 @@ internal sealed class PcapNgReader : ICaptureReader
     }
 
     /// <summary>Buffers the next whole block after validating its framing; false at end or on damage.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool ReadBlock()
     {
         var start = _input.Position;
@@ -233,6 +237,7 @@ internal sealed class PcapNgReader : ICaptureReader
         _linkTypes.Add(linkType);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool ReadEnhancedPacket(ReadOnlySpan<byte> block, out PacketRecord record)
     {
         record = default;
@@ -290,6 +295,7 @@ internal sealed class PcapNgReader : ICaptureReader
         return Emit(block, 0, 0, captured, original, 12, hasTimestamp: false, out record);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Emit(
         ReadOnlySpan<byte> block,
         uint interfaceId,

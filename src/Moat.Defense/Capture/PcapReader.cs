@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Moat.Defense.Capture;
 
 /// <summary>Classic libpcap files (Appendix A.1): both byte orders, µs and ns timestamps, FCS bits in the link type.</summary>
@@ -64,6 +66,7 @@ internal sealed class PcapReader : ICaptureReader
 
     public ReadOnlySpan<byte> CurrentData => _input.Peek(_currentLength);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(out PacketRecord record)
     {
         record = default;

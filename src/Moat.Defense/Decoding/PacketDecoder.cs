@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Moat.Defense.Decoding;
 
@@ -14,6 +15,7 @@ internal static class PacketDecoder
     private const int ProtocolUdp = 17;
     private const int MaxVlanTags = 2;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static DecodeResult Decode(ReadOnlySpan<byte> frame, int linkType, int fcsLength, out UdpDatagram datagram, out LaterFragment fragment)
     {
         datagram = default;
@@ -118,6 +120,7 @@ internal static class PacketDecoder
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static DecodeResult DecodeIpv4(ReadOnlySpan<byte> frame, int offset, out UdpDatagram datagram, out LaterFragment fragment)
     {
         datagram = default;
@@ -165,6 +168,7 @@ internal static class PacketDecoder
         return DecodeUdp(frame, offset + headerLength, totalLength - headerLength, ref datagram);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static DecodeResult DecodeIpv6(ReadOnlySpan<byte> frame, int offset, out UdpDatagram datagram, out LaterFragment fragment)
     {
         datagram = default;
@@ -250,6 +254,7 @@ internal static class PacketDecoder
         return DecodeResult.NotUdp;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static DecodeResult DecodeUdp(ReadOnlySpan<byte> frame, int offset, int ipPayloadLength, ref UdpDatagram datagram)
     {
         if (frame.Length < offset + 8 || ipPayloadLength < 8)
