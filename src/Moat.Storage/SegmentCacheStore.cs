@@ -42,6 +42,8 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
     private readonly TimeProvider _clock;
     private readonly DateTimeOffset _startedAt;
     private readonly long _startedAtUnixSeconds;
+    private readonly bool _monotonicClock;
+    private readonly long _startedAtTicks;
     private readonly int[] _activeSegments = new int[TtlBucketCount];
     private readonly bool _casEnabled;
     private readonly bool _evictionEnabled;
@@ -80,6 +82,11 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
         _clock = options.Clock;
         _startedAt = _clock.GetUtcNow();
         _startedAtUnixSeconds = _startedAt.ToUnixTimeSeconds();
+
+        // With the system clock, elapsed time comes from the monotonic tick count (a few ns, immune to wall-clock
+        // steps, as memcached's own clock); an injected clock is asked every time so tests can move it.
+        _monotonicClock = ReferenceEquals(_clock, TimeProvider.System);
+        _startedAtTicks = Environment.TickCount64;
         _casEnabled = options.CasEnabled;
         _evictionEnabled = options.EvictionEnabled;
         _maxItemSize = options.MaxItemSize;
@@ -218,7 +225,9 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private uint Now()
     {
-        var seconds = (_clock.GetUtcNow() - _startedAt).Ticks / TimeSpan.TicksPerSecond;
+        var seconds = _monotonicClock
+            ? (Environment.TickCount64 - _startedAtTicks) / 1000
+            : (_clock.GetUtcNow() - _startedAt).Ticks / TimeSpan.TicksPerSecond;
         return seconds <= 0 ? 1u : (uint)Math.Min(seconds + 1, uint.MaxValue - 1);
     }
 
