@@ -7,12 +7,15 @@ internal static class ExternalTools
 {
     private static readonly Lazy<string?> MemcachedLazy = new(() => FindExecutable("memcached"));
     private static readonly Lazy<string?> MemcapableLazy = new(() => FindExecutable("memcapable") ?? FindExecutable("memccapable"));
+    private static readonly Lazy<string?> NutcrackerLazy = new(() => FindExecutable("nutcracker"));
     private static readonly Lazy<string?> PythonLazy = new(() => FindPythonWith("pymemcache"));
     private static readonly Lazy<string?> PythonPylibmcLazy = new(() => FindPythonWith("pylibmc"));
 
     public static string? Memcached => MemcachedLazy.Value;
 
     public static string? Memcapable => MemcapableLazy.Value;
+
+    public static string? Nutcracker => NutcrackerLazy.Value;
 
     /// <summary>A python3 able to import pymemcache. Debian's /usr/bin/python3 comes first: a pyenv shim
     /// earlier on PATH usually lacks the Debian package.</summary>
@@ -38,6 +41,11 @@ internal static class ExternalTools
         if (required.HasFlag(ToolRequirement.Pylibmc) && PythonWithPylibmc is null)
         {
             missing.Add("python3 with pylibmc (apt-get install python3-pylibmc)");
+        }
+
+        if (required.HasFlag(ToolRequirement.Nutcracker) && Nutcracker is null)
+        {
+            missing.Add("nutcracker (apt-get install nutcracker)");
         }
 
         if (required.HasFlag(ToolRequirement.Memcapable) && Memcapable is null)

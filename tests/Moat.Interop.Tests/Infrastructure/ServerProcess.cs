@@ -15,13 +15,15 @@ public sealed class ServerProcess : IDisposable
 
     private readonly Process _process;
     private readonly StringBuilder _output;
+    private readonly string? _workDirectory;
 
-    private ServerProcess(string name, Process process, int port, StringBuilder output)
+    private ServerProcess(string name, Process process, int port, StringBuilder output, string? workDirectory)
     {
         Name = name;
         _process = process;
         Port = port;
         _output = output;
+        _workDirectory = workDirectory;
     }
 
     public string Name { get; }
@@ -69,7 +71,50 @@ public sealed class ServerProcess : IDisposable
             [dll, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-U", "0", "-m", "64", "-t", "2"]);
     }
 
+    /// <summary>
+    /// nutcracker (twemproxy 0.5.0) pooling the given servers with ketama over fnv1a_64, listening on a free
+    /// loopback port; its stats port is a free loopback port too (the default 22222 may be taken).
+    /// </summary>
+    public static ServerProcess StartNutcracker(string name, IReadOnlyList<ServerProcess> backends)
+    {
+        var nutcracker = ExternalTools.Nutcracker ?? throw new InvalidOperationException(ExternalTools.MissingReason(ToolRequirement.Nutcracker));
+        var directory = Directory.CreateTempSubdirectory("moat-nutcracker-").FullName;
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        return Start(name, nutcracker, port =>
+        {
+            var config = new StringBuilder()
+                .AppendLine("pool:")
+                .AppendLine(invariant, $"  listen: 127.0.0.1:{port}")
+                .AppendLine("  hash: fnv1a_64")
+                .AppendLine("  distribution: ketama")
+                .AppendLine("  timeout: 5000")
+                .AppendLine("  auto_eject_hosts: false")
+                .AppendLine("  servers:");
+            for (var i = 0; i < backends.Count; i++)
+            {
+                config.AppendLine(invariant, $"   - 127.0.0.1:{backends[i].Port}:1 s{i}");
+            }
+
+            var file = Path.Combine(directory, "nutcracker.yml");
+            File.WriteAllText(file, config.ToString());
+            return ["-c", file, "-s", FreePort.Next().ToString(invariant), "-a", "127.0.0.1",
+                "-o", Path.Combine(directory, "nutcracker.log"), "-p", Path.Combine(directory, "nutcracker.pid")];
+        }, directory);
+    }
+
     public void Dispose()
+    {
+        Stop();
+        if (_workDirectory is not null && Directory.Exists(_workDirectory))
+        {
+            Directory.Delete(_workDirectory, recursive: true);
+        }
+    }
+
+    public override string ToString() => $"{Name} (pid {_process.Id}, 127.0.0.1:{Port})";
+
+    // Kills the process but keeps the work directory: a retry of Start writes its files there again.
+    private void Stop()
     {
         try
         {
@@ -87,9 +132,7 @@ public sealed class ServerProcess : IDisposable
         _process.Dispose();
     }
 
-    public override string ToString() => $"{Name} (pid {_process.Id}, 127.0.0.1:{Port})";
-
-    private static ServerProcess Start(string name, string fileName, Func<int, IEnumerable<string>> arguments)
+    private static ServerProcess Start(string name, string fileName, Func<int, IEnumerable<string>> arguments, string? workDirectory = null)
     {
         // The free port can be taken by someone else between probing and binding: retry a few times.
         Exception? last = null;
@@ -131,7 +174,7 @@ public sealed class ServerProcess : IDisposable
             process.Start();
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            var server = new ServerProcess(name, process, port, output);
+            var server = new ServerProcess(name, process, port, output, workDirectory);
             try
             {
                 server.WaitUntilReady();
@@ -140,8 +183,13 @@ public sealed class ServerProcess : IDisposable
             catch (InvalidOperationException e)
             {
                 last = e;
-                server.Dispose();
+                server.Stop();
             }
+        }
+
+        if (workDirectory is not null && Directory.Exists(workDirectory))
+        {
+            Directory.Delete(workDirectory, recursive: true);
         }
 
         throw new InvalidOperationException($"{name} did not start after 3 attempts", last);

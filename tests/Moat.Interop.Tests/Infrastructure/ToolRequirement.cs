@@ -17,4 +17,7 @@ public enum ToolRequirement
 
     /// <summary>A python3 that can import pylibmc (Debian's python3-pylibmc).</summary>
     Pylibmc = 8,
+
+    /// <summary>twemproxy (Debian's nutcracker).</summary>
+    Nutcracker = 16,
 }
