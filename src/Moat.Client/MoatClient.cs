@@ -81,7 +81,7 @@ public sealed class MoatClient : IMoatClient, IDisposable
     public async ValueTask<CacheHit<T>> GetAsync<T>(string key, CancellationToken cancellationToken = default)
     {
         KeyValidator.Validate(_prefix, key);
-        var operation = new GetOperation<T>(_meta, _prefix, key, SerializerFor<T>(), null);
+        var operation = GetOperation<T>.Create(_meta, _prefix, key, SerializerFor<T>(), null);
         var result = await Execute(NodeFor(key), operation, cancellationToken).ConfigureAwait(false);
         return result.Hit;
     }
@@ -96,14 +96,13 @@ public sealed class MoatClient : IMoatClient, IDisposable
     }
 
     /// <summary>Raw read into a buffer writer, optionally touching the item in the same round trip (meta T / text gats).</summary>
-    internal ValueTask<CacheHit<object>> GetRawAsync(string key, IBufferWriter<byte> destination, TimeSpan? touchTimeToLive, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    internal async ValueTask<CacheHit<object>> GetRawAsync(string key, IBufferWriter<byte> destination, TimeSpan? touchTimeToLive, CancellationToken cancellationToken)
     {
         KeyValidator.Validate(_prefix, key);
         var touch = touchTimeToLive is null ? -1 : Expiration.ToExptime(touchTimeToLive, _options.TimeProvider);
-        var operation = new GetOperation<object>(_meta, _prefix, key, null, destination, touch);
-        return Unwrap(Execute(NodeFor(key), operation, cancellationToken));
-
-        static async ValueTask<CacheHit<object>> Unwrap(ValueTask<GetResult<object>> pending) => (await pending.ConfigureAwait(false)).Hit;
+        var operation = GetOperation<object>.Create(_meta, _prefix, key, null, destination, touch);
+        return (await Execute(NodeFor(key), operation, cancellationToken).ConfigureAwait(false)).Hit;
     }
 
     /// <inheritdoc />
@@ -206,7 +205,7 @@ public sealed class MoatClient : IMoatClient, IDisposable
         }
 
         var exptime = Expiration.ToExptime(options.TimeToLive, _options.TimeProvider);
-        var operation = new StoreOperation(_meta, _prefix, key, value, options.Mode, exptime, options.ClientFlags, options.CompareCas);
+        var operation = StoreOperation.Create(_meta, _prefix, key, value, options.Mode, exptime, options.ClientFlags, options.CompareCas);
         return Execute(NodeFor(key), operation, cancellationToken);
     }
 
@@ -227,7 +226,7 @@ public sealed class MoatClient : IMoatClient, IDisposable
     private ValueTask<bool> KeyCommandAsync(string key, KeyCommand command, long exptime, CancellationToken cancellationToken)
     {
         KeyValidator.Validate(_prefix, key);
-        return Execute(NodeFor(key), new KeyOperation(_meta, _prefix, key, command, exptime), cancellationToken);
+        return Execute(NodeFor(key), KeyOperation.Create(_meta, _prefix, key, command, exptime), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -236,7 +235,7 @@ public sealed class MoatClient : IMoatClient, IDisposable
         KeyValidator.Validate(_prefix, key);
         var exptime = Expiration.ToExptime(timeToLive, _options.TimeProvider);
         var node = NodeFor(key);
-        var result = await Execute(node, new ArithmeticOperation(_meta, _prefix, key, true, delta, initialValue, exptime), cancellationToken).ConfigureAwait(false);
+        var result = await Execute(node, ArithmeticOperation.Create(_meta, _prefix, key, true, delta, initialValue, exptime), cancellationToken).ConfigureAwait(false);
         if (result is not null || initialValue is null || _meta)
         {
             return result;
@@ -250,14 +249,14 @@ public sealed class MoatClient : IMoatClient, IDisposable
             return initialValue;
         }
 
-        return await Execute(node, new ArithmeticOperation(_meta, _prefix, key, true, delta, null, exptime), cancellationToken).ConfigureAwait(false);
+        return await Execute(node, ArithmeticOperation.Create(_meta, _prefix, key, true, delta, null, exptime), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public ValueTask<ulong?> DecrementAsync(string key, ulong delta = 1, CancellationToken cancellationToken = default)
     {
         KeyValidator.Validate(_prefix, key);
-        return Execute(NodeFor(key), new ArithmeticOperation(_meta, _prefix, key, false, delta, null, 0), cancellationToken);
+        return Execute(NodeFor(key), ArithmeticOperation.Create(_meta, _prefix, key, false, delta, null, 0), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -290,7 +289,7 @@ public sealed class MoatClient : IMoatClient, IDisposable
         var wait = TimeSpan.FromMilliseconds(5);
         while (true)
         {
-            var operation = new GetOperation<T>(_meta, _prefix, key, serializer, null, -1, lockExptime, recacheBelow);
+            var operation = GetOperation<T>.Create(_meta, _prefix, key, serializer, null, -1, lockExptime, recacheBelow);
             var result = await Execute(NodeFor(key), operation, cancellationToken).ConfigureAwait(false);
             if (result.Won)
             {
@@ -342,7 +341,7 @@ public sealed class MoatClient : IMoatClient, IDisposable
         try
         {
             using var timeout = new CancellationTokenSource(_options.OperationTimeout, _options.TimeProvider);
-            await Execute(NodeFor(key), new KeyOperation(_meta, _prefix, key, KeyCommand.Delete, 0, cas), timeout.Token).ConfigureAwait(false);
+            await Execute(NodeFor(key), KeyOperation.Create(_meta, _prefix, key, KeyCommand.Delete, 0, cas), timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is MoatClientException or OperationCanceledException)
         {

@@ -30,7 +30,8 @@ internal sealed class ServerConnection : IAsyncDisposable
     private readonly ServerNode _node;
     private readonly MoatClientOptions _options;
     private readonly ILogger _logger;
-    private readonly Channel<Operation> _queue = Channel.CreateUnbounded<Operation>(
+    // null entries only wake the writer when a session ends (see RunAsync); they are skipped everywhere.
+    private readonly Channel<Operation?> _queue = Channel.CreateUnbounded<Operation?>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
 
     private readonly ConcurrentQueue<Operation> _inFlight = new();
@@ -66,8 +67,14 @@ internal sealed class ServerConnection : IAsyncDisposable
             _loop = Task.Run(RunAsync);
         }
 
+        operation.AddReference(); // the timeout list's
         _deadlines.Enqueue(operation);
-        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(operation), this);
+        operation.AddReference(); // the connection's, dropped when the answer is read or the operation is failed
+        if (!_queue.Writer.TryWrite(operation))
+        {
+            operation.Release();
+            ObjectDisposedException.ThrowIf(true, this);
+        }
     }
 
     /// <summary>Drops the current socket (the loop fails its operations and reconnects).</summary>
@@ -98,6 +105,7 @@ internal sealed class ServerConnection : IAsyncDisposable
                 _deadlines.TryDequeue(out _);
                 if (operation.IsFinished)
                 {
+                    operation.Release();
                     continue;
                 }
 
@@ -108,6 +116,8 @@ internal sealed class ServerConnection : IAsyncDisposable
                 {
                     _node.ReportFailure(timeout);
                 }
+
+                operation.Release();
             }
         }
         finally
@@ -138,6 +148,16 @@ internal sealed class ServerConnection : IAsyncDisposable
                 attempt = 0;
                 _node.ReportSuccess();
                 Log.Connected(_logger, Endpoint);
+
+                // Abort() cancels the session: drop the socket (fails the reader and any write) and wake the writer.
+                using var abort = session.Token.UnsafeRegister(
+                    static state =>
+                    {
+                        var (connection, socketToClose) = ((ServerConnection, Socket))state!;
+                        socketToClose.Dispose();
+                        connection._queue.Writer.TryWrite(null);
+                    },
+                    (this, socket));
                 var writing = WriteLoopAsync(stream, session.Token);
                 var reading = ReadLoopAsync(stream, session.Token);
                 var first = await Task.WhenAny(writing, reading).ConfigureAwait(false);
@@ -149,6 +169,7 @@ internal sealed class ServerConnection : IAsyncDisposable
 
                 await session.CancelAsync().ConfigureAwait(false);
                 socket.Dispose();
+                _queue.Writer.TryWrite(null); // wakes a writer waiting for work so it sees the cancellation
                 try
                 {
                     await Task.WhenAll(writing, reading).ConfigureAwait(false);
@@ -218,13 +239,20 @@ internal sealed class ServerConnection : IAsyncDisposable
             operation.TryFail(exception);
             operation.ReleaseRequestBuffers();
             _node.ReleasePending();
+            operation.Release();
         }
 
         while (_queue.Reader.TryRead(out var operation))
         {
+            if (operation is null)
+            {
+                continue;
+            }
+
             operation.TryFail(exception);
             operation.ReleaseRequestBuffers();
             _node.ReleasePending();
+            operation.Release();
         }
     }
 
@@ -311,15 +339,24 @@ internal sealed class ServerConnection : IAsyncDisposable
     {
         var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
         var queue = _queue.Reader;
-        while (await queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        // No token on the waits: a cancellable token makes the channel, pipe and socket allocate per wait.
+        // A session ends by disposing the socket (fails reads and writes) plus a null entry (wakes this loop).
+        while (await queue.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
             while (queue.TryRead(out var operation))
             {
+                if (operation is null)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    continue;
+                }
+
                 if (operation.IsFinished)
                 {
                     // Cancelled or timed out before it was sent: it never reaches the wire.
                     operation.ReleaseRequestBuffers();
                     _node.ReleasePending();
+                    operation.Release();
                     continue;
                 }
 
@@ -328,11 +365,12 @@ internal sealed class ServerConnection : IAsyncDisposable
                 operation.ReleaseRequestBuffers();
                 if (writer.UnflushedBytes > FlushThreshold)
                 {
-                    await FlushAsync(writer, cancellationToken).ConfigureAwait(false);
+                    await FlushAsync(writer, CancellationToken.None).ConfigureAwait(false);
                 }
             }
 
-            await FlushAsync(writer, cancellationToken).ConfigureAwait(false);
+            await FlushAsync(writer, CancellationToken.None).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
         }
     }
 
@@ -350,7 +388,8 @@ internal sealed class ServerConnection : IAsyncDisposable
         var pipe = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true));
         while (true)
         {
-            var result = await pipe.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var result = await pipe.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
             var buffer = result.Buffer;
             var consumed = buffer.Start;
             while (_inFlight.TryPeek(out var operation))
@@ -365,6 +404,7 @@ internal sealed class ServerConnection : IAsyncDisposable
 
                 _inFlight.TryDequeue(out _);
                 _node.ReleasePending();
+                operation.Release();
             }
 
             if (_inFlight.IsEmpty && !buffer.Slice(consumed).IsEmpty)

@@ -9,23 +9,32 @@ namespace Moat.Client.Operations;
 /// </summary>
 internal sealed class ArithmeticOperation : Operation<ulong?>
 {
-    private readonly bool _meta;
-    private readonly string? _prefix;
-    private readonly string _key;
-    private readonly bool _increment;
-    private readonly ulong _delta;
-    private readonly ulong? _initial;
-    private readonly long _exptime;
+    private bool _meta;
+    private string? _prefix;
+    private string _key = string.Empty;
+    private bool _increment;
+    private ulong _delta;
+    private ulong? _initial;
+    private long _exptime;
 
-    public ArithmeticOperation(bool meta, string? prefix, string key, bool increment, ulong delta, ulong? initial, long exptime)
+    public static ArithmeticOperation Create(bool meta, string? prefix, string key, bool increment, ulong delta, ulong? initial, long exptime)
     {
-        _meta = meta;
-        _prefix = prefix;
-        _key = key;
-        _increment = increment;
-        _delta = delta;
-        _initial = initial;
-        _exptime = exptime;
+        var operation = OperationPool<ArithmeticOperation>.Rent();
+        operation._meta = meta;
+        operation._prefix = prefix;
+        operation._key = key;
+        operation._increment = increment;
+        operation._delta = delta;
+        operation._initial = initial;
+        operation._exptime = exptime;
+        return operation;
+    }
+
+    protected override void Recycle()
+    {
+        _prefix = null;
+        _key = string.Empty;
+        OperationPool<ArithmeticOperation>.Return(this);
     }
 
     public override string Name => _meta ? "ma" : _increment ? "incr" : "decr";

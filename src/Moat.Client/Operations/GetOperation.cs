@@ -10,19 +10,19 @@ namespace Moat.Client.Operations;
 /// </summary>
 internal sealed class GetOperation<T> : Operation<GetResult<T>>
 {
-    private readonly bool _meta;
-    private readonly string? _prefix;
-    private readonly string _key;
-    private readonly IHybridCacheSerializer<T>? _serializer;
-    private readonly IBufferWriter<byte>? _destination;
-    private readonly long _touchExptime;
-    private readonly long _vivifyExptime;
-    private readonly long _recacheBelowSeconds;
+    private bool _meta;
+    private string? _prefix;
+    private string _key = string.Empty;
+    private IHybridCacheSerializer<T>? _serializer;
+    private IBufferWriter<byte>? _destination;
+    private long _touchExptime;
+    private long _vivifyExptime;
+    private long _recacheBelowSeconds;
 
     // touchExptime: -1 = do not touch, else the new exptime (meta T / text gats).
     // vivifyExptime: -1 = none, else meta N: create a placeholder on miss and win the recache.
     // recacheBelowSeconds: -1 = none, else meta R: win the recache when the TTL is below this.
-    public GetOperation(
+    public static GetOperation<T> Create(
         bool meta,
         string? prefix,
         string key,
@@ -32,14 +32,25 @@ internal sealed class GetOperation<T> : Operation<GetResult<T>>
         long vivifyExptime = -1,
         long recacheBelowSeconds = -1)
     {
-        _meta = meta;
-        _prefix = prefix;
-        _key = key;
-        _serializer = serializer;
-        _destination = destination;
-        _touchExptime = touchExptime;
-        _vivifyExptime = vivifyExptime;
-        _recacheBelowSeconds = recacheBelowSeconds;
+        var operation = OperationPool<GetOperation<T>>.Rent();
+        operation._meta = meta;
+        operation._prefix = prefix;
+        operation._key = key;
+        operation._serializer = serializer;
+        operation._destination = destination;
+        operation._touchExptime = touchExptime;
+        operation._vivifyExptime = vivifyExptime;
+        operation._recacheBelowSeconds = recacheBelowSeconds;
+        return operation;
+    }
+
+    protected override void Recycle()
+    {
+        _prefix = null;
+        _key = string.Empty;
+        _serializer = null;
+        _destination = null;
+        OperationPool<GetOperation<T>>.Return(this);
     }
 
     public override string Name => _meta ? "mg" : _touchExptime >= 0 ? "gats" : "gets";

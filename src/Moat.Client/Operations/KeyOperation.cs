@@ -9,27 +9,36 @@ namespace Moat.Client.Operations;
 /// </summary>
 internal sealed class KeyOperation : Operation<bool>
 {
-    private readonly bool _meta;
-    private readonly string? _prefix;
-    private readonly string _key;
-    private readonly KeyCommand _command;
-    private readonly long _exptime;
-    private readonly ulong? _compareCas;
+    private bool _meta;
+    private string? _prefix;
+    private string _key = string.Empty;
+    private KeyCommand _command;
+    private long _exptime;
+    private ulong? _compareCas;
 
     // compareCas (meta only): act only if the item's CAS still matches (md C).
-    public KeyOperation(bool meta, string? prefix, string key, KeyCommand command, long exptime, ulong? compareCas = null)
+    public static KeyOperation Create(bool meta, string? prefix, string key, KeyCommand command, long exptime, ulong? compareCas = null)
     {
         if (!meta && command == KeyCommand.Invalidate)
         {
             throw new NotSupportedException("Invalidate (md I) needs WireProtocol.Meta: the classic text protocol cannot mark items stale.");
         }
 
-        _meta = meta;
-        _prefix = prefix;
-        _key = key;
-        _command = command;
-        _exptime = exptime;
-        _compareCas = meta ? compareCas : null;
+        var operation = OperationPool<KeyOperation>.Rent();
+        operation._meta = meta;
+        operation._prefix = prefix;
+        operation._key = key;
+        operation._command = command;
+        operation._exptime = exptime;
+        operation._compareCas = meta ? compareCas : null;
+        return operation;
+    }
+
+    protected override void Recycle()
+    {
+        _prefix = null;
+        _key = string.Empty;
+        OperationPool<KeyOperation>.Return(this);
     }
 
     public override string Name => (_meta, _command) switch

@@ -9,6 +9,8 @@ namespace Moat.Client.Operations;
 /// One request/response exchange on a pipelined connection. The caller's await and the connection's use of the
 /// object are independent: a cancelled or timed-out operation stays in the connection's FIFO until its response
 /// has been read and discarded, which is what keeps the connection in sync.
+/// Lifetime: reference counted — the caller (released by GetResult), the connection's queue/FIFO and the timeout
+/// list each hold one reference; when the last one goes, pooled operation types return to their pool.
 /// </summary>
 internal abstract class Operation
 {
@@ -17,6 +19,7 @@ internal abstract class Operation
     private const int Finished = 2;
 
     private int _state;
+    private int _references;
     private CancellationTokenRegistration _cancellation;
     private Activity? _activity;
     private long _startTimestamp;
@@ -48,6 +51,7 @@ internal abstract class Operation
 
     public void Start(ServerNode node, long deadline, CancellationToken cancellationToken)
     {
+        _references = 1; // the caller's
         Node = node;
         Deadline = deadline;
         _startTimestamp = Stopwatch.GetTimestamp();
@@ -57,6 +61,32 @@ internal abstract class Operation
             _cancellation = cancellationToken.UnsafeRegister(
                 static (state, token) => ((Operation)state!).TryFail(new OperationCanceledException(token)), this);
         }
+    }
+
+    public void AddReference() => Interlocked.Increment(ref _references);
+
+    /// <summary>Drops one holder's reference; the last one recycles the object. Never touch it afterwards.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _references) != 0)
+        {
+            return;
+        }
+
+        _state = Pending;
+        _cancellation = default;
+        _activity = null;
+        Node = null!;
+        ResetResult();
+        Recycle();
+    }
+
+    /// <summary>Clears the awaitable state for reuse.</summary>
+    protected abstract void ResetResult();
+
+    /// <summary>Pooled operation types clear their request fields and return themselves to their pool.</summary>
+    protected virtual void Recycle()
+    {
     }
 
     /// <summary>Fails the operation unless its response is already being delivered or it finished.</summary>

@@ -10,28 +10,39 @@ namespace Moat.Client.Operations;
 /// </summary>
 internal sealed class StoreOperation : Operation<StoreResult>
 {
-    private readonly bool _meta;
-    private readonly string? _prefix;
-    private readonly string _key;
-    private readonly StoreMode _mode;
-    private readonly long _exptime;
-    private readonly uint _clientFlags;
-    private readonly ulong? _compareCas;
-    private readonly int _length;
+    private bool _meta;
+    private string? _prefix;
+    private string _key = string.Empty;
+    private StoreMode _mode;
+    private long _exptime;
+    private uint _clientFlags;
+    private ulong? _compareCas;
+    private int _length;
     private byte[]? _value;
 
-    public StoreOperation(bool meta, string? prefix, string key, ReadOnlySequence<byte> value, StoreMode mode, long exptime, uint clientFlags, ulong? compareCas)
+    public static StoreOperation Create(bool meta, string? prefix, string key, ReadOnlySequence<byte> value, StoreMode mode, long exptime, uint clientFlags, ulong? compareCas)
     {
-        _meta = meta;
-        _prefix = prefix;
-        _key = key;
-        _mode = mode;
-        _exptime = exptime;
-        _clientFlags = clientFlags;
-        _compareCas = compareCas;
-        _length = checked((int)value.Length);
-        _value = ArrayPool<byte>.Shared.Rent(Math.Max(_length, 1));
-        value.CopyTo(_value);
+        var operation = OperationPool<StoreOperation>.Rent();
+        operation._meta = meta;
+        operation._prefix = prefix;
+        operation._key = key;
+        operation._mode = mode;
+        operation._exptime = exptime;
+        operation._clientFlags = clientFlags;
+        operation._compareCas = compareCas;
+        operation._length = checked((int)value.Length);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(operation._length, 1));
+        value.CopyTo(buffer);
+        operation._value = buffer;
+        return operation;
+    }
+
+    protected override void Recycle()
+    {
+        ReleaseRequestBuffers();
+        _prefix = null;
+        _key = string.Empty;
+        OperationPool<StoreOperation>.Return(this);
     }
 
     public override string Name => _meta ? "ms" : TextCommand;

@@ -11,9 +11,10 @@ namespace Moat.Client.Tests.Caching;
 /// <summary>IDistributedCache conformance against memcached: expiration (absolute, sliding), refresh, remove.</summary>
 public sealed class DistributedCacheTests(ServerFarm farm) : IClassFixture<ServerFarm>
 {
-    private ServiceProvider Services(string backend) => new ServiceCollection()
+    private ServiceProvider Services(string backend, WireProtocol protocol) => new ServiceCollection()
         .AddMoatDistributedCache(o =>
         {
+            o.Protocol = protocol;
             foreach (var server in farm.Servers(backend))
             {
                 o.Servers.Add(server.Endpoint);
@@ -25,11 +26,13 @@ public sealed class DistributedCacheTests(ServerFarm farm) : IClassFixture<Serve
         .BuildServiceProvider();
 
     [Theory]
-    [BackendData("memcached")]
-    [BackendData("moat")]
-    public async Task Set_get_remove_and_buffer_interface(string backend)
+    [BackendData("memcached", WireProtocol.Meta)]
+    [BackendData("memcached", WireProtocol.Text)]
+    [BackendData("moat", WireProtocol.Meta)]
+    [BackendData("moat", WireProtocol.Text)]
+    public async Task Set_get_remove_and_buffer_interface(string backend, WireProtocol protocol)
     {
-        await using var services = Services(backend);
+        await using var services = Services(backend, protocol);
         var cache = services.GetRequiredService<IDistributedCache>();
         Assert.Same(cache, services.GetRequiredService<IBufferDistributedCache>());
         Assert.Null(await cache.GetAsync("none"));
@@ -54,11 +57,13 @@ public sealed class DistributedCacheTests(ServerFarm farm) : IClassFixture<Serve
     }
 
     [Theory]
-    [BackendData("memcached")]
-    [BackendData("moat")]
-    public async Task Absolute_expiration(string backend)
+    [BackendData("memcached", WireProtocol.Meta)]
+    [BackendData("memcached", WireProtocol.Text)]
+    [BackendData("moat", WireProtocol.Meta)]
+    [BackendData("moat", WireProtocol.Text)]
+    public async Task Absolute_expiration(string backend, WireProtocol protocol)
     {
-        await using var services = Services(backend);
+        await using var services = Services(backend, protocol);
         var cache = services.GetRequiredService<IDistributedCache>();
         await cache.SetAsync("abs", [1], new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(2) });
         await cache.SetAsync("keep", [2], new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5) });
@@ -69,11 +74,13 @@ public sealed class DistributedCacheTests(ServerFarm farm) : IClassFixture<Serve
     }
 
     [Theory]
-    [BackendData("memcached")]
-    [BackendData("moat")]
-    public async Task Sliding_expiration_is_extended_by_get_and_refresh_but_not_past_the_absolute_limit(string backend)
+    [BackendData("memcached", WireProtocol.Meta)]
+    [BackendData("memcached", WireProtocol.Text)]
+    [BackendData("moat", WireProtocol.Meta)]
+    [BackendData("moat", WireProtocol.Text)]
+    public async Task Sliding_expiration_is_extended_by_get_and_refresh_but_not_past_the_absolute_limit(string backend, WireProtocol protocol)
     {
-        await using var services = Services(backend);
+        await using var services = Services(backend, protocol);
         var cache = services.GetRequiredService<IDistributedCache>();
         var sliding = new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(3) };
         await cache.SetAsync("slide-get", [1], sliding);

@@ -4,8 +4,8 @@ using Xunit.Sdk;
 namespace Moat.Client.Tests.Infrastructure;
 
 /// <summary>
-/// One theory row per server backend ("memcached", "moat") and protocol; the row is reported SKIPPED (never
-/// passed) when that backend is not available on this machine.
+/// One theory row per server backend ("memcached", "moat") and protocol (meta when none is given); the row is
+/// reported SKIPPED (never passed) when that backend, or its support for that protocol, is not available.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
 public sealed class BackendDataAttribute : DataAttribute
@@ -15,7 +15,8 @@ public sealed class BackendDataAttribute : DataAttribute
     public BackendDataAttribute(string backend, params object[] more)
     {
         _row = [backend, .. more];
-        var reason = Backends.WhySkipped(backend);
+        var protocol = more.OfType<WireProtocol>().FirstOrDefault(WireProtocol.Meta);
+        var reason = Backends.WhySkipped(backend, protocol);
         if (reason is not null)
         {
             Skip = reason;

@@ -29,6 +29,7 @@ public sealed class ResilienceTests
     [BackendData("memcached", WireProtocol.Meta)]
     [BackendData("memcached", WireProtocol.Text)]
     [BackendData("moat", WireProtocol.Meta)]
+    [BackendData("moat", WireProtocol.Text)]
     public async Task Killed_and_restarted_server_fails_fast_then_recovers(string backend, WireProtocol protocol)
     {
         using var server = CacheServerProcess.Start(backend);
@@ -68,6 +69,7 @@ public sealed class ResilienceTests
     [BackendData("memcached", WireProtocol.Meta)]
     [BackendData("memcached", WireProtocol.Text)]
     [BackendData("moat", WireProtocol.Meta)]
+    [BackendData("moat", WireProtocol.Text)]
     public async Task Timeouts_mid_pipeline_leave_the_connection_in_sync(string backend, WireProtocol protocol)
     {
         using var server = CacheServerProcess.Start(backend);
