@@ -35,7 +35,8 @@ public static class MoatServerHost
                     1 => LogLevel.Information,
                     _ => LogLevel.Debug,
                 });
-                logging.AddFilter("Microsoft", options.Verbosity >= 3 ? LogLevel.Debug : LogLevel.Error);
+                // The framework's own errors (e.g. a failed bind) are reported by the caller in one line; show them only at -vvv.
+                logging.AddFilter("Microsoft", options.Verbosity >= 3 ? LogLevel.Debug : LogLevel.None);
             })
             .ConfigureServices(services =>
             {

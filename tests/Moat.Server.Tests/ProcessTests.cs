@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Moat.Server.Tests.Infrastructure;
+
+namespace Moat.Server.Tests;
+
+/// <summary>The moat executable as operators run it: exit codes, silent stdout, graceful SIGTERM.</summary>
+public sealed class ProcessTests
+{
+    private static readonly string MoatDll = Path.Combine(AppContext.BaseDirectory, "moat.dll");
+
+    [Fact]
+    public void Unsupported_flag_exits_64_with_one_line_on_stderr()
+    {
+        var (code, stdout, stderr) = RunToEnd("-d");
+        Assert.Equal(64, code);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.Contains("-d", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_exits_0_on_stdout()
+    {
+        var (code, stdout, _) = RunToEnd("-h");
+        Assert.Equal(0, code);
+        Assert.Contains("-p, --port", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Port_in_use_exits_71_with_one_line()
+    {
+        using var occupied = new TcpListener(IPAddress.Loopback, 0);
+        occupied.Start();
+        var port = ((IPEndPoint)occupied.LocalEndpoint).Port;
+        var (code, stdout, stderr) = RunToEnd("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1");
+        Assert.Equal(71, code);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Sigterm_stops_the_server_gracefully_and_stdout_stays_empty()
+    {
+        var port = MemcachedProcessFixture.FreePort();
+        using var process = Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1");
+        try
+        {
+            WaitUntilListening(port);
+            Assert.Equal("VERSION 1.6.18\r\n", WireClient.Send(port, "version\r\n").Reply);
+
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                kill.WaitForExit(5000);
+            }
+
+            Assert.True(process.WaitForExit(15_000), "moat did not stop within 15 s of SIGTERM");
+            Assert.Equal(0, process.ExitCode);
+            Assert.Equal(string.Empty, process.StandardOutput.ReadToEnd());
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+    }
+
+    private static Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(MoatDll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(info)!;
+    }
+
+    private static (int Code, string Stdout, string Stderr) RunToEnd(params string[] args)
+    {
+        using var process = Start(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(30_000))
+        {
+            process.Kill();
+            throw new TimeoutException("moat did not exit");
+        }
+
+        return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
+    }
+
+    private static void WaitUntilListening(int port)
+    {
+        var deadline = Environment.TickCount64 + 20_000;
+        while (Environment.TickCount64 < deadline)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(100);
+            }
+        }
+
+        throw new TimeoutException("moat did not start listening");
+    }
+}
