@@ -42,11 +42,12 @@ internal sealed class ChartLayout
             RequestLine.Add((PlotLeft + ((i + 0.5) * slot), PlotTop + PlotHeight - (row.Requests / YMax * PlotHeight)));
         }
 
+        // Attack intervals of several subjects overlap: shade their union once so the tint stays even.
         var firstIndex = series.Count == 0 ? 0 : series[0].Index;
-        foreach (var verdict in report.Verdicts.Where(v => v.IsAttack))
+        foreach (var (start, end) in Union(report.Verdicts.Where(v => v.IsAttack).Select(v => (v.StartBucket, v.EndBucket))))
         {
-            var x0 = PlotLeft + ((verdict.StartBucket - firstIndex) * slot);
-            var x1 = PlotLeft + ((verdict.EndBucket - firstIndex + 1) * slot);
+            var x0 = PlotLeft + ((start - firstIndex) * slot);
+            var x1 = PlotLeft + ((end - firstIndex + 1) * slot);
             Shades.Add((Math.Max(PlotLeft, x0), Math.Min(PlotLeft + PlotWidth, x1)));
         }
 
@@ -75,7 +76,7 @@ internal sealed class ChartLayout
         {
             var start = report.BucketStart(series[0].Index).ToOffset(report.Options.DisplayOffset);
             var end = report.BucketEnd(series[^1].Index).ToOffset(report.Options.DisplayOffset);
-            Title = string.Create(CultureInfo.InvariantCulture, $"memcached reflection events per {report.Options.BucketNs / DetectOptions.NanosPerSecond} s, {start:yyyy-MM-dd HH:mm} to {end:yyyy-MM-dd HH:mm} (UTC{offset})");
+            Title = string.Create(CultureInfo.InvariantCulture, $"memcached reflection events per {BucketName(report.Options.BucketNs)}, {start:yyyy-MM-dd HH:mm} to {end:yyyy-MM-dd HH:mm} (UTC{offset})");
         }
         else
         {
@@ -113,6 +114,40 @@ internal sealed class ChartLayout
     public List<(double Y, string Label)> YTicks { get; } = [];
 
     public List<(double X, string Label)> XTicks { get; } = [];
+
+    /// <summary>Bucket size for the title: "day", "hour", "minute" or seconds.</summary>
+    public static string BucketName(long bucketNs)
+    {
+        var seconds = bucketNs / DetectOptions.NanosPerSecond;
+        return seconds switch
+        {
+            86400 => "day",
+            3600 => "hour",
+            60 => "minute",
+            _ when seconds % 86400 == 0 => $"{seconds / 86400} days",
+            _ when seconds % 3600 == 0 => $"{seconds / 3600} hours",
+            _ when seconds % 60 == 0 => $"{seconds / 60} minutes",
+            _ => $"{seconds} s",
+        };
+    }
+
+    private static List<(long Start, long End)> Union(IEnumerable<(long Start, long End)> intervals)
+    {
+        var merged = new List<(long Start, long End)>();
+        foreach (var (start, end) in intervals.OrderBy(i => i.Start))
+        {
+            if (merged.Count > 0 && start <= merged[^1].End + 1)
+            {
+                merged[^1] = (merged[^1].Start, Math.Max(merged[^1].End, end));
+            }
+            else
+            {
+                merged.Add((start, end));
+            }
+        }
+
+        return merged;
+    }
 
     /// <summary>1, 2 or 5 times a power of ten, at least <paramref name="value"/>.</summary>
     private static double NiceCeiling(double value)
