@@ -10,7 +10,8 @@ namespace Moat.Benchmarks.Client;
 /// Pipelined throughput of Moat.Client on loopback with 1, 16 and 256 concurrent callers sharing one client (one
 /// multiplexed connection). Each invocation performs <see cref="Operations"/> calls; BenchmarkDotNet's time per
 /// operation is the inverse of throughput and MemoryDiagnoser's "Allocated" is bytes per call.
-/// Server: MOAT_BENCH_SERVER=moat (default when src/Moat.Cli is built and answers) or memcached.
+/// Server: MOAT_BENCH_SERVER=moat (default; src/Moat.Cli must be built) or memcached.
+/// Run: dotnet run -c Release --project bench/Moat.Benchmarks -- --filter '*ClientThroughput*'.
 /// </summary>
 [Config(typeof(ClientBenchConfig))]
 public class ClientThroughputBenchmarks : IDisposable
@@ -24,7 +25,13 @@ public class ClientThroughputBenchmarks : IDisposable
     [Params(1, 16, 256)]
     public int Callers { get; set; }
 
-    [Params(WireProtocol.Meta)]
+    /// <summary>MOAT_BENCH_PROTOCOLS = "Meta", "Text" or "Meta,Text" (default Meta).</summary>
+    public static IEnumerable<WireProtocol> Protocols() =>
+        (Environment.GetEnvironmentVariable("MOAT_BENCH_PROTOCOLS") ?? "Meta")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(Enum.Parse<WireProtocol>);
+
+    [ParamsSource(nameof(Protocols))]
     public WireProtocol Protocol { get; set; }
 
     [GlobalSetup]

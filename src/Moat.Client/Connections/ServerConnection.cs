@@ -86,24 +86,32 @@ internal sealed class ServerConnection : IAsyncDisposable
         }
     }
 
-    public void ExpireOperations(long now)
+    public void ExpireOperations(long now) => SweepDeadlines(now, expire: true);
+
+    /// <summary>
+    /// Pops finished operations off the head of the timeout list and, when <paramref name="expire"/> is set, fails
+    /// the expired ones. The reader sweeps after every batch so the list stays short (its ring buffer is reused
+    /// instead of growing); the timer does the expiring. One sweeper at a time: the other simply skips.
+    /// </summary>
+    private void SweepDeadlines(long now, bool expire)
     {
-        if (Interlocked.Exchange(ref _expiring, 1) == 1)
+        if (Interlocked.CompareExchange(ref _expiring, 1, 0) != 0)
         {
             return;
         }
 
         try
         {
-            while (_deadlines.TryPeek(out var operation))
+            while (_deadlines.TryPeek(out var head))
             {
-                if (!operation.IsFinished && operation.Deadline > now)
+                if (!head.IsFinished && (!expire || head.Deadline > now))
                 {
                     break;
                 }
 
-                _deadlines.TryDequeue(out _);
-                if (operation.IsFinished)
+                // Only this sweeper dequeues, so the item dequeued is the one peeked.
+                _deadlines.TryDequeue(out var operation);
+                if (operation!.IsFinished)
                 {
                     operation.Release();
                     continue;
@@ -117,7 +125,7 @@ internal sealed class ServerConnection : IAsyncDisposable
                     _node.ReportFailure(timeout);
                 }
 
-                operation.Release();
+                operation!.Release();
             }
         }
         finally
@@ -413,6 +421,7 @@ internal sealed class ServerConnection : IAsyncDisposable
             }
 
             pipe.AdvanceTo(consumed, buffer.End);
+            SweepDeadlines(0, expire: false);
             if (result.IsCompleted)
             {
                 throw new IOException($"{Endpoint} closed the connection.");
