@@ -94,6 +94,7 @@ public sealed unsafe partial class SegmentCacheStore
 
     private void UnlinkLocked(ulong* slot, int itemLength)
     {
+        _segments.AddLive(_segments.SegmentOf(IndexSlot.Location(*slot)), -itemLength, -1);
         Volatile.Write(ref *slot, 0);
         _counters.Add(StatCounter.CurrentItems, -1);
         _counters.Add(StatCounter.Bytes, -itemLength);
@@ -139,6 +140,7 @@ public sealed unsafe partial class SegmentCacheStore
 
         _counters.Add(StatCounter.CurrentItems, -1);
         _counters.Add(StatCounter.Bytes, -victimItem.TotalLength);
+        _segments.AddLive(_segments.SegmentOf(IndexSlot.Location(victimSlot)), -victimItem.TotalLength, -1);
         Volatile.Write(ref *victim, newSlot);
     }
 

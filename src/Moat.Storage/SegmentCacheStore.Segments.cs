@@ -99,21 +99,24 @@ public sealed unsafe partial class SegmentCacheStore
         header.Epoch = Volatile.Read(ref _flushEpoch);
         header.WriteOffset = 0;
         header.MaxExpiry = 0;
+        header.LiveBytes = 0;
+        header.LiveItems = 0;
         header.CreatedAt = now;
         header.TtlBucket = bucket;
         header.State = state;
     }
 
-    /// <summary>A free segment: from the free list, fresh from the budget, from dead segments, or by eviction.</summary>
+    /// <summary>A free segment: from the free list, fresh from the budget, from dead segments, or by eviction (compaction with -M).</summary>
     private int ObtainSegmentLocked(uint now)
     {
-        var segment = _segments.TakeFree();
-        if (segment >= 0)
+        if (!_evictionEnabled && _spareSegment < 0)
         {
-            return segment;
+            // Without eviction, one empty segment is kept back so that compaction can always move a segment's
+            // live items somewhere and free it; otherwise overwritten versions would fill memory for good.
+            _spareSegment = TakeFreeOrNewLocked();
         }
 
-        segment = _segments.TryAllocateSegment();
+        var segment = TakeFreeOrNewLocked();
         if (segment >= 0)
         {
             return segment;
@@ -124,17 +127,26 @@ public sealed unsafe partial class SegmentCacheStore
             return _segments.TakeFree();
         }
 
+        var rounds = (2 * _segments.AllocatedCount) + 4;
         if (!_evictionEnabled)
         {
+            for (var round = 0; round < rounds && CompactEmptiestLocked(now); round++)
+            {
+                segment = _segments.TakeFree();
+                if (segment >= 0)
+                {
+                    return segment;
+                }
+            }
+
             return -1;
         }
 
         // Each round evicts the oldest segment; a round may only refill the reinsert segment with hot items, so
         // allow several, and stop keeping hot items in the second half so that progress is guaranteed.
-        var rounds = (2 * _segments.AllocatedCount) + 4;
         for (var round = 0; round < rounds; round++)
         {
-            if (EvictOldestLocked(now, keepHotItems: round < rounds / 2))
+            if (EvictOldestLocked(now, round < rounds / 2 ? ReclaimMode.KeepHot : ReclaimMode.KeepNone))
             {
                 segment = _segments.TakeFree();
                 if (segment >= 0)
@@ -147,8 +159,86 @@ public sealed unsafe partial class SegmentCacheStore
         return -1;
     }
 
+    private int TakeFreeOrNewLocked()
+    {
+        var segment = _segments.TakeFree();
+        return segment >= 0 ? segment : _segments.TryAllocateSegment();
+    }
+
+    /// <summary>
+    /// -M compaction: moves every live item of the sealed segment with the least live data into the reinsert
+    /// segment and frees it. Returns false when no segment would give back a useful amount of space.
+    /// </summary>
+    private bool CompactEmptiestLocked(uint now)
+    {
+        var segmentSize = _segments.SegmentSize;
+        var best = -1;
+        long bestNeed = long.MaxValue;
+        for (var segment = _segments.AgeHead; segment >= 0; segment = _segments.Header(segment).Next)
+        {
+            ref var header = ref _segments.Header(segment);
+            if (header.State != SegmentState.Sealed)
+            {
+                continue;
+            }
+
+            // Moved items store their CAS explicitly: up to 8 more bytes each.
+            var need = Volatile.Read(ref header.LiveBytes) + (8L * Volatile.Read(ref header.LiveItems));
+            if (need < bestNeed)
+            {
+                best = segment;
+                bestNeed = need;
+            }
+        }
+
+        if (best < 0 || bestNeed > segmentSize - (segmentSize / 16))
+        {
+            return false;
+        }
+
+        var target = _reinsertSegment;
+        if (target < 0 || segmentSize - _segments.Header(target).WriteOffset < bestNeed)
+        {
+            if (_spareSegment < 0)
+            {
+                return false;
+            }
+
+            SealReinsertSegmentLocked();
+            OpenLocked(_spareSegment, SegmentState.Reinsert, -1, now);
+            _reinsertSegment = _spareSegment;
+            _spareSegment = -1;
+        }
+
+        if (!_segments.TryBeginReclaim(best))
+        {
+            return false;
+        }
+
+        DetachLocked(best);
+        if (!ReclaimItemsLocked(best, now, ReclaimMode.KeepAll))
+        {
+            _segments.AppendToAgeList(best);
+            _segments.EndReclaim(best);
+            return false;
+        }
+
+        if (_spareSegment < 0)
+        {
+            _segments.AddFree(best);
+            _spareSegment = _segments.TakeFree();
+        }
+        else
+        {
+            _segments.AddFree(best);
+        }
+
+        _segments.EndReclaim(best);
+        return true;
+    }
+
     /// <summary>Evicts the oldest unpinned segment; true when that produced a free segment.</summary>
-    private bool EvictOldestLocked(uint now, bool keepHotItems)
+    private bool EvictOldestLocked(uint now, ReclaimMode mode)
     {
         for (var segment = _segments.AgeHead; segment >= 0; segment = _segments.Header(segment).Next)
         {
@@ -158,8 +248,8 @@ public sealed unsafe partial class SegmentCacheStore
             }
 
             DetachLocked(segment);
-            ReclaimItemsLocked(segment, now, keepHotItems);
-            if (keepHotItems && _reinsertSegment < 0)
+            ReclaimItemsLocked(segment, now, mode);
+            if (mode == ReclaimMode.KeepHot && _reinsertSegment < 0)
             {
                 // The first eviction has nowhere to keep hot items: the emptied segment becomes that place.
                 OpenLocked(segment, SegmentState.Reinsert, -1, now);
@@ -190,7 +280,16 @@ public sealed unsafe partial class SegmentCacheStore
                 if (IsSegmentDead(segment, now))
                 {
                     DetachLocked(segment);
-                    ReclaimItemsLocked(segment, now, keepHotItems: true);
+
+                    // Dead segments rarely hold live items (only ones touched in place after the check); keep them.
+                    if (!ReclaimItemsLocked(segment, now, _evictionEnabled ? ReclaimMode.KeepHot : ReclaimMode.KeepAll))
+                    {
+                        _segments.AppendToAgeList(segment);
+                        _segments.EndReclaim(segment);
+                        segment = next;
+                        continue;
+                    }
+
                     _segments.AddFree(segment);
                     _segments.EndReclaim(segment);
                     reclaimed++;
@@ -236,10 +335,11 @@ public sealed unsafe partial class SegmentCacheStore
     }
 
     /// <summary>
-    /// Walks a claimed segment's items and removes each one's index entry, except live items hit since they were
-    /// written, which move to the reinsert segment (keeping their CAS) when <paramref name="keepHotItems"/>.
+    /// Walks a claimed segment's items and removes each one's index entry, moving live items to the reinsert
+    /// segment (keeping their CAS) as <paramref name="mode"/> says. False when <see cref="ReclaimMode.KeepAll"/>
+    /// could not move an item: the walk stops and the segment must stay.
     /// </summary>
-    private void ReclaimItemsLocked(int segment, uint now, bool keepHotItems)
+    private bool ReclaimItemsLocked(int segment, uint now, ReclaimMode mode)
     {
         ref var header = ref _segments.Header(segment);
         var memory = _segments.Memory(segment);
@@ -272,12 +372,19 @@ public sealed unsafe partial class SegmentCacheStore
                             _counters.Increment(StatCounter.ExpiredUnfetched);
                         }
                     }
-                    else if (keepHotItems && IndexSlot.Frequency(slot) > 0 && TryCopyToReinsertLocked(item, location, now, out var newLocation, out var newLength))
+                    else if ((mode == ReclaimMode.KeepAll || (mode == ReclaimMode.KeepHot && IndexSlot.Frequency(slot) > 0))
+                        && TryCopyToReinsertLocked(item, location, now, out var newLocation, out var newLength))
                     {
                         // Frequency restarts: the item must be hit again to survive its next eviction.
                         var moved = (slot & ~(IndexSlot.LocationMask | IndexSlot.FrequencyMask)) | (ulong)newLocation;
                         Volatile.Write(ref *slotPointer, moved);
+                        _segments.AddLive(segment, -item.TotalLength, -1);
+                        _segments.AddLive(_segments.SegmentOf(newLocation), newLength, 1);
                         _counters.Add(StatCounter.Bytes, newLength - item.TotalLength);
+                    }
+                    else if (mode == ReclaimMode.KeepAll)
+                    {
+                        return false;
                     }
                     else
                     {
@@ -297,6 +404,8 @@ public sealed unsafe partial class SegmentCacheStore
 
             offset += item.TotalLength;
         }
+
+        return true;
     }
 
     /// <summary>Copies a live item into the reinsert segment with its CAS made explicit. Caller holds the key's lock.</summary>

@@ -290,8 +290,10 @@ public sealed unsafe partial class SegmentCacheStore
                 var location = _segments.Location(segment, offset);
                 var carried = plan.KeepHistory && slotPointer is not null ? *slotPointer : 0;
                 var newSlot = IndexSlot.Compose(position.TagBits, location, now, carried);
+                _segments.AddLive(segment, total, 1);
                 if (slotPointer is not null)
                 {
+                    _segments.AddLive(_segments.SegmentOf(currentLocation), -current.TotalLength, -1);
                     Volatile.Write(ref *slotPointer, newSlot);
                     _counters.Add(StatCounter.Bytes, total - current.TotalLength);
                 }

@@ -52,6 +52,7 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
     private long _flushEpoch;
     private uint _pendingFlushAt;
     private int _reinsertSegment = -1;
+    private int _spareSegment = -1;
     private long _nextSequence;
     private int _disposed;
 

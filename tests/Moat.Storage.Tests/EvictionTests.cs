@@ -34,4 +34,28 @@ public sealed class EvictionTests
 
         Assert.Equal(ReadStatus.Miss, store.Get("key:0").Status);
     }
+
+    [Fact]
+    public void Without_eviction_overwritten_versions_are_compacted_away_instead_of_running_out_of_memory()
+    {
+        const long limit = 4L * 1024 * 1024;
+        using var store = StoreFixture.Create(_clock, limit: limit, eviction: false);
+        for (var i = 0; i < 40_000; i++)
+        {
+            // 200 live keys (~200 KB) rewritten ~40 MB worth: ten times the limit.
+            var key = "key:" + (i % 200);
+            Assert.Equal(StoreStatus.Stored, store.Set(key, i + new string('x', 1000)));
+        }
+
+        for (var k = 0; k < 200; k++)
+        {
+            var value = store.GetString("key:" + k)!;
+            Assert.StartsWith((39_800 + k).ToString(System.Globalization.CultureInfo.InvariantCulture), value, StringComparison.Ordinal);
+        }
+
+        var statistics = store.GetStatistics();
+        Assert.Equal(0, statistics.Evictions);
+        Assert.Equal(200, statistics.CurrentItems);
+        Assert.True(statistics.TotalMalloced <= limit);
+    }
 }

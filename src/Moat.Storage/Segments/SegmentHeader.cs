@@ -33,4 +33,10 @@ internal struct SegmentHeader
 
     /// <summary>Next segment in the age list or the free list, -1 at the end.</summary>
     public int Next;
+
+    /// <summary>Bytes of the items here that the index still points at (compaction picks the emptiest segment).</summary>
+    public int LiveBytes;
+
+    /// <summary>Number of items here that the index still points at.</summary>
+    public int LiveItems;
 }

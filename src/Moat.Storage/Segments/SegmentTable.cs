@@ -148,6 +148,8 @@ internal sealed unsafe class SegmentTable : IDisposable
         header.State = SegmentState.Free;
         header.WriteOffset = 0;
         header.MaxExpiry = 0;
+        header.LiveBytes = 0;
+        header.LiveItems = 0;
         header.Previous = -1;
         header.Next = _freeHead;
         _freeHead = segment;
@@ -217,6 +219,15 @@ internal sealed unsafe class SegmentTable : IDisposable
 
     /// <summary>Ends reclamation: pins taken meanwhile were refused and are being undone by their owners.</summary>
     public void EndReclaim(int segment) => Interlocked.Add(ref _headers[segment].Pins, int.MinValue);
+
+    /// <summary>Accounts items linked into (positive) or unlinked from (negative) a segment.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddLive(int segment, int bytes, int items)
+    {
+        ref var header = ref _headers[segment];
+        Interlocked.Add(ref header.LiveBytes, bytes);
+        Interlocked.Add(ref header.LiveItems, items);
+    }
 
     /// <summary>Raises the segment's latest expiry (uint.MaxValue for items that never expire).</summary>
     public void RaiseMaxExpiry(int segment, uint expiry)
