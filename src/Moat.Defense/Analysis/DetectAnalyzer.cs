@@ -12,6 +12,9 @@ namespace Moat.Defense.Analysis;
 /// </summary>
 internal sealed class DetectAnalyzer
 {
+    /// <summary>Largest run of empty buckets written out as zero rows (about 2 years of minutes).</summary>
+    private const long MaxZeroFill = 1_000_000;
+
     private readonly DetectOptions _options;
     private readonly CaptureWarnings _warnings;
     private readonly Dictionary<long, BucketState> _open = [];
@@ -117,11 +120,7 @@ internal sealed class DetectAnalyzer
 
         if (_nextBucketToClose != long.MinValue)
         {
-            var last = FloorDiv(_maxTimestamp, _options.BucketNs);
-            while (_nextBucketToClose <= last)
-            {
-                CloseBucket(_nextBucketToClose);
-            }
+            CloseBucketsThrough(FloorDiv(_maxTimestamp, _options.BucketNs));
         }
 
         _fragments.Flush();
@@ -231,10 +230,8 @@ internal sealed class DetectAnalyzer
         }
 
         // A bucket closes once every request in it is past the pairing window.
-        while ((_nextBucketToClose + 1) * _options.BucketNs + _options.PairingWindowNs <= timestamp)
-        {
-            CloseBucket(_nextBucketToClose);
-        }
+        var closeUpTo = FloorDiv(timestamp - _options.PairingWindowNs, _options.BucketNs) - 1;
+        CloseBucketsThrough(closeUpTo);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -465,6 +462,28 @@ internal sealed class DetectAnalyzer
         if (_pairs.TryGetValue((transaction.Key.Client, transaction.Key.Reflector), out var pair))
         {
             pair.Events++;
+        }
+    }
+
+    /// <summary>
+    /// Closes buckets up to <paramref name="last"/>, zero-filling gaps. A gap of more than
+    /// <see cref="MaxZeroFill"/> empty buckets (a clock jump or a damaged timestamp) is skipped
+    /// with a warning instead of emitting millions of empty rows.
+    /// </summary>
+    private void CloseBucketsThrough(long last)
+    {
+        while (_nextBucketToClose <= last)
+        {
+            var nextOpen = _open.Count == 0 ? long.MaxValue : _open.Keys.Min();
+            var emptyUntil = Math.Min(nextOpen, last + 1);
+            if (emptyUntil - _nextBucketToClose > MaxZeroFill)
+            {
+                _warnings.Add("time_gap", $"a gap of {emptyUntil - _nextBucketToClose} empty buckets in the capture's timestamps was not zero-filled");
+                _nextBucketToClose = emptyUntil;
+                continue;
+            }
+
+            CloseBucket(_nextBucketToClose);
         }
     }
 

@@ -12,6 +12,9 @@ internal sealed class PcapReader : ICaptureReader
     private const int LengthSlack = 65536;
     private const int MinimumSnapLimit = 262144;
 
+    /// <summary>Absolute ceiling whatever snaplen the header claims: nothing real comes close, and we never allocate more.</summary>
+    private const long MaxRecordLength = 16 << 20;
+
     private readonly InputBuffer _input;
     private readonly CaptureWarnings _warnings;
     private readonly bool _bigEndian;
@@ -93,7 +96,7 @@ internal sealed class PcapReader : ICaptureReader
         var fraction = ByteOrder.U32(header[4..], _bigEndian);
         var included = ByteOrder.U32(header[8..], _bigEndian);
         var original = ByteOrder.U32(header[12..], _bigEndian);
-        var limit = (long)Math.Max(_snapLength, MinimumSnapLimit) + LengthSlack;
+        var limit = Math.Min((long)Math.Max(_snapLength, MinimumSnapLimit) + LengthSlack, MaxRecordLength);
         if (included > original || included > limit)
         {
             _warnings.Add("corrupt", $"corrupt record header at byte {_input.Position} (incl_len {included}, orig_len {original}); stopped reading");
