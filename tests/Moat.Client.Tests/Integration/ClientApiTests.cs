@@ -261,6 +261,26 @@ public sealed class ClientApiTests(ServerFarm farm) : IClassFixture<ServerFarm>
     }
 
     [Theory]
+    [BackendData("memcached", WireProtocol.Meta)]
+    [BackendData("memcached", WireProtocol.Text)]
+    [BackendData("moat", WireProtocol.Meta)]
+    [BackendData("moat", WireProtocol.Text)]
+    public async Task Hundreds_of_concurrent_callers_over_several_multiplexed_connections(string backend, WireProtocol protocol)
+    {
+        await using var client = farm.Client(backend, protocol, o => o.ConnectionsPerServer = 4);
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(caller => Task.Run(async () =>
+        {
+            for (var i = 0; i < 25; i++)
+            {
+                var key = $"mux:{caller}:{i % 5}";
+                var value = $"{caller}-{i}";
+                Assert.True(await client.SetAsync(key, value));
+                Assert.Equal(value, (await client.GetAsync<string>(key)).Value);
+            }
+        })));
+    }
+
+    [Theory]
     [BackendData("memcached")]
     [BackendData("moat")]
     public async Task Stats_from_every_server(string backend)
