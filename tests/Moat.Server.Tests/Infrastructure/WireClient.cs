@@ -14,11 +14,17 @@ public static class WireClient
     /// Sends <paramref name="request"/> and reads until <paramref name="expectedLength"/> bytes arrived (then waits
     /// briefly for anything extra or a close), or until the server goes quiet for <paramref name="quietMs"/>.
     /// </summary>
-    public static Exchange Send(int port, string request, int expectedLength = -1, int quietMs = 300)
+    public static Exchange Send(int port, string request, int expectedLength = -1, int quietMs = 300, int pieceSize = int.MaxValue)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         socket.Connect(IPAddress.Loopback, port);
-        socket.Send(Encoding.Latin1.GetBytes(request));
+        var bytes = Encoding.Latin1.GetBytes(request);
+        for (var offset = 0; offset < bytes.Length; offset += pieceSize)
+        {
+            // Separate sends with NoDelay: the server sees lines and data blocks cut at arbitrary points.
+            socket.Send(bytes, offset, Math.Min(pieceSize, bytes.Length - offset), SocketFlags.None);
+        }
+
         var received = new MemoryStream();
         var buffer = new byte[65536];
         var closed = false;

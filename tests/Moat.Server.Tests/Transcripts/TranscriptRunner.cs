@@ -6,9 +6,9 @@ namespace Moat.Server.Tests.Transcripts;
 /// <summary>Plays a transcript against a server and normalises what differs by design (CAS values).</summary>
 public static partial class TranscriptRunner
 {
-    public static WireClient.Exchange Play(int port, Transcript transcript)
+    public static WireClient.Exchange Play(int port, Transcript transcript, int pieceSize = int.MaxValue)
     {
-        var exchange = WireClient.Send(port, transcript.Request, expectedLength: transcript.ExpectedReply.Length);
+        var exchange = WireClient.Send(port, transcript.Request, expectedLength: transcript.ExpectedReply.Length, pieceSize: pieceSize);
         return exchange with { Reply = Normalise(exchange.Reply) };
     }
 

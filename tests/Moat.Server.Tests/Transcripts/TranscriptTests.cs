@@ -14,4 +14,15 @@ public sealed class TranscriptTests(MoatServerFixture server) : IClassFixture<Mo
         Assert.Equal(transcript.ExpectedReply, exchange.Reply);
         Assert.Equal(transcript.ExpectClose, exchange.Closed);
     }
+
+    [Theory]
+    [MemberData(nameof(TextTranscripts.Names), MemberType = typeof(TextTranscripts))]
+    public void Moat_answers_the_same_when_the_request_arrives_in_pieces(string name)
+    {
+        var transcript = TextTranscripts.Get(name);
+        var piece = Math.Max(3, transcript.Request.Length / 40);
+        var exchange = TranscriptRunner.Play(server.Port, transcript, piece);
+        Assert.Equal(transcript.ExpectedReply, exchange.Reply);
+        Assert.Equal(transcript.ExpectClose, exchange.Closed);
+    }
 }
