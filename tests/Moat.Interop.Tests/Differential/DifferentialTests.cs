@@ -40,6 +40,27 @@ public sealed class DifferentialTests(ServersFixture servers)
     public async Task Memcached_replies_like_another_memcached(string transcript) =>
         await CompareAsync(servers.Memcached, servers.MemcachedPeer, transcript);
 
+    public static TheoryData<string> MetaNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var transcript in MetaTranscripts.All)
+        {
+            data.Add(transcript.Name);
+        }
+
+        return data;
+    }
+
+    [ToolTheory(ToolRequirement.Memcached | ToolRequirement.MoatMetaProtocol)]
+    [MemberData(nameof(MetaNames))]
+    public async Task Moat_replies_like_memcached_in_meta(string transcript) =>
+        await CompareAsync(servers.Memcached, servers.Moat, transcript);
+
+    [ToolTheory(ToolRequirement.Memcached)]
+    [MemberData(nameof(MetaNames))]
+    public async Task Memcached_replies_like_another_memcached_in_meta(string transcript) =>
+        await CompareAsync(servers.Memcached, servers.MemcachedPeer, transcript);
+
     [ToolTheory(ToolRequirement.Memcached)]
     [MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
     public async Task Stats_reply_has_memcached_shape_and_core_names(string server)
@@ -70,11 +91,12 @@ public sealed class DifferentialTests(ServersFixture servers)
         Assert.Equal("VALUE a 0 1 <cas:1>\r\nx\r\nVALUE b 0 1 <cas:2>\r\ny\r\nEND\r\n", first);
         Assert.Equal("VALUE a 0 1 <cas:1>\r\nx\r\nVERSION <version>\r\n", second);
         Assert.Equal("VALUE a 0 1\r\nx\r\n", normalizer.Normalize("VALUE a 0 1\r\nx\r\n"));
+        Assert.Equal("VA 2 f7 c<cas:1> kc12\r\nhi\r\nHD c<cas:3>\r\n", normalizer.Normalize("VA 2 f7 c981 kc12\r\nhi\r\nHD c5\r\n"));
     }
 
     private static async Task CompareAsync(ServerProcess reference, ServerProcess candidate, string name)
     {
-        var transcript = Transcripts.All.Single(t => t.Name == name);
+        var transcript = Transcripts.All.Concat(MetaTranscripts.All).Single(t => t.Name == name);
         var prefix = "d" + Random.Shared.Next().ToString("x8", CultureInfo.InvariantCulture) + ":";
         var expected = await TranscriptRunner.RunAsync(reference.Port, transcript, prefix);
         var actual = await TranscriptRunner.RunAsync(candidate.Port, transcript, prefix);

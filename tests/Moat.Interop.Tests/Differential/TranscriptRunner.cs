@@ -152,6 +152,13 @@ public static class TranscriptRunner
             {
                 cas = tokens[4];
             }
+            else if (ResponseNormalizer.IsMetaReply(line))
+            {
+                foreach (var token in tokens.Skip(1).Where(ResponseNormalizer.IsMetaCas))
+                {
+                    cas = token[1..];
+                }
+            }
         }
 
         return cas;

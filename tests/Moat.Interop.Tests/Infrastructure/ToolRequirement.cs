@@ -20,4 +20,11 @@ public enum ToolRequirement
 
     /// <summary>twemproxy (Debian's nutcracker).</summary>
     Nutcracker = 16,
+
+    /// <summary>
+    /// Not a tool: moat's meta text protocol (mg/ms/md/ma/mn). Declared missing in
+    /// <see cref="ExternalTools.MoatAnswersMetaCommands"/> until the server implements it, so these tests report
+    /// SKIPPED rather than failing or silently passing.
+    /// </summary>
+    MoatMetaProtocol = 32,
 }
