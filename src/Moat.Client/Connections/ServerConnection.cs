@@ -297,6 +297,9 @@ internal sealed class ServerConnection : IAsyncDisposable
                 await AuthenticateAsync(stream, linked.Token).ConfigureAwait(false);
             }
 
+            // A frozen server still completes the TCP handshake (the kernel accepts): only an answer proves it is
+            // alive, and only then may a server marked failed be taken back before RetryAfter.
+            await ExpectAnswerAsync(stream, "version\r\n"u8.ToArray(), "VERSION ", linked.Token).ConfigureAwait(false);
             return (socket, stream);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -316,9 +319,20 @@ internal sealed class ServerConnection : IAsyncDisposable
     {
         var credentials = Encoding.UTF8.GetBytes(_options.Username + " " + _options.Password);
         var request = Encoding.ASCII.GetBytes($"set moat_auth 0 0 {credentials.Length}\r\n");
+        try
+        {
+            await ExpectAnswerAsync(stream, [.. request, .. credentials, (byte)'\r', (byte)'\n'], "STORED", cancellationToken).ConfigureAwait(false);
+        }
+        catch (MoatClientException ex) when (ex.InnerException is null)
+        {
+            throw new MoatClientException($"Authentication to {Endpoint} failed: {ex.Message}") { Server = Endpoint };
+        }
+    }
+
+    /// <summary>Sends a request during connection set-up and checks that the answer line starts as expected.</summary>
+    private async Task ExpectAnswerAsync(Stream stream, byte[] request, string expectedStart, CancellationToken cancellationToken)
+    {
         await stream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
-        await stream.WriteAsync(credentials, cancellationToken).ConfigureAwait(false);
-        await stream.WriteAsync("\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
         await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         var line = new List<byte>(64);
         var one = new byte[1];
@@ -326,7 +340,7 @@ internal sealed class ServerConnection : IAsyncDisposable
         {
             if (await stream.ReadAsync(one, cancellationToken).ConfigureAwait(false) == 0)
             {
-                throw new MoatClientException($"{Endpoint} closed the connection during authentication.") { Server = Endpoint };
+                throw new MoatClientException($"{Endpoint} closed the connection during set-up.") { Server = Endpoint };
             }
 
             line.Add(one[0]);
@@ -337,9 +351,9 @@ internal sealed class ServerConnection : IAsyncDisposable
         }
 
         var answer = Encoding.ASCII.GetString(line.ToArray()).TrimEnd();
-        if (answer != "STORED")
+        if (!answer.StartsWith(expectedStart, StringComparison.Ordinal))
         {
-            throw new MoatClientException($"Authentication to {Endpoint} failed: {answer}") { Server = Endpoint };
+            throw new MoatClientException($"{Endpoint} answered \"{answer}\" during set-up.") { Server = Endpoint };
         }
     }
 

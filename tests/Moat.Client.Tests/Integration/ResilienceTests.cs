@@ -110,6 +110,55 @@ public sealed class ResilienceTests
     }
 
     [Theory]
+    [BackendData("memcached", WireProtocol.Meta)]
+    [BackendData("moat", WireProtocol.Text)]
+    public async Task Frozen_server_is_marked_failed_then_fails_fast_and_is_readmitted_once_it_answers(string backend, WireProtocol protocol)
+    {
+        using var server = CacheServerProcess.Start(backend);
+        await using var client = ClientFor([server], o =>
+        {
+            o.Protocol = protocol;
+            o.OperationTimeout = TimeSpan.FromMilliseconds(500);
+            o.RetryAfter = TimeSpan.FromMilliseconds(500);
+        });
+        Assert.True(await client.SetAsync("frozen", "v"));
+        server.Pause();
+        try
+        {
+            // FailureLimit (2) timeouts mark it failed; reconnects are accepted by the kernel but the version probe
+            // gets no answer, so from then on calls fail at once instead of each waiting for its timeout.
+            var errors = new List<Exception?>();
+            for (var i = 0; i < 30 && !(errors.Count > 0 && errors[^1] is MoatServerUnavailableException); i++)
+            {
+                errors.Add(await Record(() => client.GetAsync<string>("frozen").AsTask().WaitAsync(SafetyBound)));
+            }
+
+            Assert.All(errors, e => Assert.True(e is MoatTimeoutException or MoatServerUnavailableException, e?.ToString()));
+            Assert.Contains(errors, e => e is MoatTimeoutException);
+            Assert.IsType<MoatServerUnavailableException>(errors[^1]);
+        }
+        finally
+        {
+            server.Resume();
+        }
+
+        string? value = null;
+        for (var attempt = 0; attempt < 200 && value is null; attempt++)
+        {
+            try
+            {
+                value = (await client.GetAsync<string>("frozen").AsTask().WaitAsync(SafetyBound)).Value;
+            }
+            catch (MoatClientException)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        Assert.Equal("v", value);
+    }
+
+    [Theory]
     [BackendData("memcached")]
     public async Task Failed_server_is_ejected_from_the_ring_and_readmitted(string backend)
     {
