@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Moat.Defense.Tests.Support;
+
+namespace Moat.Defense.Tests;
+
+public sealed class SchemaTests
+{
+    private static JsonElement Schema(string name) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Schemas", name))).RootElement;
+
+    [Fact]
+    public void Detect_json_validates_against_its_schema()
+    {
+        using var directory = new TempDirectory();
+        var capture = directory.File("golden.pcap");
+        File.WriteAllBytes(capture, GoldenTests.GoldenScenario().Pcap());
+        var (_, json, _) = Detect.Run(capture, "--format", "json");
+        var errors = SchemaValidator.Validate(Schema("defense-detect.schema.json"), JsonDocument.Parse(json).RootElement);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public void Audit_json_validates_against_its_schema()
+    {
+        using var stub = new StubMemcached("1.5.5", "STAT udpport 11211\r\n", command => command == "version" ? "VERSION 1.5.5\r\n" : null);
+        var port = FreePort.Both();
+        var (_, json, _, _) = AuditRunner.Run($"127.0.0.1:{stub.Port}", $"127.0.0.1:{port}", "--format", "json", "--rate", "1000", "--timeout", "200ms", "--retries", "0");
+        var document = JsonDocument.Parse(json).RootElement;
+        Assert.Equal(2, document.GetProperty("targets").GetArrayLength());
+        Assert.Empty(SchemaValidator.Validate(Schema("defense-audit.schema.json"), document));
+    }
+
+    [Fact]
+    public void The_validator_reports_missing_fields_wrong_types_and_enums()
+    {
+        var schema = Schema("defense-audit.schema.json");
+        var broken = JsonDocument.Parse("""{"schema_version": 2, "tool": 5, "targets": [], "summary": {"by_severity": {}, "worst": "severe"}}""").RootElement;
+        var errors = SchemaValidator.Validate(schema, broken);
+        Assert.Contains(errors, e => e.Contains("missing 'started_at'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("$.tool", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("$.schema_version", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("$.summary.worst", StringComparison.Ordinal));
+        Assert.Equal(5, errors.Count(e => e.StartsWith("$.summary.by_severity", StringComparison.Ordinal)));
+    }
+}
