@@ -142,4 +142,19 @@ public sealed class AuditEndToEndTests
             Assert.InRange(sends.Count(s => s.Transport == "tcp"), 1, 4);
         }
     }
+
+    [ToolFact("memcached")]
+    public void Ipv6_loopback_target_is_measured_with_ipv6_overhead()
+    {
+        using var memcached = new MemcachedProcess(string.Empty, udp: true, address: "::1");
+        var (exit, json, stderr, _) = AuditRunner.Run($"[::1]:{memcached.Port}", "--format", "json", "--rate", "1000");
+        Assert.True(exit == 1, stderr + json);
+        var target = Target(json);
+        Assert.Equal("::1", target.GetProperty("address").GetString());
+        var stats = target.GetProperty("udp").GetProperty("stats");
+        var datagrams = stats.GetProperty("datagrams").GetInt32();
+        var expected = (stats.GetProperty("response_bytes").GetInt64() + (48.0 * datagrams)) / (15 + 48);
+        Assert.Equal(Math.Round(expected, 3), stats.GetProperty("ip_ratio").GetDouble());
+        Assert.Contains("UDP_AMPLIFIER", FindingIds(target));
+    }
 }

@@ -24,9 +24,12 @@ public sealed class LiveCaptureTests
         using var directory = new TempDirectory();
         var fileCapture = directory.File("side.pcap");
         var fileDump = netns.Start(Tools.Find("tcpdump")!, $"-i lo -U -w {fileCapture} udp port {Port}");
+        var anyCapture = directory.File("any.pcap");
+        var anyDump = netns.Start(Tools.Find("tcpdump")!, $"-i any -U -w {anyCapture} udp port {Port}");
         var dump = netns.Start(Tools.Find("tcpdump")!, $"-i lo -U -w - udp port {Port}", redirectOutput: true);
         WaitFor(() => dump.StandardError.Peek() >= 0);
         WaitFor(() => fileDump.StandardError.Peek() >= 0);
+        WaitFor(() => anyDump.StandardError.Peek() >= 0);
 
         // tcpdump prints "listening" just before its filter is attached: give it a moment.
         Thread.Sleep(500);
@@ -43,6 +46,7 @@ public sealed class LiveCaptureTests
         Thread.Sleep(500);
         Stop(dump);
         Stop(fileDump);
+        Stop(anyDump);
         Assert.True(detect.Wait(TimeSpan.FromSeconds(30)), "detect did not finish after tcpdump stopped");
 
         var output = stdout.ToString();
@@ -62,6 +66,15 @@ public sealed class LiveCaptureTests
         var (_, fileJson, _) = Detect.Run(fileCapture, "--port", Port.ToString(CultureInfo.InvariantCulture), "--format", "json");
         var ours = JsonDocument.Parse(fileJson).RootElement.GetProperty("inputs")[0].GetProperty("packets").GetInt64();
         Assert.Equal(tcpdumpCount, ours);
+
+        // tcpdump -i any writes LINKTYPE_LINUX_SLL2 (276): same verdict, same packet count as tcpdump reads.
+        var anyCount = netns.Exec(Tools.Find("tcpdump")!, $"-r {anyCapture} -nn", TimeSpan.FromSeconds(30)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+        var (anyExit, anyJson, _) = Detect.Run(anyCapture, "--port", Port.ToString(CultureInfo.InvariantCulture), "--format", "json");
+        var anyReport = JsonDocument.Parse(anyJson).RootElement;
+        Assert.Equal(1, anyExit);
+        Assert.Equal(anyCount, anyReport.GetProperty("inputs")[0].GetProperty("packets").GetInt64());
+        Assert.Equal([276], anyReport.GetProperty("inputs")[0].GetProperty("linktypes").EnumerateArray().Select(l => l.GetInt32()));
+        Assert.Contains(anyReport.GetProperty("verdicts").EnumerateArray(), v => v.GetProperty("type").GetString() == "reflector_abused");
     }
 
     private static bool TryExec(NetworkNamespace netns, string command, string arguments)
