@@ -17,6 +17,8 @@ internal sealed class BenchConnection : IDisposable
     private readonly ResponseReader _reader = new();
     private readonly byte[] _sendBuffer;
     private readonly bool[] _isSet;
+    private readonly long[] _keys;
+    private readonly byte[] _expected;
     private readonly int _pipeline;
     private readonly BenchOptions _options;
     private ulong _random;
@@ -29,6 +31,8 @@ internal sealed class BenchConnection : IDisposable
         _pipeline = pipeline;
         _sendBuffer = new byte[Math.Max(writer.MaxSetLength, writer.MaxGetLength) * pipeline];
         _isSet = new bool[pipeline];
+        _keys = new long[pipeline];
+        _expected = options.Verify ? new byte[writer.ValueBlockLength] : [];
         _random = seed == 0 ? 1 : seed;
     }
 
@@ -113,6 +117,7 @@ internal sealed class BenchConnection : IDisposable
                 var key = (long)(NextRandom() % keys);
                 var isSet = NextRandom() % mixTotal < (ulong)setShare;
                 _isSet[i] = isSet;
+                _keys[i] = key;
                 length += isSet
                     ? _writer.WriteSet(_sendBuffer.AsSpan(length), key)
                     : _writer.WriteGet(_sendBuffer.AsSpan(length), key);
@@ -122,6 +127,7 @@ internal sealed class BenchConnection : IDisposable
             await SendAsync(length);
             for (var i = 0; i < count; i++)
             {
+                ExpectReplyTo(i);
                 ResponseKind kind;
                 while (!_reader.TryParse(out kind))
                 {
@@ -137,6 +143,19 @@ internal sealed class BenchConnection : IDisposable
     }
 
     public void Dispose() => _socket.Dispose();
+
+    // With --verify, a get's reply must carry exactly the block written for its key.
+    private void ExpectReplyTo(int slot)
+    {
+        if (_expected.Length == 0 || _isSet[slot])
+        {
+            _reader.ExpectedData = ReadOnlyMemory<byte>.Empty;
+            return;
+        }
+
+        _writer.WriteValueBlock(_expected, _keys[slot]);
+        _reader.ExpectedData = _expected;
+    }
 
     private void Record(bool isSet, ResponseKind kind, long elapsedTicks)
     {
@@ -161,6 +180,10 @@ internal sealed class BenchConnection : IDisposable
                 break;
             case ResponseKind.Miss:
                 stats.Misses++;
+                break;
+            case ResponseKind.Mismatch:
+                stats.Mismatches++;
+                stats.Errors++;
                 break;
             default:
                 stats.Errors++;

@@ -40,6 +40,8 @@ internal sealed class BenchOptions
 
     public bool Json { get; private set; }
 
+    public bool Verify { get; private set; }
+
     public bool Help { get; private set; }
 
     public ulong Seed { get; private set; } = 0x9E3779B97F4A7C15;
@@ -60,6 +62,8 @@ internal sealed class BenchOptions
               --no-prefill         do not set every key once before the run
               --server-pid PID     also report the server's CPU time (Linux /proc) and ops per CPU-second
               --seed N             seed of the key and operation choice (default fixed)
+              --verify             check every hit carries exactly the value this tool wrote for that key
+                                   (the key is stamped into its value); wrong ones count as mismatches
               --json               print one JSON object instead of text
           -h, --help               this text
         Exit codes: 0 ok, 1 server unreachable or failed during the run, 64 bad usage.
@@ -138,6 +142,9 @@ internal sealed class BenchOptions
                         break;
                     case "--seed":
                         options.Seed = (ulong)ParseLong(name, Value(), 0, long.MaxValue);
+                        break;
+                    case "--verify":
+                        options.Verify = true;
                         break;
                     case "--json":
                         options.Json = true;

@@ -22,6 +22,10 @@ internal static class BenchReport
         output.WriteLine(string.Create(c, $"  ops/s      {result.OperationsPerSecond:0}"));
         output.WriteLine(string.Create(c, $"  ops        {result.Operations} (sets {t.Sets}, gets {t.Gets})"));
         output.WriteLine(string.Create(c, $"  gets       hits {t.Hits}, misses {t.Misses}; errors {t.Errors}"));
+        if (o.Verify)
+        {
+            output.WriteLine(string.Create(c, $"  verified   {t.Hits} hits, {t.Mismatches} with wrong data"));
+        }
         output.WriteLine(string.Create(c,
             $"  latency ms p50 {Ms(t.Latency.ValueAtPercentile(50))}, p99 {Ms(t.Latency.ValueAtPercentile(99))}, p99.9 {Ms(t.Latency.ValueAtPercentile(99.9))}, max {Ms(t.Latency.MaxValue)}, mean {t.Latency.Mean / 1e6:0.000}"));
         if (result.ServerCpuSeconds is { } cpu)
@@ -62,6 +66,8 @@ internal static class BenchReport
         json.WriteNumber("hits", t.Hits);
         json.WriteNumber("misses", t.Misses);
         json.WriteNumber("errors", t.Errors);
+        json.WriteBoolean("verify", o.Verify);
+        json.WriteNumber("mismatches", t.Mismatches);
         json.WriteStartObject("latencyMicroseconds");
         json.WriteNumber("p50", Us(t.Latency.ValueAtPercentile(50)));
         json.WriteNumber("p99", Us(t.Latency.ValueAtPercentile(99)));

@@ -15,6 +15,9 @@ internal sealed class ConnectionStats
 
     public long Errors { get; set; }
 
+    /// <summary>Hits whose data was not what had been written for the key (counted in errors too; --verify).</summary>
+    public long Mismatches { get; set; }
+
     public void Add(ConnectionStats other)
     {
         Latency.Add(other.Latency);
@@ -23,5 +26,6 @@ internal sealed class ConnectionStats
         Hits += other.Hits;
         Misses += other.Misses;
         Errors += other.Errors;
+        Mismatches += other.Mismatches;
     }
 }

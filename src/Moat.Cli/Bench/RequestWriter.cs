@@ -58,9 +58,33 @@ internal sealed class RequestWriter
         written += WriteKey(destination[written..], keyIndex);
         _setSuffix.CopyTo(destination[written..]);
         written += _setSuffix.Length;
-        _valueBlock.CopyTo(destination[written..]);
-        return written + _valueBlock.Length;
+        written += WriteValueBlock(destination[written..], keyIndex);
+        return written;
     }
+
+    /// <summary>
+    /// The data block (value + CRLF) stored for a key: the pattern, with the key itself over its first bytes, so a
+    /// reply carrying another key's value, or a torn one, is recognisable by <c>--verify</c>.
+    /// </summary>
+    public int WriteValueBlock(Span<byte> destination, long keyIndex)
+    {
+        _valueBlock.CopyTo(destination);
+        var stamp = Math.Min(_keySize, _valueBlock.Length - 2);
+        if (stamp == _keySize)
+        {
+            WriteKey(destination, keyIndex);
+        }
+        else if (stamp > 0)
+        {
+            Span<byte> key = stackalloc byte[_keySize];
+            WriteKey(key, keyIndex);
+            key[^stamp..].CopyTo(destination);
+        }
+
+        return _valueBlock.Length;
+    }
+
+    public int ValueBlockLength => _valueBlock.Length;
 
     /// <summary>
     /// The key for index i: its decimal digits right-aligned and zero-padded to the key size, starting with

@@ -12,6 +12,9 @@ internal enum ResponseKind
     /// <summary>A bare <c>END</c> answering a get.</summary>
     Miss,
 
+    /// <summary>A value came back whose bytes are not what was written for that key (only with --verify).</summary>
+    Mismatch,
+
     /// <summary>Any other single line (<c>ERROR</c>, <c>CLIENT_ERROR ...</c>, <c>SERVER_ERROR ...</c>, <c>NOT_STORED</c>).</summary>
     Error,
 }

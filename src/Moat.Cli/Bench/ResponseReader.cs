@@ -26,6 +26,16 @@ internal sealed class ResponseReader
     // True after a VALUE header: the next line must be END to complete the hit.
     private bool _awaitingEnd;
 
+    // Verification of the data block being skipped: position in it, and whether a byte differed.
+    private int _dataOffset;
+    private bool _mismatch;
+
+    /// <summary>
+    /// The exact data block (value and CRLF) the next hit must carry, or empty to skip data unchecked. Set by the
+    /// caller before parsing each reply to a get.
+    /// </summary>
+    public ReadOnlyMemory<byte> ExpectedData { get; set; }
+
     /// <summary>The first unexpected line seen, kept for the report (allocates once, only on errors).</summary>
     public string? FirstErrorLine { get; private set; }
 
@@ -63,6 +73,13 @@ internal sealed class ResponseReader
             {
                 var available = _end - _start;
                 var take = (int)Math.Min(_skip, available);
+                if (!ExpectedData.IsEmpty && !_mismatch)
+                {
+                    var expected = ExpectedData.Span.Slice(_dataOffset, take);
+                    _mismatch = !_buffer.AsSpan(_start, take).SequenceEqual(expected);
+                }
+
+                _dataOffset += take;
                 _start += take;
                 _skip -= take;
                 if (_skip > 0)
@@ -93,7 +110,7 @@ internal sealed class ResponseReader
                 _awaitingEnd = false;
                 if (line.SequenceEqual(End))
                 {
-                    kind = ResponseKind.Hit;
+                    kind = _mismatch ? ResponseKind.Mismatch : ResponseKind.Hit;
                     return true;
                 }
 
@@ -118,6 +135,8 @@ internal sealed class ResponseReader
             {
                 _skip = length + 2;
                 _awaitingEnd = true;
+                _dataOffset = 0;
+                _mismatch = !ExpectedData.IsEmpty && ExpectedData.Length != length + 2;
                 continue;
             }
 

@@ -40,6 +40,49 @@ public sealed class BenchToolTests(ServersFixture servers)
         Assert.Equal(JsonValueKind.Number, root.GetProperty("serverCpuSeconds").ValueKind);
     }
 
+    [ToolTheory(ToolRequirement.Memcached)]
+    [MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
+    public async Task Verified_concurrent_load_reads_back_only_what_was_written_per_key(string server)
+    {
+        // Half sets, half gets over few keys from 8 connections x 8 in flight: concurrent writers and readers of
+        // the same items; every hit must carry exactly the value stamped with its own key.
+        var target = servers.Get(server);
+        var result = await RunBenchAsync(
+            "-s", $"127.0.0.1:{target.Port}", "-c", "8", "-P", "8", "-k", "200", "--ratio", "1:1", "-v", "700",
+            "-d", "1.5", "-w", "0", "--verify", "--json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.StandardOutput);
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("verify").GetBoolean());
+        Assert.True(root.GetProperty("hits").GetInt64() > 0, result.StandardOutput);
+        Assert.Equal(0, root.GetProperty("mismatches").GetInt64());
+        Assert.Equal(0, root.GetProperty("errors").GetInt64());
+    }
+
+    [ToolFact(ToolRequirement.Memcached)]
+    public async Task Verification_catches_a_value_that_is_not_the_one_written()
+    {
+        // key 0 of a 1-key space is "0" (key size 1); store a wrong value under it, then only read.
+        var port = servers.Memcached.Port;
+        using (var client = new System.Net.Sockets.TcpClient())
+        {
+            await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
+            var stream = client.GetStream();
+            await stream.WriteAsync("set 0 0 0 3\r\nxyz\r\n"u8.ToArray());
+            var reply = new byte[8];
+            Assert.Equal(8, await stream.ReadAtLeastAsync(reply, 8));
+            Assert.Equal("STORED\r\n"u8.ToArray(), reply);
+        }
+
+        var result = await RunBenchAsync(
+            "-s", $"127.0.0.1:{port}", "-c", "1", "-k", "1", "--key-size", "1", "-v", "3", "--ratio", "0:1",
+            "-d", "0", "-n", "10", "-w", "0", "--no-prefill", "--verify", "--json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.StandardOutput);
+        Assert.Equal(10, json.RootElement.GetProperty("mismatches").GetInt64());
+        Assert.Equal(0, json.RootElement.GetProperty("hits").GetInt64());
+    }
+
     [ToolFact(ToolRequirement.Memcached)]
     public async Task Request_count_bounds_the_run_exactly()
     {

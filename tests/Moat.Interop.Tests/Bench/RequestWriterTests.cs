@@ -11,10 +11,22 @@ public sealed class RequestWriterTests
         var writer = new RequestWriter(keySize: 10, valueSize: 3);
         var buffer = new byte[256];
         var length = writer.WriteSet(buffer, 42);
-        Assert.Equal("set key:000042 0 0 3\r\nabc\r\n", Encoding.ASCII.GetString(buffer, 0, length));
+        Assert.Equal("set key:000042 0 0 3\r\n042\r\n", Encoding.ASCII.GetString(buffer, 0, length));
         // Seven digits leave no room for "key:" in ten bytes: plain zero padding.
         length = writer.WriteGet(buffer, 1234567);
         Assert.Equal("get 0001234567\r\n", Encoding.ASCII.GetString(buffer, 0, length));
+    }
+
+    [Fact]
+    public void Stamps_the_key_into_its_value_for_verification()
+    {
+        var writer = new RequestWriter(keySize: 10, valueSize: 14);
+        var buffer = new byte[256];
+        var length = writer.WriteSet(buffer, 42);
+        Assert.Equal("set key:000042 0 0 14\r\nkey:000042klmn\r\n", Encoding.ASCII.GetString(buffer, 0, length));
+        var shortValues = new RequestWriter(keySize: 10, valueSize: 4);
+        length = shortValues.WriteValueBlock(buffer, 42);
+        Assert.Equal("0042\r\n", Encoding.ASCII.GetString(buffer, 0, length));
     }
 
     [Fact]

@@ -26,6 +26,22 @@ public sealed class ResponseReaderTests
         Assert.Equal("SERVER_ERROR out of memory storing object", reader.FirstErrorLine);
     }
 
+    [Theory]
+    [InlineData("VALUE k 0 3\r\nabc\r\nEND\r\n", "Hit")]
+    [InlineData("VALUE k 0 3\r\nabd\r\nEND\r\n", "Mismatch")]
+    [InlineData("VALUE k 0 2\r\nab\r\nEND\r\n", "Mismatch")]
+    [InlineData("VALUE k 0 4\r\nabcd\r\nEND\r\n", "Mismatch")]
+    [InlineData("END\r\n", "Miss")]
+    public void Verifies_data_against_the_expected_block(string wire, string expected)
+    {
+        var reader = new ResponseReader { ExpectedData = "abc\r\n"u8.ToArray() };
+        var bytes = Encoding.ASCII.GetBytes(wire);
+        bytes.CopyTo(reader.FreeSpace().Span);
+        reader.Advance(bytes.Length);
+        Assert.True(reader.TryParse(out var kind));
+        Assert.Equal(Enum.Parse<ResponseKind>(expected), kind);
+    }
+
     [Fact]
     public void Skips_a_value_larger_than_its_buffer()
     {
