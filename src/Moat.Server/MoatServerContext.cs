@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Moat.Server.Commands;
 using Moat.Server.Configuration;
 using Moat.Server.Statistics;
@@ -51,6 +52,25 @@ internal sealed class MoatServerContext : IDisposable
 
     /// <summary>The port actually bound (differs from -p 0 once listening).</summary>
     public int BoundTcpPort { get; set; }
+
+    /// <summary>Where -vv writes every command line (memcached's "&lt;fd command" lines); null when not logging.</summary>
+    public ILogger? CommandLogger { get; init; }
+
+    /// <summary>Logs one command line at -vv. Allocates, which is acceptable only when an operator asked for it.</summary>
+    public void LogCommand(long connectionId, ReadOnlySpan<byte> line)
+    {
+        var logger = CommandLogger;
+        if (logger is null || Verbosity <= 1)
+        {
+            return;
+        }
+
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var text = System.Text.Encoding.Latin1.GetString(line);
+            ServerLog.Command(logger, connectionId, text);
+        }
+    }
 
     public void Dispose() => Store.Dispose();
 }

@@ -77,6 +77,17 @@ public sealed class FlagBehaviourTests
         Assert.False(get.Closed);
     }
 
+    [Fact]
+    public void Idle_timeout_closes_a_silent_connection()
+    {
+        using var server = new MoatServerFixture(o => o.IdleTimeoutSeconds = 1);
+        using var socket = Connect(server.Port);
+        Assert.Equal("VERSION 1.6.18\r\n", Roundtrip(socket, "version\r\n"));
+        socket.ReceiveTimeout = 15_000;
+        var buffer = new byte[16];
+        Assert.Equal(0, socket.Receive(buffer));
+    }
+
     private static Socket Connect(int port)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

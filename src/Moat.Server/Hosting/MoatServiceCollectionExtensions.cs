@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Moat.Server.Configuration;
 using Moat.Server.Connections;
@@ -25,7 +26,10 @@ public static class MoatServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var factory = options.StoreFactory ?? (o => new SegmentCacheStore(o));
-            return new MoatServerContext(options, factory(options.ToStoreOptions()));
+            return new MoatServerContext(options, factory(options.ToStoreOptions()))
+            {
+                CommandLogger = sp.GetService<ILoggerFactory>()?.CreateLogger("Moat.Commands"),
+            };
         });
         services.AddSingleton<MoatMetrics>();
         services.AddSingleton<MemcacheConnectionHandler>();

@@ -124,6 +124,11 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
             line = line[..nul];
         }
 
+        if (context.Verbosity > 1)
+        {
+            context.LogCommand(Counters.Id, line);
+        }
+
         var request = TextCommandParser.Parse(line);
         if (request.HasDataBlock)
         {
