@@ -24,6 +24,25 @@ public sealed class GoldenTests
         Assert.Equal(File.ReadAllText(GoldenPath("detect-table.txt")), normalised);
     }
 
+    /// <summary>D9: the PNG's decoded pixels (not its compressed bytes) hash to the reviewed golden value.</summary>
+    [Fact]
+    public void Png_chart_pixels_match_the_golden_hash()
+    {
+        using var directory = new TempDirectory();
+        var capture = directory.File("attack.pcap");
+        File.WriteAllBytes(capture, GoldenScenario().Pcap());
+        Detect.Run(capture, "--tz", "+09:00", "--png", directory.File("chart.png"), "--chart-size", "640x300");
+        var pixels = ReportTests.DecodePixels(File.ReadAllBytes(directory.File("chart.png")), 640, 300);
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(pixels));
+        if (Environment.GetEnvironmentVariable("MOAT_UPDATE_GOLDEN") is { Length: > 0 } sourceDirectory)
+        {
+            File.WriteAllText(Path.Combine(sourceDirectory, "detect-chart.sha256"), hash + "\n");
+            File.Copy(directory.File("chart.png"), Path.Combine(sourceDirectory, "detect-chart.png"), overwrite: true);
+        }
+
+        Assert.Equal(File.ReadAllText(GoldenPath("detect-chart.sha256")).Trim(), hash);
+    }
+
     /// <summary>Three minutes of reqid-0 stats/get reflection plus a legitimate client.</summary>
     internal static Scenario GoldenScenario()
     {

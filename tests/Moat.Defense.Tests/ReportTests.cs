@@ -163,7 +163,10 @@ public sealed class ReportTests
         Assert.Contains("truncated at byte", input.GetProperty("warnings")[0].GetString(), StringComparison.Ordinal);
     }
 
-    internal static void AssertValidPng(byte[] png, int width, int height)
+    internal static void AssertValidPng(byte[] png, int width, int height) => DecodePixels(png, width, height);
+
+    /// <summary>Checks signature, chunk CRCs and IHDR, inflates IDAT and returns the raw scanlines.</summary>
+    internal static byte[] DecodePixels(byte[] png, int width, int height)
     {
         Assert.Equal([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], png[..8]);
         var offset = 8;
@@ -197,6 +200,7 @@ public sealed class ReportTests
         using var raw = new MemoryStream();
         inflater.CopyTo(raw);
         Assert.Equal(height * (1 + (3 * width)), raw.Length);
+        return raw.ToArray();
     }
 
     /// <summary>Bitwise CRC-32 written independently of the product's table-driven one.</summary>
