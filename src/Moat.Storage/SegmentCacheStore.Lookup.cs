@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Moat.Storage.Index;
 using Moat.Storage.Items;
 using Moat.Storage.Statistics;
@@ -12,6 +13,12 @@ public sealed unsafe partial class SegmentCacheStore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong* FindSlot(in IndexPosition position, ReadOnlySpan<byte> key, out ItemView item)
     {
+        if (Sse.IsSupported && position.Bucket2 != position.Bucket1)
+        {
+            // Both candidate buckets are usually cache misses: start the second load while scanning the first.
+            Sse.Prefetch0(_index.Bucket(position.Bucket2));
+        }
+
         var slot = FindInBucket(_index.Bucket(position.Bucket1), position.TagBits, key, out item);
         if (slot is null && position.Bucket2 != position.Bucket1)
         {

@@ -56,7 +56,8 @@ public sealed unsafe partial class SegmentCacheStore
             var slotPointer = FindSlot(position, key, out var item);
             if (slotPointer is null)
             {
-                Interlocked.MemoryBarrier();
+                // The value and slot loads above must complete before the versions are read again.
+                Volatile.ReadBarrier();
                 if (_index.Validate(position.Stripe1, version1) && _index.Validate(position.Stripe2, version2))
                 {
                     return OptimisticRead.Miss;
@@ -82,7 +83,8 @@ public sealed unsafe partial class SegmentCacheStore
                     new ReadOnlySpan<byte>(item.ValuePointer, length).CopyTo(new Span<byte>(scratch, length));
                 }
 
-                Interlocked.MemoryBarrier();
+                // The value and slot loads above must complete before the versions are read again.
+                Volatile.ReadBarrier();
                 if (!_index.Validate(position.Stripe1, version1) || !_index.Validate(position.Stripe2, version2))
                 {
                     continue;
