@@ -120,6 +120,88 @@ public sealed class ConcurrencyTests
         }
     }
 
+    [Fact]
+    public void Every_operation_at_once_under_eviction_flush_and_sweep_stays_consistent_and_finishes()
+    {
+        // All command families at once on 4 threads, with eviction, flush_all, touch rewrites, meta invalidation
+        // and the background sweep running: no deadlock, no exception, and every hit is a value some writer stored.
+        using var store = new SegmentCacheStore(new CacheStoreOptions
+        {
+            MemoryLimitBytes = 3L * 1024 * 1024,
+            MaxItemSize = 32 * 1024,
+            SegmentSize = 32 * 1024,
+            BackgroundSweep = true,
+        });
+        const int keys = 300;
+        const int operationsPerThread = 15_000;
+        var failures = 0;
+        RunThreads(thread =>
+        {
+            var random = new Random(100 + thread);
+            var output = new ArrayBufferWriter<byte>();
+            var deadline = DateTimeOffset.UtcNow + SafetyBound;
+            for (var i = 0; i < operationsPerThread && DateTimeOffset.UtcNow < deadline; i++)
+            {
+                var key = Bytes("key" + random.Next(keys).ToString(CultureInfo.InvariantCulture));
+                var counterKey = Bytes("counter" + random.Next(8).ToString(CultureInfo.InvariantCulture));
+                output.Clear();
+                switch (random.Next(12))
+                {
+                    case 0:
+                    case 1:
+                    case 2:
+                        var length = random.Next(8) == 0 ? random.Next(1024, 20_000) : random.Next(8, 400);
+                        store.Store(key, SelfCheckingValue(thread, i, length), new StoreRequest { Exptime = random.Next(3) == 0 ? 1 : 0 }, out _);
+                        break;
+                    case 3:
+                        store.Store(key, SelfCheckingValue(thread, i, random.Next(8, 200)), new StoreRequest { Mode = StoreMode.Add }, out _);
+                        break;
+                    case 4:
+                        store.Touch(key, random.Next(3));
+                        break;
+                    case 5:
+                        store.Delete(key, new DeleteRequest { Invalidate = random.Next(2) == 0 });
+                        break;
+                    case 6:
+                        store.Arithmetic(counterKey, new ArithmeticRequest { Delta = 1, Vivify = true, InitialValue = 0 }, out _, out _);
+                        break;
+                    case 7:
+                        if (random.Next(200) == 0)
+                        {
+                            store.FlushAll(random.Next(2));
+                        }
+
+                        break;
+                    default:
+                        var request = random.Next(4) switch
+                        {
+                            0 => ReadRequest.GetAndTouch(random.Next(3)),
+                            1 => new ReadRequest { Recache = true, RecacheThreshold = 5 },
+                            _ => ReadRequest.Get,
+                        };
+                        var status = store.Read(key, request, output, out var metadata);
+                        if (status == ReadStatus.Hit && output.WrittenCount > 0
+                            && (!IsSelfConsistent(output.WrittenSpan) || metadata.ValueLength != output.WrittenCount))
+                        {
+                            Interlocked.Increment(ref failures);
+                        }
+
+                        break;
+                }
+            }
+        });
+        Assert.Equal(0, failures);
+        var statistics = store.GetStatistics();
+        Assert.True(statistics.TotalMalloced <= statistics.LimitMaxBytes);
+
+        // The item and byte gauges must balance: once everything is flushed and swept, nothing is left.
+        store.FlushAll(0);
+        store.SweepNow();
+        statistics = store.GetStatistics();
+        Assert.Equal(0, statistics.CurrentItems);
+        Assert.Equal(0, statistics.Bytes);
+    }
+
     /// <summary>Runs <paramref name="body"/> on <see cref="Threads"/> threads and rethrows the first failure.</summary>
     private static void RunThreads(Action<int> body)
     {
