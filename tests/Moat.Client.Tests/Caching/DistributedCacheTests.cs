@@ -68,7 +68,7 @@ public sealed class DistributedCacheTests(ServerFarm farm) : IClassFixture<Serve
         await cache.SetAsync("abs", [1], new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(2) });
         await cache.SetAsync("keep", [2], new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5) });
         Assert.NotNull(await cache.GetAsync("abs"));
-        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        await Task.Delay(TimeSpan.FromSeconds(4));
         Assert.Null(await cache.GetAsync("abs"));
         Assert.NotNull(await cache.GetAsync("keep"));
     }
@@ -82,25 +82,26 @@ public sealed class DistributedCacheTests(ServerFarm farm) : IClassFixture<Serve
     {
         await using var services = Services(backend, protocol);
         var cache = services.GetRequiredService<IDistributedCache>();
-        var sliding = new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(3) };
+        // Windows of whole seconds with ≥ 2 s margins: servers keep a one-second clock.
+        var sliding = new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromSeconds(4) };
         await cache.SetAsync("slide-get", [1], sliding);
         await cache.SetAsync("slide-refresh", [2], sliding);
         await cache.SetAsync("slide-idle", [3], sliding);
         await cache.SetAsync("slide-capped", [4], new DistributedCacheEntryOptions
         {
-            SlidingExpiration = TimeSpan.FromSeconds(3),
-            AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(4),
+            SlidingExpiration = TimeSpan.FromSeconds(4),
+            AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(5),
         });
 
         for (var step = 0; step < 3; step++)
         {
-            await Task.Delay(TimeSpan.FromSeconds(1.5));
+            await Task.Delay(TimeSpan.FromSeconds(2));
             Assert.NotNull(await cache.GetAsync("slide-get"));
             await cache.RefreshAsync("slide-refresh");
             await cache.RefreshAsync("slide-capped");
         }
 
-        // 4.5 s after the writes: idle entry expired (3 s window), the used ones are alive, the capped one hit its limit.
+        // 6 s after the writes: idle entry expired (4 s window), the used ones are alive, the capped one hit its 5 s limit.
         Assert.Null(await cache.GetAsync("slide-idle"));
         Assert.Equal(new byte[] { 1 }, await cache.GetAsync("slide-get"));
         Assert.Equal(new byte[] { 2 }, await cache.GetAsync("slide-refresh"));
