@@ -13,10 +13,12 @@ public sealed class MetricsTests
         WireClient.Send(server.Port, "set a 0 0 1\r\nx\r\nget a\r\nget b\r\n", expectedLength: 29);
 
         var measurements = new Dictionary<string, long>(StringComparer.Ordinal);
+        var meter = server.Meter;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == "Moat.Server")
+            // Other tests run servers in parallel, each with its own "Moat.Server" meter: listen to this one.
+            if (instrument.Meter == meter)
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -32,6 +34,7 @@ public sealed class MetricsTests
             measurements[key] = value;
         });
         listener.Start();
+        Assert.Equal("Moat.Server", meter.Name);
         listener.RecordObservableInstruments();
 
         Assert.Equal(2, measurements["moat.commands|get"]);

@@ -40,25 +40,21 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
         writer.Attach(output);
         var processor = new TextCommandProcessor(context, counters);
         var idle = context.Options.IdleTimeoutSeconds;
-        // Reads end when the peer closes, when the server asks connections to close (shutdown), or when idle too long.
+        // Reads end when the peer closes (the pipe completes), when the server asks connections to close
+        // (shutdown), or when idle too long. The last two cancel the pending read through callbacks registered
+        // once here, so no read ever carries a cancellation token (a registration per read costs per request).
         var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
-        using var readCancel = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, closeRequested);
+        using var onCloseRequested = closeRequested.Register(static state => ((PipeReader)state!).CancelPendingRead(), input);
+        using var idleTimer = idle > 0 ? new CancellationTokenSource() : null;
+        using var onIdle = idleTimer?.Token.Register(static state => ((PipeReader)state!).CancelPendingRead(), input);
         try
         {
             while (true)
             {
                 counters.State = "conn_waiting";
-                if (idle > 0)
-                {
-                    readCancel.CancelAfter(TimeSpan.FromSeconds(idle));
-                }
-
-                ReadResult result;
-                try
-                {
-                    result = await input.ReadAsync(readCancel.Token);
-                }
-                catch (OperationCanceledException)
+                idleTimer?.CancelAfter(TimeSpan.FromSeconds(idle));
+                var result = await input.ReadAsync();
+                if (result.IsCanceled)
                 {
                     break;
                 }

@@ -29,6 +29,9 @@ internal sealed class MoatMetrics : IDisposable
         _meter.CreateObservableUpDownCounter("moat.memory.used", () => store.GetStatistics().Bytes, "By", "Bytes used by items");
     }
 
+    /// <summary>This server's meter (several servers in one process each have their own "Moat.Server" meter).</summary>
+    public Meter Meter => _meter;
+
     public void Dispose() => _meter.Dispose();
 
     private static Measurement<long>[] Commands(CommandCounters c) =>

@@ -35,6 +35,9 @@ public sealed class MoatServerFixture : IDisposable
     /// <summary>Whether the host has been asked to stop (by the shutdown command).</summary>
     internal bool StopRequested => _host.Services.GetService(typeof(IHostApplicationLifetime)) is IHostApplicationLifetime l && l.ApplicationStopping.IsCancellationRequested;
 
+    /// <summary>This server's meter.</summary>
+    internal System.Diagnostics.Metrics.Meter Meter => ((Moat.Server.Statistics.MoatMetrics)_host.Services.GetService(typeof(Moat.Server.Statistics.MoatMetrics))!).Meter;
+
     public void Dispose()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
