@@ -16,8 +16,6 @@ public static class DetectCommand
     public const int ExitUsage = 2;
     public const int ExitUnreadable = 3;
 
-    private const int ProgressEvery = 1 << 16;
-
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
         Run(args, stdout, stderr, () => Console.OpenStandardInput());
 
@@ -104,7 +102,6 @@ public static class DetectCommand
         }
 
         using var owned = stream;
-        using var stop = settings.Live ? new LiveStop(stream) : null;
         ICaptureReader reader;
         try
         {
@@ -117,31 +114,21 @@ public static class DetectCommand
         }
 
         var progress = ProgressBar.ForTerminal(stderr, input == "-" ? null : stream.Length);
-        long packets = 0;
-        long? first = null, last = null;
-        try
+        var pump = new PacketPump(reader, analyzer, warnings, progress);
+        if (settings.Live)
         {
-            while (reader.TryRead(out var record))
-            {
-                packets++;
-                first ??= record.TimestampNs;
-                last = record.TimestampNs;
-                analyzer.Process(record, reader.CurrentData);
-                if ((packets & (ProgressEvery - 1)) == 0)
-                {
-                    progress?.Update(reader.Position, packets);
-                }
-            }
+            // The pump runs on its own thread so a signal can end the run while it is blocked in read().
+            using var stop = new LiveStop();
+            var pumping = Task.Factory.StartNew(pump.Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            WaitHandle.WaitAny([((IAsyncResult)pumping).AsyncWaitHandle, stop.Requested.WaitHandle]);
+            pump.Stop();
         }
-        catch (Exception error) when (error is IOException or ObjectDisposedException or InvalidDataException)
+        else
         {
-            // A signal closed the stream (live mode) or the gzip layer found damage: keep what was read.
-            if (stop?.Stopped != true)
-            {
-                warnings.Add("read_error", $"reading stopped at byte {reader.Position}: {error.Message}");
-            }
+            pump.Run();
         }
 
+        var (packets, first, last) = pump.Counts;
         progress?.Finish(reader.Position, packets);
         foreach (var (linkType, count) in analyzer.SkippedLinkTypes.OrderBy(pair => pair.Key))
         {
