@@ -69,6 +69,9 @@ public sealed class MoatClient : IMoatClient, IDisposable
         _timeoutTimer = clock.CreateTimer(static state => ((MoatClient)state!).ExpireOperations(), this, tick, tick);
     }
 
+    /// <summary>Requests queued or in flight over all servers.</summary>
+    internal int PendingRequests => _nodes.Sum(node => node.PendingRequests);
+
     /// <inheritdoc />
     public string GetServerForKey(string key)
     {

@@ -38,6 +38,9 @@ internal sealed class ServerNode : IAsyncDisposable
 
     public TimeProvider Clock => _options.TimeProvider;
 
+    /// <summary>Requests queued or in flight (tests use it to prove nothing leaks).</summary>
+    public int PendingRequests => Volatile.Read(ref _pending);
+
     public bool IsMarkedFailed
     {
         get

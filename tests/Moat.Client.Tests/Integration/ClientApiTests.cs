@@ -258,6 +258,18 @@ public sealed class ClientApiTests(ServerFarm farm) : IClassFixture<ServerFarm>
         }
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await client.GetAsync<string>("k", new CancellationToken(true)));
+        await AssertNothingPending(client);
+    }
+
+    internal static async Task AssertNothingPending(MoatClient client)
+    {
+        // Every cancelled request's answer has been read and its slot released (bounded wait, not a timing assertion).
+        for (var i = 0; i < 200 && client.PendingRequests != 0; i++)
+        {
+            await Task.Delay(25);
+        }
+
+        Assert.Equal(0, client.PendingRequests);
     }
 
     [Theory]

@@ -107,6 +107,8 @@ public sealed class ResilienceTests
                 Assert.Equal("value-" + i, (await client.GetAsync<string>("t" + i)).Value);
             }
         }
+
+        await ClientApiTests.AssertNothingPending(client);
     }
 
     [Theory]
