@@ -3,6 +3,7 @@ using Moat.Defense.Tests.Support;
 
 namespace Moat.Defense.Tests;
 
+[Collection(RunsAlone.Name)]
 public sealed class AuditEndToEndTests
 {
     private static JsonElement Target(string json) => JsonDocument.Parse(json).RootElement.GetProperty("targets")[0];
@@ -33,7 +34,7 @@ public sealed class AuditEndToEndTests
     public void Memcached_without_udp_has_no_udp_finding_and_exits_0()
     {
         using var memcached = new MemcachedProcess(string.Empty, udp: false);
-        var (exit, json, _, _) = AuditRunner.Run($"127.0.0.1:{memcached.Port}", "--format", "json", "--rate", "1000", "--timeout", "300ms");
+        var (exit, json, _, _) = AuditRunner.Run($"127.0.0.1:{memcached.Port}", "--format", "json", "--rate", "1000", "--timeout", "1s");
         Assert.Equal(0, exit);
         var target = Target(json);
         Assert.Contains(target.GetProperty("udp").GetProperty("state").GetString(), new[] { "closed", "filtered" });
@@ -50,7 +51,7 @@ public sealed class AuditEndToEndTests
         File.WriteAllText(authFile, "auditor:s3cret\n");
         using var memcached = new MemcachedProcess($"-Y {authFile}", udp: false);
 
-        var (exit, json, _, _) = AuditRunner.Run($"127.0.0.1:{memcached.Port}", "--format", "json", "--rate", "1000", "--timeout", "300ms", "--no-udp");
+        var (exit, json, _, _) = AuditRunner.Run($"127.0.0.1:{memcached.Port}", "--format", "json", "--rate", "1000", "--timeout", "1s", "--no-udp");
         Assert.Equal(0, exit);
         var target = Target(json);
         Assert.Equal("ascii", target.GetProperty("protocol").GetProperty("auth").GetString());
@@ -69,7 +70,7 @@ public sealed class AuditEndToEndTests
     {
         using (var stub = new StubMemcached("1.5.5", "STAT udpport 11211\r\nSTAT inter NULL\r\n", command => command == "version" ? "VERSION 1.5.5\r\n" : null))
         {
-            var (exit, json, _, _) = AuditRunner.Run($"127.0.0.1:{stub.Port}", "--format", "json", "--rate", "1000", "--timeout", "200ms", "--retries", "0");
+            var (exit, json, _, _) = AuditRunner.Run($"127.0.0.1:{stub.Port}", "--format", "json", "--rate", "1000", "--timeout", "1s", "--retries", "0");
             Assert.Equal(1, exit);
             var ids = FindingIds(Target(json));
             Assert.Contains("CVE_2018_1000115", ids);
@@ -80,13 +81,13 @@ public sealed class AuditEndToEndTests
 
         using (var stub = new StubMemcached("1.6.5", "STAT udpport 11211\r\n", command => command == "version" ? "VERSION 1.6.5\r\n" : null))
         {
-            var (_, json, _, _) = AuditRunner.Run($"127.0.0.1:{stub.Port}", "--format", "json", "--rate", "1000", "--timeout", "200ms", "--retries", "0");
+            var (_, json, _, _) = AuditRunner.Run($"127.0.0.1:{stub.Port}", "--format", "json", "--rate", "1000", "--timeout", "1s", "--retries", "0");
             Assert.Contains("UDP_MULTIPACKET_CRASH", FindingIds(Target(json)));
         }
 
         using (var stub = new StubMemcached("1.4.20", "STAT udpport 0\r\n", _ => null))
         {
-            var (exit, json, _, _) = AuditRunner.Run($"127.0.0.1:{stub.Port}", "--format", "json", "--rate", "1000", "--timeout", "200ms", "--no-udp");
+            var (exit, json, _, _) = AuditRunner.Run($"127.0.0.1:{stub.Port}", "--format", "json", "--rate", "1000", "--timeout", "1s", "--no-udp");
             var target = Target(json);
             Assert.Equal(1, exit);
             Assert.Contains("OLD_VERSION_TALOS_2016", FindingIds(target));
@@ -103,7 +104,7 @@ public sealed class AuditEndToEndTests
     public void Guarded_udp_answering_only_the_miss_probe_is_info_and_exit_0()
     {
         using var stub = new StubMemcached("1.6.99", "STAT udpport 11211\r\nSTAT udp_amp_factor 1\r\n", command => command.StartsWith("get ", StringComparison.Ordinal) ? "END\r\n" : null);
-        var (exit, json, _, network) = AuditRunner.Run($"127.0.0.1:{stub.Port}", "--udp-port", stub.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--format", "json", "--rate", "1000", "--timeout", "200ms", "--retries", "0");
+        var (exit, json, _, network) = AuditRunner.Run($"127.0.0.1:{stub.Port}", "--udp-port", stub.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--format", "json", "--rate", "1000", "--timeout", "1s", "--retries", "0");
         Assert.Equal(0, exit);
         var target = Target(json);
         Assert.Equal("guarded", target.GetProperty("udp").GetProperty("state").GetString());
@@ -117,7 +118,7 @@ public sealed class AuditEndToEndTests
     public void Nothing_listening_is_closed_and_exit_0()
     {
         var port = FreePort.Both();
-        var (exit, json, _, _) = AuditRunner.Run($"127.0.0.1:{port}", "--format", "json", "--rate", "1000", "--timeout", "300ms");
+        var (exit, json, _, _) = AuditRunner.Run($"127.0.0.1:{port}", "--format", "json", "--rate", "1000", "--timeout", "1s");
         Assert.Equal(0, exit);
         var target = Target(json);
         Assert.Equal("closed", target.GetProperty("tcp").GetProperty("state").GetString());
@@ -130,7 +131,7 @@ public sealed class AuditEndToEndTests
     {
         using var first = new MemcachedProcess(string.Empty, udp: true);
         using var second = new MemcachedProcess(string.Empty, udp: false);
-        var (_, table, _, network) = AuditRunner.Run($"127.0.0.1:{first.Port}", $"127.0.0.1:{second.Port}", "--rate", "1000", "--timeout", "300ms", "--retries", "1");
+        var (_, table, _, network) = AuditRunner.Run($"127.0.0.1:{first.Port}", $"127.0.0.1:{second.Port}", "--rate", "1000", "--timeout", "1s", "--retries", "1");
         Assert.Contains("UDP_AMPLIFIER", table, StringComparison.Ordinal);
         var allowed = new HashSet<(string, int)> { ("127.0.0.1", first.Port), ("127.0.0.1", second.Port) };
         Assert.All(network.Sockets, s => Assert.Contains((s.EndPoint.Address.ToString(), s.EndPoint.Port), allowed));

@@ -5,6 +5,7 @@ using Moat.Defense.Tests.Support;
 
 namespace Moat.Defense.Tests;
 
+[Collection(RunsAlone.Name)]
 public sealed class LiveCaptureTests
 {
     /// <summary>

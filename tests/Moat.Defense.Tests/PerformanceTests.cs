@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 
 namespace Moat.Defense.Tests;
 
+[Collection(RunsAlone.Name)]
 public sealed class PerformanceTests
 {
     private readonly ITestOutputHelper _output;

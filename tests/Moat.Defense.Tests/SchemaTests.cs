@@ -3,6 +3,7 @@ using Moat.Defense.Tests.Support;
 
 namespace Moat.Defense.Tests;
 
+[Collection(RunsAlone.Name)]
 public sealed class SchemaTests
 {
     private static JsonElement Schema(string name) =>
@@ -24,7 +25,7 @@ public sealed class SchemaTests
     {
         using var stub = new StubMemcached("1.5.5", "STAT udpport 11211\r\n", command => command == "version" ? "VERSION 1.5.5\r\n" : null);
         var port = FreePort.Both();
-        var (_, json, _, _) = AuditRunner.Run($"127.0.0.1:{stub.Port}", $"127.0.0.1:{port}", "--format", "json", "--rate", "1000", "--timeout", "200ms", "--retries", "0");
+        var (_, json, _, _) = AuditRunner.Run($"127.0.0.1:{stub.Port}", $"127.0.0.1:{port}", "--format", "json", "--rate", "1000", "--timeout", "1s", "--retries", "0");
         var document = JsonDocument.Parse(json).RootElement;
         Assert.Equal(2, document.GetProperty("targets").GetArrayLength());
         Assert.Empty(SchemaValidator.Validate(Schema("defense-audit.schema.json"), document));
