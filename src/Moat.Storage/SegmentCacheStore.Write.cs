@@ -181,8 +181,14 @@ public sealed unsafe partial class SegmentCacheStore
     private static StoreStatus ToStoreStatus(CommitOutcome outcome) =>
         outcome == CommitOutcome.Stored ? StoreStatus.Stored : StoreStatus.OutOfMemory;
 
+    /// <summary>
+    /// memcached's rule, so that the same values are accepted and refused: its item is a 48-byte header, 8 bytes
+    /// of CAS (unless -C), the key and a NUL, and the value with "\r\n". Moat's own item is always smaller
+    /// (at most <see cref="MaxHeaderLength"/> bytes of header), so anything accepted fits a segment.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool FitsItemLimit(int keyLength, long valueLength) => keyLength + valueLength + MaxHeaderLength <= _maxItemSize;
+    private bool FitsItemLimit(int keyLength, long valueLength) =>
+        MemcachedItemHeaderLength + (_casEnabled ? 8 : 0) + keyLength + 1 + valueLength + 2 <= _maxItemSize;
 
     /// <summary>Reads the key's live version under the lock (unlinking a dead one on the way).</summary>
     private ItemSnapshot TakeSnapshot(in IndexPosition position, ReadOnlySpan<byte> key, uint now, bool parseNumber)

@@ -28,6 +28,9 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
     /// <summary>Largest header an item can have (flags, key length, 4-byte length, expiry, client flags, CAS).</summary>
     private const int MaxHeaderLength = 2 + 4 + 4 + 4 + 8;
 
+    /// <summary>sizeof(item) in memcached 1.6 on 64-bit, for its item size limit rule.</summary>
+    private const int MemcachedItemHeaderLength = 48;
+
     private const int TtlBucketCount = 8;
 
     /// <summary>Default index size: one slot per this many bytes of the limit (fits items of ~120 bytes and up).</summary>

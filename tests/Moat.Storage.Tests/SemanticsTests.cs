@@ -278,6 +278,19 @@ public sealed class SemanticsTests : IDisposable
     }
 
     [Fact]
+    public void Item_size_limit_matches_memcached_to_the_byte()
+    {
+        // memcached 1.6.18 -I 1m with key "k": a 1,048,516-byte value is the largest it stores (48-byte header,
+        // 8-byte CAS, key + NUL, value + CRLF); measured against /usr/bin/memcached.
+        using var store = new SegmentCacheStore(new CacheStoreOptions { Clock = _clock, BackgroundSweep = false });
+        Assert.Equal(StoreStatus.Stored, store.Set("k", new string('v', 1_048_516)));
+        Assert.Equal(StoreStatus.TooLarge, store.Set("k", new string('v', 1_048_517)));
+        Assert.Equal(StoreStatus.Stored, store.Set("k", "ab"));
+        Assert.Equal(StoreStatus.NotStored, store.Store("k", new string('v', 1_048_515), new StoreRequest { Mode = StoreMode.Append }, out _));
+        Assert.Equal("ab", store.GetString("k"));
+    }
+
+    [Fact]
     public void Without_eviction_a_full_store_answers_out_of_memory()
     {
         using var store = StoreFixture.Create(_clock, limit: 2L * 1024 * 1024, eviction: false);
