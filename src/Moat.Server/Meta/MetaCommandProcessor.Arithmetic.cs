@@ -1,0 +1,210 @@
+using System.Buffers;
+using System.Buffers.Text;
+using Moat.Protocol;
+using Moat.Protocol.Meta;
+using Moat.Protocol.Text;
+using Moat.Storage;
+
+namespace Moat.Server.Meta;
+
+/// <summary>ma: incr/decr with auto-create (N, J), CAS compare, touch and value/TTL/CAS echoes.</summary>
+internal sealed partial class MetaCommandProcessor
+{
+    private static ReadOnlySpan<byte> ArithmeticFlags => "bCNJDTMqOtcvk"u8;
+
+    private void ExecuteArithmetic(in TextTokens tokens, IBufferWriter<byte> output)
+    {
+        if (tokens.Count < 2)
+        {
+            MetaResponseWriter.Write(output, TextResponses.Line(TextReply.Error));
+            return;
+        }
+
+        if (tokens[1].Length > MaxKeyLength)
+        {
+            MetaResponseWriter.Write(output, BadFormat);
+            return;
+        }
+
+        if (MetaFlags.Parse(in tokens, 2, ArithmeticFlags, out var flags) != MetaFlagError.None
+            || !TryBuildArithmetic(in flags, out var request, out var modeError))
+        {
+            MetaResponseWriter.Write(output, InvalidOrDuplicate);
+            return;
+        }
+
+        if (modeError)
+        {
+            MetaResponseWriter.Write(output, "CLIENT_ERROR invalid mode for ma M token\r\n"u8);
+            return;
+        }
+
+        if (!TryDecodeKey(tokens[1], flags.Has((byte)'b'), _keyScratch, out var key))
+        {
+            MetaResponseWriter.Write(output, InvalidOrDuplicate);
+            return;
+        }
+
+        var status = context.Executor.Store.Arithmetic(key, in request, out var value, out var metadata);
+        ref var values = ref Counters.Values;
+        var miss = status == ArithmeticStatus.NotFound || status == ArithmeticStatus.Created;
+        if (request.Decrement)
+        {
+            values.DecrHits += status == ArithmeticStatus.Updated ? 1 : 0;
+            values.DecrMisses += miss ? 1 : 0;
+        }
+        else
+        {
+            values.IncrHits += status == ArithmeticStatus.Updated ? 1 : 0;
+            values.IncrMisses += miss ? 1 : 0;
+        }
+
+        switch (status)
+        {
+            case ArithmeticStatus.NonNumeric:
+                MetaResponseWriter.Write(output, "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n"u8);
+                return;
+            case ArithmeticStatus.OutOfMemory:
+                MetaResponseWriter.Write(output, "SERVER_ERROR out of memory\r\n"u8);
+                return;
+            case ArithmeticStatus.NotFound:
+                MetaResponseWriter.Write(output, "NF"u8);
+                WriteKeyAndOpaque(output, in flags);
+                EndLine(output);
+                return;
+            case ArithmeticStatus.Exists:
+                MetaResponseWriter.Write(output, "EX"u8);
+                WriteKeyAndOpaque(output, in flags);
+                EndLine(output);
+                return;
+            default:
+                break;
+        }
+
+        var withValue = flags.Has((byte)'v');
+        if (!withValue && flags.Has((byte)'q'))
+        {
+            return;
+        }
+
+        Span<byte> number = stackalloc byte[20];
+        Utf8Formatter.TryFormat(value, number, out var digits);
+        if (withValue)
+        {
+            MetaResponseWriter.WriteValueHeader(output, digits);
+        }
+        else
+        {
+            MetaResponseWriter.Write(output, "HD"u8);
+        }
+
+        for (var i = flags.FirstFlagToken; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            switch (token[0])
+            {
+                case (byte)'t':
+                    MetaResponseWriter.WriteFlag(output, (byte)'t', (long)metadata.RemainingTtl);
+                    break;
+                case (byte)'c':
+                    MetaResponseWriter.WriteFlag(output, (byte)'c', metadata.Cas);
+                    break;
+                case (byte)'k':
+                    WriteKey(output, in flags);
+                    break;
+                case (byte)'O':
+                    MetaResponseWriter.WriteFlag(output, (byte)'O', token[1..]);
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        EndLine(output);
+        if (withValue)
+        {
+            MetaResponseWriter.Write(output, number[..digits]);
+            EndLine(output);
+        }
+
+    }
+
+    /// <summary>Reads N J D T C M; false when a number does not parse, <paramref name="modeError"/> for a bad M.</summary>
+    private static bool TryBuildArithmetic(in MetaFlags flags, out ArithmeticRequest request, out bool modeError)
+    {
+        request = new ArithmeticRequest { Delta = 1 };
+        modeError = false;
+        if (flags.Has((byte)'N'))
+        {
+            if (!TryParseExptime(flags.Value((byte)'N'), out var exptime))
+            {
+                return false;
+            }
+
+            request = request with { Vivify = true, VivifyExptime = exptime };
+        }
+
+        if (flags.Has((byte)'J'))
+        {
+            if (!AsciiNumber.TryParseUInt64(flags.Value((byte)'J'), out var initial))
+            {
+                return false;
+            }
+
+            request = request with { InitialValue = initial };
+        }
+
+        if (flags.Has((byte)'D'))
+        {
+            if (!AsciiNumber.TryParseUInt64(flags.Value((byte)'D'), out var delta))
+            {
+                return false;
+            }
+
+            request = request with { Delta = delta };
+        }
+
+        if (flags.Has((byte)'T'))
+        {
+            if (!TryParseExptime(flags.Value((byte)'T'), out var exptime))
+            {
+                return false;
+            }
+
+            request = request with { Touch = true, TouchExptime = exptime };
+        }
+
+        if (flags.Has((byte)'C'))
+        {
+            if (!AsciiNumber.TryParseUInt64(flags.Value((byte)'C'), out var compareCas))
+            {
+                return false;
+            }
+
+            request = request with { CompareCas = compareCas };
+        }
+
+        if (flags.Has((byte)'M'))
+        {
+            var mode = flags.Value((byte)'M');
+            if (mode.IsEmpty)
+            {
+                return false;
+            }
+
+            switch (mode[0])
+            {
+                case (byte)'I' or (byte)'+':
+                    break;
+                case (byte)'D' or (byte)'-':
+                    request = request with { Decrement = true };
+                    break;
+                default:
+                    modeError = true;
+                    break;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Buffers;
+using Moat.Protocol;
+using Moat.Protocol.Meta;
+using Moat.Protocol.Text;
+using Moat.Storage;
+
+namespace Moat.Server.Meta;
+
+/// <summary>md: delete, optionally only at a given CAS, or invalidate (mark stale) instead of removing.</summary>
+internal sealed partial class MetaCommandProcessor
+{
+    private static ReadOnlySpan<byte> DeleteFlags => "bCIkOqT"u8;
+
+    private static ReadOnlySpan<byte> InvalidOrDuplicate => "CLIENT_ERROR invalid or duplicate flag\r\n"u8;
+
+    private void ExecuteDelete(in TextTokens tokens, IBufferWriter<byte> output)
+    {
+        if (tokens.Count < 2)
+        {
+            MetaResponseWriter.Write(output, TextResponses.Line(TextReply.Error));
+            return;
+        }
+
+        if (tokens[1].Length > MaxKeyLength)
+        {
+            MetaResponseWriter.Write(output, BadFormat);
+            return;
+        }
+
+        if (MetaFlags.Parse(in tokens, 2, DeleteFlags, out var flags) != MetaFlagError.None)
+        {
+            MetaResponseWriter.Write(output, InvalidOrDuplicate);
+            return;
+        }
+
+        if (!TryDecodeKey(tokens[1], flags.Has((byte)'b'), _keyScratch, out var key))
+        {
+            MetaResponseWriter.Write(output, InvalidOrDuplicate);
+            return;
+        }
+
+        var request = new DeleteRequest { Invalidate = flags.Has((byte)'I') };
+        if (flags.Has((byte)'T'))
+        {
+            if (!TryParseExptime(flags.Value((byte)'T'), out var exptime))
+            {
+                MetaResponseWriter.Write(output, InvalidOrDuplicate);
+                return;
+            }
+
+            request = request with { UpdateExptime = true, Exptime = exptime };
+        }
+
+        if (flags.Has((byte)'C'))
+        {
+            if (!AsciiNumber.TryParseUInt64(flags.Value((byte)'C'), out var compareCas))
+            {
+                MetaResponseWriter.Write(output, BadToken);
+                return;
+            }
+
+            request = request with { CompareCas = compareCas };
+        }
+
+        if (context.Executor.Prefixes.Enabled)
+        {
+            context.Executor.Prefixes.RecordDelete(key);
+        }
+
+        var status = context.Executor.Store.Delete(key, in request);
+        ReadOnlySpan<byte> code;
+        switch (status)
+        {
+            case DeleteStatus.Deleted:
+                Counters.Values.DeleteHits++;
+                if (flags.Has((byte)'q'))
+                {
+                    return;
+                }
+
+                code = "HD"u8;
+                break;
+            case DeleteStatus.Exists:
+                code = "EX"u8;
+                break;
+            default:
+                Counters.Values.DeleteMisses++;
+                code = "NF"u8;
+                break;
+        }
+
+        MetaResponseWriter.Write(output, code);
+        WriteKeyAndOpaque(output, in flags);
+        EndLine(output);
+    }
+}

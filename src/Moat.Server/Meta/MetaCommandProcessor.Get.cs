@@ -1,0 +1,196 @@
+using System.Buffers;
+using Moat.Protocol.Meta;
+using Moat.Protocol.Text;
+using Moat.Storage;
+
+namespace Moat.Server.Meta;
+
+/// <summary>mg: get with any mix of value, metadata, touch, vivify-on-miss and recache (stampede) flags.</summary>
+internal sealed partial class MetaCommandProcessor
+{
+    private static ReadOnlySpan<byte> GetFlags => "bcfhklOqstvNRT"u8;
+
+    private void ExecuteGet(in TextTokens tokens, IBufferWriter<byte> output)
+    {
+        if (tokens.Count < 2)
+        {
+            MetaResponseWriter.Write(output, TextResponses.Line(TextReply.Error));
+            return;
+        }
+
+        if (tokens[1].Length > MaxKeyLength)
+        {
+            MetaResponseWriter.Write(output, BadFormat);
+            return;
+        }
+
+        var error = MetaFlags.Parse(in tokens, 2, GetFlags, out var flags);
+        if (error != MetaFlagError.None)
+        {
+            MetaResponseWriter.Write(output, error == MetaFlagError.Duplicate ? "CLIENT_ERROR duplicate flag\r\n"u8 : "CLIENT_ERROR invalid flag\r\n"u8);
+            return;
+        }
+
+        if (!TryDecodeKey(tokens[1], flags.Has((byte)'b'), _keyScratch, out var key))
+        {
+            MetaResponseWriter.Write(output, KeyDecodeError);
+            return;
+        }
+
+        var request = default(ReadRequest);
+        if (flags.Has((byte)'T'))
+        {
+            if (!TryParseExptime(flags.Value((byte)'T'), out var exptime))
+            {
+                MetaResponseWriter.Write(output, BadToken);
+                return;
+            }
+
+            request = request with { Touch = true, TouchExptime = exptime };
+        }
+
+        if (flags.Has((byte)'N'))
+        {
+            if (!TryParseExptime(flags.Value((byte)'N'), out var exptime))
+            {
+                MetaResponseWriter.Write(output, BadToken);
+                return;
+            }
+
+            request = request with { Vivify = true, VivifyExptime = exptime };
+        }
+
+        if (flags.Has((byte)'R'))
+        {
+            if (!TryParseExptime(flags.Value((byte)'R'), out var threshold))
+            {
+                MetaResponseWriter.Write(output, BadToken);
+                return;
+            }
+
+            request = request with { Recache = true, RecacheThreshold = threshold };
+        }
+
+        var withValue = flags.Has((byte)'v');
+        request = request with { MetadataOnly = !withValue };
+        var sink = new MetaGetSink(output, flags, withValue);
+        var status = context.Executor.Store.Read(key, in request, ref sink);
+        CountRead(key, request.Touch, status != ReadStatus.Miss);
+        if (status == ReadStatus.Miss && !flags.Has((byte)'q'))
+        {
+            MetaResponseWriter.Write(output, "EN"u8);
+            WriteKeyAndOpaque(output, in flags);
+            EndLine(output);
+        }
+    }
+
+    /// <summary>mg counts like get (and like touch when it touches), as memcached's meta get does.</summary>
+    private void CountRead(ReadOnlySpan<byte> key, bool touch, bool hit)
+    {
+        ref var values = ref Counters.Values;
+        values.CmdGet++;
+        if (hit)
+        {
+            values.GetHits++;
+        }
+        else
+        {
+            values.GetMisses++;
+        }
+
+        if (touch)
+        {
+            values.CmdTouch++;
+            if (hit)
+            {
+                values.TouchHits++;
+            }
+            else
+            {
+                values.TouchMisses++;
+            }
+        }
+
+        if (context.Executor.Prefixes.Enabled)
+        {
+            context.Executor.Prefixes.RecordGet(key, hit);
+        }
+    }
+
+    /// <summary>Writes an mg hit: "VA len flags\r\nvalue\r\n" or "HD flags\r\n", flags in the order requested, then Z X W.</summary>
+    private readonly ref struct MetaGetSink(IBufferWriter<byte> output, MetaFlags flags, bool withValue) : IItemSink
+    {
+        private readonly IBufferWriter<byte> _output = output;
+        private readonly MetaFlags _flags = flags;
+        private readonly bool _withValue = withValue;
+
+        public void OnItem(in ItemMetadata metadata, ReadOnlySpan<byte> value)
+        {
+            if (_withValue)
+            {
+                MetaResponseWriter.WriteValueHeader(_output, metadata.ValueLength);
+            }
+            else
+            {
+                MetaResponseWriter.Write(_output, "HD"u8);
+            }
+
+            var tokens = _flags.Tokens;
+            for (var i = _flags.FirstFlagToken; i < tokens.Count; i++)
+            {
+                var token = tokens[i];
+                switch (token[0])
+                {
+                    case (byte)'c':
+                        MetaResponseWriter.WriteFlag(_output, (byte)'c', metadata.Cas);
+                        break;
+                    case (byte)'f':
+                        MetaResponseWriter.WriteFlag(_output, (byte)'f', (ulong)metadata.ClientFlags);
+                        break;
+                    case (byte)'h':
+                        MetaResponseWriter.WriteFlag(_output, (byte)'h', metadata.FetchedBefore ? 1UL : 0UL);
+                        break;
+                    case (byte)'k':
+                        WriteKey(_output, in _flags);
+                        break;
+                    case (byte)'l':
+                        MetaResponseWriter.WriteFlag(_output, (byte)'l', (ulong)metadata.SecondsSinceLastAccess);
+                        break;
+                    case (byte)'O':
+                        MetaResponseWriter.WriteFlag(_output, (byte)'O', token[1..]);
+                        break;
+                    case (byte)'s':
+                        MetaResponseWriter.WriteFlag(_output, (byte)'s', (ulong)metadata.ValueLength);
+                        break;
+                    case (byte)'t':
+                        MetaResponseWriter.WriteFlag(_output, (byte)'t', (long)metadata.RemainingTtl);
+                        break;
+                    default:
+                        break;
+                }
+            }
+
+            if (metadata.TokenAlreadySent)
+            {
+                MetaResponseWriter.Write(_output, " Z"u8);
+            }
+
+            if (metadata.Stale)
+            {
+                MetaResponseWriter.Write(_output, " X"u8);
+            }
+
+            if (metadata.Win)
+            {
+                MetaResponseWriter.Write(_output, " W"u8);
+            }
+
+            EndLine(_output);
+            if (_withValue)
+            {
+                MetaResponseWriter.Write(_output, value);
+                EndLine(_output);
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+using System.Buffers;
+using Moat.Protocol;
+using Moat.Protocol.Meta;
+using Moat.Protocol.Text;
+using Moat.Server.Text;
+using Moat.Storage;
+
+namespace Moat.Server.Meta;
+
+/// <summary>ms: store with a mode (set/add/append/prepend/replace), CAS compare, invalidation and quiet mode.</summary>
+internal sealed partial class MetaCommandProcessor
+{
+    private static ReadOnlySpan<byte> SetFlags => "bcCFIkOqTM"u8;
+
+    private ProcessOutcome? ExecuteSet(in TextTokens tokens, long lineLength, ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output, out long swallow)
+    {
+        swallow = 0;
+
+        // Until the data length is known memcached cannot skip the value, so those errors leave it to be read as commands.
+        if (tokens.Count < 3 || tokens[1].Length > MaxKeyLength
+            || !AsciiNumber.TryParseInt32(tokens[2], out var dataLength) || dataLength < 0)
+        {
+            buffer = buffer.Slice(lineLength);
+            MetaResponseWriter.Write(output, BadFormat);
+            return null;
+        }
+
+        var blockLength = dataLength + 2L;
+        var valid = ValidateSet(in tokens, out var flags, out var request, out var errorLine);
+        if (!valid || dataLength > context.Options.ItemSizeMax)
+        {
+            // Refused after the line: the value is skipped as it arrives, never buffered.
+            if (valid)
+            {
+                context.Executor.RejectTooLarge(tokens[1], isSet: true, ref Counters.Values);
+                errorLine = "SERVER_ERROR object too large for cache\r\n"u8;
+            }
+
+            buffer = buffer.Slice(lineLength);
+            MetaResponseWriter.Write(output, errorLine);
+            var now = Math.Min(blockLength, buffer.Length);
+            buffer = buffer.Slice(now);
+            swallow = blockLength - now;
+            return null;
+        }
+
+        if (buffer.Length < lineLength + blockLength)
+        {
+            return ProcessOutcome.NeedMoreData;
+        }
+
+        if (!TryDecodeKey(tokens[1], flags.Has((byte)'b'), _keyScratch, out var key))
+        {
+            buffer = buffer.Slice(lineLength + blockLength);
+            MetaResponseWriter.Write(output, KeyDecodeError);
+            return null;
+        }
+
+        var data = buffer.Slice(lineLength, dataLength);
+        Span<byte> terminator = stackalloc byte[2];
+        buffer.Slice(lineLength + dataLength, 2).CopyTo(terminator);
+        if (terminator[0] != (byte)'\r' || terminator[1] != (byte)'\n')
+        {
+            Counters.Values.CmdSet++;
+            buffer = buffer.Slice(lineLength + blockLength);
+            MetaResponseWriter.Write(output, TextResponses.Line(TextReply.BadDataChunk));
+            return null;
+        }
+
+        var status = context.Executor.Write(key, in data, in request, request.CompareCas != 0, ref Counters.Values);
+        ulong cas = 0;
+        if (status == StoreStatus.Stored && flags.Has((byte)'c'))
+        {
+            // The CAS of the version just stored, read back without counting or bumping it.
+            var peek = new ReadRequest { NoBump = true, MetadataOnly = true };
+            var capture = default(MetadataCaptureSink);
+            context.Executor.Store.Read(key, in peek, ref capture);
+            cas = capture.Metadata.Cas;
+        }
+
+        WriteSetReply(output, status, in flags, key, cas);
+
+        // Only now may the line (which points into the buffer) go.
+        buffer = buffer.Slice(lineLength + blockLength);
+        return null;
+    }
+
+    private static void WriteSetReply(IBufferWriter<byte> output, StoreStatus status, in MetaFlags flags, ReadOnlySpan<byte> key, ulong cas)
+    {
+        ReadOnlySpan<byte> code;
+        switch (status)
+        {
+            case StoreStatus.Stored:
+                if (flags.Has((byte)'q'))
+                {
+                    return;
+                }
+
+                code = "HD"u8;
+                break;
+            case StoreStatus.NotStored:
+                code = "NS"u8;
+                break;
+            case StoreStatus.Exists:
+                code = "EX"u8;
+                break;
+            case StoreStatus.NotFound:
+                code = "NF"u8;
+                break;
+            case StoreStatus.TooLarge:
+                MetaResponseWriter.Write(output, "SERVER_ERROR object too large for cache\r\n"u8);
+                return;
+            default:
+                MetaResponseWriter.Write(output, "SERVER_ERROR out of memory storing object\r\n"u8);
+                return;
+        }
+
+        MetaResponseWriter.Write(output, code);
+        var tokens = flags.Tokens;
+        for (var i = flags.FirstFlagToken; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            switch (token[0])
+            {
+                case (byte)'c':
+                    MetaResponseWriter.WriteFlag(output, (byte)'c', cas);
+                    break;
+                case (byte)'k':
+                    WriteKey(output, in flags);
+                    break;
+                case (byte)'O':
+                    MetaResponseWriter.WriteFlag(output, (byte)'O', token[1..]);
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        EndLine(output);
+    }
+
+    /// <summary>Checks the flags of ms once its data length is known; false with the error line to send.</summary>
+    private static bool ValidateSet(in TextTokens tokens, out MetaFlags flags, out StoreRequest request, out ReadOnlySpan<byte> errorLine)
+    {
+        request = default;
+        errorLine = default;
+        var error = MetaFlags.Parse(in tokens, 3, SetFlags, out flags);
+        if (error != MetaFlagError.None)
+        {
+            errorLine = error == MetaFlagError.Duplicate ? "CLIENT_ERROR duplicate flag\r\n"u8 : "CLIENT_ERROR invalid flag\r\n"u8;
+            return false;
+        }
+
+        uint clientFlags = 0;
+        if (flags.Has((byte)'F') && !AsciiNumber.TryParseUInt32(flags.Value((byte)'F'), out clientFlags))
+        {
+            errorLine = BadFormat;
+            return false;
+        }
+
+        var exptime = 0;
+        if (flags.Has((byte)'T') && !TryParseExptime(flags.Value((byte)'T'), out exptime))
+        {
+            errorLine = BadToken;
+            return false;
+        }
+
+        ulong compareCas = 0;
+        if (flags.Has((byte)'C') && !AsciiNumber.TryParseUInt64(flags.Value((byte)'C'), out compareCas))
+        {
+            errorLine = BadFormat;
+            return false;
+        }
+
+        var mode = StoreMode.Set;
+        if (flags.Has((byte)'M'))
+        {
+            var text = flags.Value((byte)'M');
+            switch (text.IsEmpty ? (byte)0 : text[0])
+            {
+                case (byte)'S':
+                    mode = StoreMode.Set;
+                    break;
+                case (byte)'E':
+                    mode = StoreMode.Add;
+                    break;
+                case (byte)'A':
+                    mode = StoreMode.Append;
+                    break;
+                case (byte)'P':
+                    mode = StoreMode.Prepend;
+                    break;
+                case (byte)'R':
+                    mode = StoreMode.Replace;
+                    break;
+                default:
+                    errorLine = "CLIENT_ERROR invalid mode for ms M token\r\n"u8;
+                    return false;
+            }
+        }
+
+        request = new StoreRequest
+        {
+            Mode = mode,
+            ClientFlags = clientFlags,
+            Exptime = exptime,
+            CompareCas = compareCas,
+            Invalidate = flags.Has((byte)'I'),
+        };
+        return true;
+    }
+}

@@ -1,0 +1,136 @@
+using System.Buffers;
+using System.Buffers.Text;
+using Moat.Protocol;
+using Moat.Protocol.Meta;
+using Moat.Protocol.Text;
+using Moat.Server.Statistics;
+using Moat.Server.Text;
+
+namespace Moat.Server.Meta;
+
+/// <summary>
+/// memcached 1.6.18's meta commands (mg ms md ma mn) on one connection, without any socket: a command line in,
+/// replies out. Replies, flag echoes, quiet-mode suppression and error lines follow Debian's memcached 1.6.18 byte
+/// for byte (it is the oracle of the differential tests). Store operations go through the server's shared store and
+/// counters, the same ones the text protocol uses.
+/// </summary>
+internal sealed partial class MetaCommandProcessor(MoatServerContext context, ConnectionCounters counters)
+{
+    /// <summary>memcached's KEY_MAX_LENGTH.</summary>
+    private const int MaxKeyLength = 250;
+
+    /// <summary>Where a base64 key (flag b) is decoded; one per connection, so no key outlives its command.</summary>
+    private readonly byte[] _keyScratch = new byte[MaxKeyLength + 3];
+
+    /// <summary>The counters of this connection.</summary>
+    public ConnectionCounters Counters { get; } = counters;
+
+    private static ReadOnlySpan<byte> BadFormat => "CLIENT_ERROR bad command line format\r\n"u8;
+
+    private static ReadOnlySpan<byte> BadToken => "CLIENT_ERROR bad token in command line format\r\n"u8;
+
+    private static ReadOnlySpan<byte> KeyDecodeError => "CLIENT_ERROR error decoding key\r\n"u8;
+
+    /// <summary>Whether <paramref name="line"/> is a meta command this processor answers (mg, ms, md, ma, mn).</summary>
+    public static bool IsMetaCommand(ReadOnlySpan<byte> line)
+    {
+        var start = line.IndexOfAnyExcept((byte)' ');
+        if (start < 0 || line.Length - start < 2 || line[start] != (byte)'m')
+        {
+            return false;
+        }
+
+        var command = line[start + 1];
+        var endsThere = line.Length - start == 2 || line[start + 2] == (byte)' ';
+        return endsThere && command is (byte)'g' or (byte)'s' or (byte)'d' or (byte)'a' or (byte)'n';
+    }
+
+    /// <summary>
+    /// Runs the meta command on <paramref name="line"/> (no "\r\n"), which occupies <paramref name="lineLength"/>
+    /// bytes at the start of <paramref name="buffer"/>. Slices the buffer past what it consumed; returns
+    /// <see cref="ProcessOutcome.NeedMoreData"/> when an ms data block is not complete yet (nothing consumed then),
+    /// or null when the command ran. <paramref name="swallow"/> is how many more bytes to discard (an ms value that
+    /// was refused after its line).
+    /// </summary>
+    public ProcessOutcome? Execute(ReadOnlySpan<byte> line, long lineLength, ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output, out long swallow)
+    {
+        swallow = 0;
+        var tokens = TextTokens.Tokenize(line);
+        var command = tokens[0][1];
+        if (command == (byte)'s')
+        {
+            return ExecuteSet(in tokens, lineLength, ref buffer, output, out swallow);
+        }
+
+        buffer = buffer.Slice(lineLength);
+        switch (command)
+        {
+            case (byte)'n':
+                MetaResponseWriter.Write(output, "MN\r\n"u8);
+                break;
+            case (byte)'g':
+                ExecuteGet(in tokens, output);
+                break;
+            case (byte)'d':
+                ExecuteDelete(in tokens, output);
+                break;
+            default:
+                ExecuteArithmetic(in tokens, output);
+                break;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The key of a meta command: the raw token, or with flag b its base64 decoding into <paramref name="scratch"/>.
+    /// Returns false when it does not decode.
+    /// </summary>
+    private static bool TryDecodeKey(ReadOnlySpan<byte> token, bool base64, Span<byte> scratch, out ReadOnlySpan<byte> key)
+    {
+        if (!base64)
+        {
+            key = token;
+            return true;
+        }
+
+        var status = Base64.DecodeFromUtf8(token, scratch, out _, out var written);
+        key = scratch[..written];
+        return status == OperationStatus.Done && written > 0;
+    }
+
+    /// <summary>memcached's exptime token: a signed 32-bit decimal.</summary>
+    private static bool TryParseExptime(ReadOnlySpan<byte> text, out int exptime) => AsciiNumber.TryParseInt32(text, out exptime);
+
+    /// <summary>
+    /// Writes the k echo: the key as the client sent it (still base64 with flag b, which memcached then echoes too).
+    /// </summary>
+    private static void WriteKey(IBufferWriter<byte> output, in MetaFlags flags)
+    {
+        MetaResponseWriter.WriteFlag(output, (byte)'k', flags.Tokens[1]);
+        if (flags.Has((byte)'b'))
+        {
+            MetaResponseWriter.Write(output, " b"u8);
+        }
+    }
+
+    /// <summary>Writes the k and O echoes a miss or a failed update carries.</summary>
+    private static void WriteKeyAndOpaque(IBufferWriter<byte> output, in MetaFlags flags)
+    {
+        var tokens = flags.Tokens;
+        for (var i = flags.FirstFlagToken; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (token[0] == (byte)'k')
+            {
+                WriteKey(output, in flags);
+            }
+            else if (token[0] == (byte)'O')
+            {
+                MetaResponseWriter.WriteFlag(output, (byte)'O', token[1..]);
+            }
+        }
+    }
+
+    private static void EndLine(IBufferWriter<byte> output) => MetaResponseWriter.Write(output, TextResponses.CrLf);
+}
