@@ -1,5 +1,6 @@
 using System.Buffers;
 using Moat.Protocol.Text;
+using Moat.Server.Meta;
 using Moat.Server.Statistics;
 using Moat.Storage;
 
@@ -19,6 +20,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
     private const int OutputYieldThreshold = 256 * 1024;
 
     private readonly StatsReporter _stats = new(context);
+    private readonly MetaCommandProcessor _meta = new(context, counters);
     private long _swallowRemaining;
     private byte[] _lineCopy = [];
 
@@ -127,6 +129,14 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         if (context.Verbosity > 1)
         {
             context.LogCommand(Counters.Id, line);
+        }
+
+        // Meta commands share the ASCII connection, as in memcached.
+        if (MetaCommandProcessor.IsMetaCommand(line))
+        {
+            var metaOutcome = _meta.Execute(line, lineLength, ref buffer, output, out var swallow);
+            _swallowRemaining = swallow;
+            return metaOutcome;
         }
 
         var request = TextCommandParser.Parse(line);

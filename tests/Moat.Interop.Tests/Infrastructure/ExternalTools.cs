@@ -25,10 +25,10 @@ internal static class ExternalTools
     public static string? PythonWithPylibmc => PythonPylibmcLazy.Value;
 
     /// <summary>
-    /// Whether moat implements the meta commands. At 1f88d17 `mn` answers ERROR; set to true when the server lands
-    /// them, and the meta differential tests run.
+    /// Whether moat implements the meta commands (mg ms md ma mn): true since the text processor dispatches them to
+    /// Moat.Server.Meta, so the meta differential tests run against moat.
     /// </summary>
-    public const bool MoatAnswersMetaCommands = false;
+    public const bool MoatAnswersMetaCommands = true;
 
     /// <summary>The reason a test cannot run, or null when every required tool is present.</summary>
     public static string? MissingReason(ToolRequirement required)
