@@ -1,0 +1,13 @@
+namespace Moat.Security.Udp;
+
+/// <summary>The A7 policy's answer for one command from one source class.</summary>
+internal enum CommandVerdict
+{
+    Allowed,
+
+    /// <summary>A known command this class may not run over UDP (or no class may): dropped silently, counted.</summary>
+    Refused,
+
+    /// <summary>Not a memcached command at all: no reply (A2), so two servers cannot trade error messages forever.</summary>
+    Unknown,
+}
