@@ -285,27 +285,42 @@ public sealed class MoatClient : IMoatClient, IDisposable
         }
 
         var clock = _options.TimeProvider;
-        var lockExptime = Math.Max(1, Expiration.ToExptime(options.LockTimeToLive, clock));
+        var lockTimeToLive = Math.Max(1, Expiration.ToExptime(options.LockTimeToLive, clock));
         var recacheBelow = options.RecacheWhenTtlBelow is { } below ? Math.Max(1, (long)Math.Ceiling(below.TotalSeconds)) : -1;
         var started = clock.GetTimestamp();
         var giveUpAfter = options.LockTimeToLive + options.LockTimeToLive + _options.OperationTimeout + TimeSpan.FromSeconds(1);
         var wait = TimeSpan.FromMilliseconds(5);
         while (true)
         {
-            var operation = GetOperation<T>.Create(_meta, _prefix, key, serializer, null, -1, lockExptime, recacheBelow);
+            // No vivify (mg N) on a miss: memcached's vivified placeholder is an empty item with client flags 0,
+            // which waiters could not tell from a stored empty value that is being recached (R → Z). The lock on
+            // a miss is instead an add of a placeholder carrying reserved client flags; W/Z/X still elect the
+            // recomputing caller for existing values (R) and stale ones (md I).
+            var operation = GetOperation<T>.Create(_meta, _prefix, key, serializer, null, -1, -1, recacheBelow);
             var result = await Execute(NodeFor(key), operation, cancellationToken).ConfigureAwait(false);
-            if (result.Won)
+            var isPlaceholder = result.Hit.Found && result.Hit.ClientFlags == StampedePlaceholder.ClientFlags;
+            bool won;
+            if (!result.Hit.Found)
+            {
+                won = await TryAddPlaceholderAsync(key, lockTimeToLive, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // A W on someone's placeholder (its TTL fell below R) is not a lock: its owner is still computing.
+                won = result.Won && !isPlaceholder;
+            }
+
+            if (won)
             {
                 T created;
                 try
                 {
                     created = await factory(cancellationToken).ConfigureAwait(false);
                 }
-                catch when (!result.Stale && result.Hit.Found && result.Hit.Cas != 0)
+                catch when (!result.Hit.Found)
                 {
-                    // Release the placeholder so the next caller wins at once instead of after LockTimeToLive;
-                    // the CAS makes sure only our placeholder is removed.
-                    await ReleasePlaceholderAsync(key, result.Hit.Cas).ConfigureAwait(false);
+                    // Release our placeholder so the next caller wins at once instead of after LockTimeToLive.
+                    await ReleasePlaceholderAsync(key).ConfigureAwait(false);
                     throw;
                 }
 
@@ -313,7 +328,6 @@ public sealed class MoatClient : IMoatClient, IDisposable
                 return created;
             }
 
-            var isPlaceholder = result.OtherIsRecaching && !result.Stale && result.Hit.Found && IsEmptyPlaceholder(result.Hit);
             if (result.Hit.Found && !isPlaceholder && (!result.Stale || options.ServeStale))
             {
                 return result.Hit.Value!;
@@ -329,22 +343,25 @@ public sealed class MoatClient : IMoatClient, IDisposable
         }
     }
 
-    // A vivified placeholder is an empty item with client flags 0; real values stored by this method are never empty
-    // for string/byte[] unless the caller stores empty values, which then just wait for the winner like a miss.
-    private static bool IsEmptyPlaceholder<T>(CacheHit<T> hit) => hit.ClientFlags == 0 && hit.Value switch
+    /// <summary>The recompute lock on a miss: exactly one caller's add of the placeholder succeeds.</summary>
+    private async ValueTask<bool> TryAddPlaceholderAsync(string key, long lockTimeToLive, CancellationToken cancellationToken)
     {
-        null => true,
-        string text => text.Length == 0,
-        byte[] bytes => bytes.Length == 0,
-        _ => false,
-    };
+        var operation = StoreOperation.Create(_meta, _prefix, key, ReadOnlySequence<byte>.Empty, StoreMode.Add, lockTimeToLive, StampedePlaceholder.ClientFlags, null);
+        return await Execute(NodeFor(key), operation, cancellationToken).ConfigureAwait(false) == StoreResult.Stored;
+    }
 
-    private async ValueTask ReleasePlaceholderAsync(string key, ulong cas)
+    private async ValueTask ReleasePlaceholderAsync(string key)
     {
         try
         {
             using var timeout = new CancellationTokenSource(_options.OperationTimeout, _options.TimeProvider);
-            await Execute(NodeFor(key), KeyOperation.Create(_meta, _prefix, key, KeyCommand.Delete, 0, cas), timeout.Token).ConfigureAwait(false);
+            var node = NodeFor(key);
+            var current = await Execute(node, GetOperation<byte[]>.Create(_meta, _prefix, key, ByteArraySerializer.Instance, null), timeout.Token).ConfigureAwait(false);
+            if (current.Hit.Found && current.Hit.ClientFlags == StampedePlaceholder.ClientFlags)
+            {
+                // The CAS makes sure only this placeholder is removed, never a value stored in the meantime.
+                await Execute(node, KeyOperation.Create(_meta, _prefix, key, KeyCommand.Delete, 0, current.Hit.Cas), timeout.Token).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is MoatClientException or OperationCanceledException)
         {

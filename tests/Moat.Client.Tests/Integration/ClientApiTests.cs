@@ -219,6 +219,48 @@ public sealed class ClientApiTests(ServerFarm farm) : IClassFixture<ServerFarm>
     }
 
     [Theory]
+    [BackendData("memcached")]
+    [BackendData("moat")]
+    public async Task Stored_empty_value_is_served_while_another_caller_recomputes_it(string backend)
+    {
+        // An empty value whose TTL is below RecacheWhenTtlBelow: the first caller wins the recache (W) and the
+        // others see Z on the real, empty value. They must be served that value at once, not mistake it for a
+        // lock placeholder and poll until the winner finishes.
+        await using var client = farm.Client(backend, WireProtocol.Meta);
+        await client.SetAsync("empty-but-real", string.Empty, TimeSpan.FromSeconds(100));
+        var options = new StampedeOptions(TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30), RecacheWhenTtlBelow: TimeSpan.FromSeconds(200));
+        var winnerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releaseWinner = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var winner = client.GetOrCreateAsync("empty-but-real", async _ =>
+        {
+            winnerStarted.SetResult();
+            await releaseWinner.Task;
+            return "recomputed";
+        }, options).AsTask();
+        await winnerStarted.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        var waiterFactoryCalls = 0;
+        string served;
+        try
+        {
+            served = await client.GetOrCreateAsync("empty-but-real", _ =>
+            {
+                Interlocked.Increment(ref waiterFactoryCalls);
+                return ValueTask.FromResult("waiter computed");
+            }, options).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            releaseWinner.SetResult();
+        }
+
+        Assert.Equal(string.Empty, served);
+        Assert.Equal(0, waiterFactoryCalls);
+        Assert.Equal("recomputed", await winner.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal("recomputed", (await client.GetAsync<string>("empty-but-real")).Value);
+    }
+
+    [Theory]
     [BackendData("memcached", WireProtocol.Meta)]
     [BackendData("memcached", WireProtocol.Text)]
     [BackendData("moat", WireProtocol.Meta)]
