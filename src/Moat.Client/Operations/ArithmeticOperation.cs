@@ -86,45 +86,30 @@ internal sealed class ArithmeticOperation : Operation<ulong?>
         var rest = line;
         ResponseParsing.NextToken(ref rest, out var first);
         var code = ResponseParsing.Classify(first);
-        ulong? result;
+
         switch (code)
         {
             case ResponseCode.Value:
                 var header = MetaValueHeader.Parse(code, rest);
-                if (!ResponseParsing.HasData(reader, header.DataLength))
+                if (!ResponseParsing.TryTakeData(ref reader, start, header.DataLength, out var data))
                 {
-                    reader.Rewind(reader.Consumed - start);
                     return false;
                 }
 
-                var data = ResponseParsing.TakeData(ref reader, header.DataLength);
                 Span<byte> digits = stackalloc byte[32];
-                result = ResponseParsing.ParseUInt64(ResponseParsing.Flatten(data, digits));
+                Complete(ResponseParsing.ParseUInt64(ResponseParsing.Flatten(data, digits)));
                 break;
             case ResponseCode.Number:
                 // Text incr/decr answers with the number alone; memcached may pad decremented values with spaces.
-                result = ResponseParsing.ParseUInt64(first);
+                Complete(ResponseParsing.ParseUInt64(first));
                 break;
             case ResponseCode.NotFound:
             case ResponseCode.Miss:
-                result = null;
+                Complete(null);
                 break;
-            case ResponseCode.Error:
-            case ResponseCode.ClientError:
-            case ResponseCode.ServerError:
-                if (TryClaim())
-                {
-                    FailClaimed(ResponseParsing.ErrorFromLine(line, Node.Address.Endpoint));
-                }
-
-                return true;
             default:
-                throw new MoatProtocolException("Unexpected answer to " + Name + ": " + System.Text.Encoding.ASCII.GetString(line));
-        }
-
-        if (TryClaim())
-        {
-            Succeed(result);
+                FailWithAnswer(code, line);
+                break;
         }
 
         return true;

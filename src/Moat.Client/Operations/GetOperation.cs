@@ -114,13 +114,11 @@ internal sealed class GetOperation<T> : Operation<GetResult<T>>
         {
             case ResponseCode.Value:
                 var header = MetaValueHeader.Parse(code, rest);
-                if (!ResponseParsing.HasData(reader, header.DataLength))
+                if (!ResponseParsing.TryTakeData(ref reader, start, header.DataLength, out var data))
                 {
-                    reader.Rewind(reader.Consumed - start);
                     return false;
                 }
 
-                var data = ResponseParsing.TakeData(ref reader, header.DataLength);
                 Deliver(found: true, data, header.Cas, header.TimeToLive, header.ClientFlags, header.Won, header.Stale, header.OtherIsRecaching);
                 return true;
             case ResponseCode.Miss:
@@ -129,7 +127,7 @@ internal sealed class GetOperation<T> : Operation<GetResult<T>>
                 Deliver(found: false, default, 0, null, 0, flags.Won, flags.Stale, flags.OtherIsRecaching);
                 return true;
             default:
-                FailWithLine(code, line);
+                FailWithAnswer(code, line);
                 return true;
         }
     }
@@ -155,7 +153,7 @@ internal sealed class GetOperation<T> : Operation<GetResult<T>>
 
         if (code != ResponseCode.Value)
         {
-            FailWithLine(code, line);
+            FailWithAnswer(code, line);
             return true;
         }
 
@@ -180,19 +178,6 @@ internal sealed class GetOperation<T> : Operation<GetResult<T>>
 
         Deliver(found: true, data, cas, null, clientFlags, false, false, false);
         return true;
-    }
-
-    private void FailWithLine(ResponseCode code, ReadOnlySpan<byte> line)
-    {
-        if (!ResponseParsing.IsError(code))
-        {
-            throw new MoatProtocolException("Unexpected answer to a get: " + System.Text.Encoding.ASCII.GetString(line));
-        }
-
-        if (TryClaim())
-        {
-            FailClaimed(ResponseParsing.ErrorFromLine(line, Node.Address.Endpoint));
-        }
     }
 
     private void Deliver(bool found, in ReadOnlySequence<byte> data, ulong cas, TimeSpan? ttl, uint clientFlags, bool won, bool stale, bool otherIsRecaching)

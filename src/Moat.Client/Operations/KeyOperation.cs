@@ -7,7 +7,7 @@ namespace Moat.Client.Operations;
 /// delete / touch / invalidate. Meta: <c>md key</c>, <c>mg key T</c>, <c>md key I T</c>;
 /// text: <c>delete key</c>, <c>touch key exptime</c> (the text protocol has no invalidate).
 /// </summary>
-internal sealed class KeyOperation : Operation<bool>
+internal sealed class KeyOperation : SingleLineOperation<bool>
 {
     private bool _meta;
     private string? _prefix;
@@ -82,49 +82,23 @@ internal sealed class KeyOperation : Operation<bool>
         WireWriter.WriteCrLf(writer);
     }
 
-    public override bool TryReadResponse(ref SequenceReader<byte> reader)
+    protected override bool TryInterpret(ResponseCode code, out bool found)
     {
-        if (!ResponseParsing.TryReadLine(ref reader, out var lineSequence))
-        {
-            return false;
-        }
-
-        Span<byte> scratch = stackalloc byte[512];
-        var line = ResponseParsing.Flatten(lineSequence, scratch);
-        var rest = line;
-        ResponseParsing.NextToken(ref rest, out var first);
-        var code = ResponseParsing.Classify(first);
-        bool found;
         switch (code)
         {
             case ResponseCode.Hit:
             case ResponseCode.Deleted:
             case ResponseCode.Touched:
                 found = true;
-                break;
+                return true;
             case ResponseCode.NotFound:
             case ResponseCode.Miss:
             case ResponseCode.Exists:
                 found = false;
-                break;
-            case ResponseCode.Error:
-            case ResponseCode.ClientError:
-            case ResponseCode.ServerError:
-                if (TryClaim())
-                {
-                    FailClaimed(ResponseParsing.ErrorFromLine(line, Node.Address.Endpoint));
-                }
-
                 return true;
             default:
-                throw new MoatProtocolException("Unexpected answer to " + Name + ": " + System.Text.Encoding.ASCII.GetString(line));
+                found = false;
+                return false;
         }
-
-        if (TryClaim())
-        {
-            Succeed(found);
-        }
-
-        return true;
     }
 }

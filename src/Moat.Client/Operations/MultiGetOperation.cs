@@ -114,13 +114,11 @@ internal sealed class MultiGetOperation<T> : Operation<MultiGetOperation<T>>
                 }
 
                 var header = MetaValueHeader.Parse(code, rest);
-                if (!ResponseParsing.HasData(reader, header.DataLength))
+                if (!ResponseParsing.TryTakeData(ref reader, start, header.DataLength, out var data))
                 {
-                    reader.Rewind(reader.Consumed - start);
                     return false;
                 }
 
-                var data = ResponseParsing.TakeData(ref reader, header.DataLength);
                 if (header.Opaque < 0 || header.Opaque >= _keys.Length)
                 {
                     throw new MoatProtocolException("Multi-get answer with an unknown opaque.");

@@ -114,6 +114,23 @@ internal abstract class Operation
         FailCore(exception);
     }
 
+    /// <summary>
+    /// An answer the operation has no use for: ERROR/CLIENT_ERROR/SERVER_ERROR fail it (the connection stays in
+    /// sync); anything else means the stream is not memcached's and the connection must be reset.
+    /// </summary>
+    protected void FailWithAnswer(Protocol.ResponseCode code, ReadOnlySpan<byte> line)
+    {
+        if (!Protocol.ResponseParsing.IsError(code))
+        {
+            throw new Protocol.MoatProtocolException("Unexpected answer to " + Name + ": " + System.Text.Encoding.ASCII.GetString(line));
+        }
+
+        if (TryClaim())
+        {
+            FailClaimed(Protocol.ResponseParsing.ErrorFromLine(line, Node.Address.Endpoint));
+        }
+    }
+
     protected void MarkSucceeded()
     {
         Volatile.Write(ref _state, Finished);

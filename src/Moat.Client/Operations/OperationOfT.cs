@@ -37,6 +37,15 @@ internal abstract class Operation<T> : Operation, IValueTaskSource<T>, IThreadPo
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);
 
+    /// <summary>Delivers the result unless the caller already gave up (then the answer is just dropped).</summary>
+    protected void Complete(T result)
+    {
+        if (TryClaim())
+        {
+            Succeed(result);
+        }
+    }
+
     protected void Succeed(T result)
     {
         MarkSucceeded();

@@ -51,23 +51,11 @@ internal sealed class StatsOperation : Operation<IReadOnlyDictionary<string, str
                     _stats[nameText] = Encoding.ASCII.GetString(rest.TrimStart((byte)' '));
                     break;
                 case ResponseCode.End:
-                    if (TryClaim())
-                    {
-                        Succeed(_stats);
-                    }
-
-                    return true;
-                case ResponseCode.Error:
-                case ResponseCode.ClientError:
-                case ResponseCode.ServerError:
-                    if (TryClaim())
-                    {
-                        FailClaimed(ResponseParsing.ErrorFromLine(line, Node.Address.Endpoint));
-                    }
-
+                    Complete(_stats);
                     return true;
                 default:
-                    throw new MoatProtocolException("Unexpected answer to stats: " + Encoding.ASCII.GetString(line));
+                    FailWithAnswer(code, line);
+                    return true;
             }
         }
 

@@ -8,7 +8,7 @@ namespace Moat.Client.Operations;
 /// The value is copied into a pooled array at call time, so the caller's buffer is free once the call returns,
 /// even if it returns early (cancellation) while the request is still queued.
 /// </summary>
-internal sealed class StoreOperation : Operation<StoreResult>
+internal sealed class StoreOperation : SingleLineOperation<StoreResult>
 {
     private bool _meta;
     private string? _prefix;
@@ -125,52 +125,16 @@ internal sealed class StoreOperation : Operation<StoreResult>
         }
     }
 
-    public override bool TryReadResponse(ref SequenceReader<byte> reader)
+    protected override bool TryInterpret(ResponseCode code, out StoreResult result)
     {
-        if (!ResponseParsing.TryReadLine(ref reader, out var lineSequence))
+        result = code switch
         {
-            return false;
-        }
-
-        Span<byte> scratch = stackalloc byte[512];
-        var line = ResponseParsing.Flatten(lineSequence, scratch);
-        var rest = line;
-        ResponseParsing.NextToken(ref rest, out var first);
-        var code = ResponseParsing.Classify(first);
-        StoreResult result;
-        switch (code)
-        {
-            case ResponseCode.Hit:
-            case ResponseCode.Stored:
-                result = StoreResult.Stored;
-                break;
-            case ResponseCode.NotStored:
-                result = StoreResult.NotStored;
-                break;
-            case ResponseCode.Exists:
-                result = StoreResult.Exists;
-                break;
-            case ResponseCode.NotFound:
-                result = StoreResult.NotFound;
-                break;
-            case ResponseCode.Error:
-            case ResponseCode.ClientError:
-            case ResponseCode.ServerError:
-                if (TryClaim())
-                {
-                    FailClaimed(ResponseParsing.ErrorFromLine(line, Node.Address.Endpoint));
-                }
-
-                return true;
-            default:
-                throw new MoatProtocolException("Unexpected answer to a store: " + System.Text.Encoding.ASCII.GetString(line));
-        }
-
-        if (TryClaim())
-        {
-            Succeed(result);
-        }
-
-        return true;
+            ResponseCode.Hit or ResponseCode.Stored => StoreResult.Stored,
+            ResponseCode.NotStored => StoreResult.NotStored,
+            ResponseCode.Exists => StoreResult.Exists,
+            ResponseCode.NotFound => StoreResult.NotFound,
+            _ => default,
+        };
+        return code is ResponseCode.Hit or ResponseCode.Stored or ResponseCode.NotStored or ResponseCode.Exists or ResponseCode.NotFound;
     }
 }

@@ -27,7 +27,7 @@ internal static class ResponseParsing
     }
 
     /// <summary>The line as one span, copied into <paramref name="scratch"/> only if it spans segments.</summary>
-    public static ReadOnlySpan<byte> Flatten(in ReadOnlySequence<byte> line, Span<byte> scratch)
+    public static ReadOnlySpan<byte> Flatten(scoped in ReadOnlySequence<byte> line, Span<byte> scratch)
     {
         if (line.IsSingleSegment)
         {
@@ -141,6 +141,23 @@ internal static class ResponseParsing
 
     /// <summary>True when <paramref name="length"/> data bytes plus CRLF are available.</summary>
     public static bool HasData(in SequenceReader<byte> reader, long length) => reader.Remaining >= length + 2;
+
+    /// <summary>
+    /// Takes a data block and its CRLF when all of it has arrived; otherwise rewinds the reader to
+    /// <paramref name="lineStart"/> (the start of the header line) so the whole answer is parsed again later.
+    /// </summary>
+    public static bool TryTakeData(ref SequenceReader<byte> reader, long lineStart, long length, out ReadOnlySequence<byte> data)
+    {
+        if (!HasData(reader, length))
+        {
+            reader.Rewind(reader.Consumed - lineStart);
+            data = default;
+            return false;
+        }
+
+        data = TakeData(ref reader, length);
+        return true;
+    }
 
     /// <summary>Takes the data block and its CRLF; the caller checked <see cref="HasData"/>.</summary>
     public static ReadOnlySequence<byte> TakeData(ref SequenceReader<byte> reader, long length)
