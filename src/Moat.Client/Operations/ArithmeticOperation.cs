@@ -82,15 +82,12 @@ internal sealed class ArithmeticOperation : Operation<ulong?>
         }
 
         Span<byte> scratch = stackalloc byte[512];
-        var line = ResponseParsing.Flatten(lineSequence, scratch);
-        var rest = line;
-        ResponseParsing.NextToken(ref rest, out var first);
-        var code = ResponseParsing.Classify(first);
+        var line = ResponseLine.Parse(lineSequence, scratch);
 
-        switch (code)
+        switch (line.Code)
         {
             case ResponseCode.Value:
-                var header = MetaValueHeader.Parse(code, rest);
+                var header = MetaValueHeader.Parse(line.Code, line.Rest);
                 if (!ResponseParsing.TryTakeData(ref reader, start, header.DataLength, out var data))
                 {
                     return false;
@@ -101,14 +98,14 @@ internal sealed class ArithmeticOperation : Operation<ulong?>
                 break;
             case ResponseCode.Number:
                 // Text incr/decr answers with the number alone; memcached may pad decremented values with spaces.
-                Complete(ResponseParsing.ParseUInt64(first));
+                Complete(ResponseParsing.ParseUInt64(line.First));
                 break;
             case ResponseCode.NotFound:
             case ResponseCode.Miss:
                 Complete(null);
                 break;
             default:
-                FailWithAnswer(code, line);
+                FailWithAnswer(line);
                 break;
         }
 

@@ -106,14 +106,11 @@ internal sealed class GetOperation<T> : Operation<GetResult<T>>
         }
 
         Span<byte> scratch = stackalloc byte[512];
-        var line = ResponseParsing.Flatten(lineSequence, scratch);
-        var rest = line;
-        ResponseParsing.NextToken(ref rest, out var first);
-        var code = ResponseParsing.Classify(first);
-        switch (code)
+        var line = ResponseLine.Parse(lineSequence, scratch);
+        switch (line.Code)
         {
             case ResponseCode.Value:
-                var header = MetaValueHeader.Parse(code, rest);
+                var header = MetaValueHeader.Parse(line.Code, line.Rest);
                 if (!ResponseParsing.TryTakeData(ref reader, start, header.DataLength, out var data))
                 {
                     return false;
@@ -123,11 +120,11 @@ internal sealed class GetOperation<T> : Operation<GetResult<T>>
                 return true;
             case ResponseCode.Miss:
             case ResponseCode.Hit:
-                var flags = MetaValueHeader.Parse(code, rest);
+                var flags = MetaValueHeader.Parse(line.Code, line.Rest);
                 Deliver(found: false, default, 0, null, 0, flags.Won, flags.Stale, flags.OtherIsRecaching);
                 return true;
             default:
-                FailWithAnswer(code, line);
+                FailWithAnswer(line);
                 return true;
         }
     }
@@ -141,23 +138,21 @@ internal sealed class GetOperation<T> : Operation<GetResult<T>>
         }
 
         Span<byte> scratch = stackalloc byte[512];
-        var line = ResponseParsing.Flatten(lineSequence, scratch);
-        var rest = line;
-        ResponseParsing.NextToken(ref rest, out var first);
-        var code = ResponseParsing.Classify(first);
-        if (code == ResponseCode.End)
+        var line = ResponseLine.Parse(lineSequence, scratch);
+        if (line.Code == ResponseCode.End)
         {
             Deliver(found: false, default, 0, null, 0, false, false, false);
             return true;
         }
 
-        if (code != ResponseCode.Value)
+        if (line.Code != ResponseCode.Value)
         {
-            FailWithAnswer(code, line);
+            FailWithAnswer(line);
             return true;
         }
 
         // VALUE <key> <flags> <bytes> <cas>
+        var rest = line.Rest;
         ResponseParsing.NextToken(ref rest, out _);
         ResponseParsing.NextToken(ref rest, out var flagsToken);
         ResponseParsing.NextToken(ref rest, out var lengthToken);

@@ -79,13 +79,10 @@ internal sealed class MultiGetOperation<T> : Operation<MultiGetOperation<T>>
                 return false;
             }
 
-            var line = ResponseParsing.Flatten(lineSequence, scratch);
-            var rest = line;
-            ResponseParsing.NextToken(ref rest, out var first);
-            var code = ResponseParsing.Classify(first);
-            if (ResponseParsing.IsError(code))
+            var line = ResponseLine.Parse(lineSequence, scratch);
+            if (ResponseParsing.IsError(line.Code))
             {
-                _firstError ??= ResponseParsing.ErrorFromLine(line, Node.Address.Endpoint);
+                _firstError ??= ResponseParsing.ErrorFromLine(line.Text, Node.Address.Endpoint);
                 if (!_meta)
                 {
                     // A text error line replaces the END of its chunk.
@@ -101,19 +98,19 @@ internal sealed class MultiGetOperation<T> : Operation<MultiGetOperation<T>>
 
             if (_meta)
             {
-                if (code == ResponseCode.NoOp)
+                if (line.Code == ResponseCode.NoOp)
                 {
                     Complete();
                     return true;
                 }
 
-                if (code != ResponseCode.Value)
+                if (line.Code != ResponseCode.Value)
                 {
                     // Quiet mode hides EN; an HD or anything else here is not an answer to "mg v q".
-                    throw new MoatProtocolException("Unexpected answer in a quiet multi-get: " + Encoding.ASCII.GetString(line));
+                    throw new MoatProtocolException("Unexpected answer in a quiet multi-get: " + Encoding.ASCII.GetString(line.Text));
                 }
 
-                var header = MetaValueHeader.Parse(code, rest);
+                var header = MetaValueHeader.Parse(line.Code, line.Rest);
                 if (!ResponseParsing.TryTakeData(ref reader, start, header.DataLength, out var data))
                 {
                     return false;
@@ -128,7 +125,7 @@ internal sealed class MultiGetOperation<T> : Operation<MultiGetOperation<T>>
                 continue;
             }
 
-            if (code == ResponseCode.End)
+            if (line.Code == ResponseCode.End)
             {
                 if (++_endsSeen == ChunkCount)
                 {
@@ -139,12 +136,13 @@ internal sealed class MultiGetOperation<T> : Operation<MultiGetOperation<T>>
                 continue;
             }
 
-            if (code != ResponseCode.Value)
+            if (line.Code != ResponseCode.Value)
             {
-                throw new MoatProtocolException("Unexpected answer in a multi-get: " + Encoding.ASCII.GetString(line));
+                throw new MoatProtocolException("Unexpected answer in a multi-get: " + Encoding.ASCII.GetString(line.Text));
             }
 
             // VALUE <key> <flags> <bytes> <cas>
+            var rest = line.Rest;
             ResponseParsing.NextToken(ref rest, out var keyToken);
             ResponseParsing.NextToken(ref rest, out var flagsToken);
             ResponseParsing.NextToken(ref rest, out var lengthToken);

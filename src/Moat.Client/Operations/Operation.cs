@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Text;
 using Moat.Client.Connections;
+using Moat.Client.Protocol;
 using Moat.Client.Telemetry;
 
 namespace Moat.Client.Operations;
@@ -118,16 +120,16 @@ internal abstract class Operation
     /// An answer the operation has no use for: ERROR/CLIENT_ERROR/SERVER_ERROR fail it (the connection stays in
     /// sync); anything else means the stream is not memcached's and the connection must be reset.
     /// </summary>
-    protected void FailWithAnswer(Protocol.ResponseCode code, ReadOnlySpan<byte> line)
+    protected void FailWithAnswer(ResponseLine line)
     {
-        if (!Protocol.ResponseParsing.IsError(code))
+        if (!ResponseParsing.IsError(line.Code))
         {
-            throw new Protocol.MoatProtocolException("Unexpected answer to " + Name + ": " + System.Text.Encoding.ASCII.GetString(line));
+            throw new MoatProtocolException("Unexpected answer to " + Name + ": " + Encoding.ASCII.GetString(line.Text));
         }
 
         if (TryClaim())
         {
-            FailClaimed(Protocol.ResponseParsing.ErrorFromLine(line, Node.Address.Endpoint));
+            FailClaimed(ResponseParsing.ErrorFromLine(line.Text, Node.Address.Endpoint));
         }
     }
 

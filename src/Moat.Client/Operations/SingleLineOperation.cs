@@ -17,23 +17,20 @@ internal abstract class SingleLineOperation<T> : Operation<T>
         }
 
         Span<byte> scratch = stackalloc byte[512];
-        var line = ResponseParsing.Flatten(lineSequence, scratch);
-        var rest = line;
-        ResponseParsing.NextToken(ref rest, out var first);
-        var code = ResponseParsing.Classify(first);
+        var line = ResponseLine.Parse(lineSequence, scratch);
 
-        if (TryInterpret(code, out var result))
+        if (TryInterpret(line.Code, out var result))
         {
             Complete(result);
         }
         else
         {
-            FailWithAnswer(code, line);
+            FailWithAnswer(line);
         }
 
         return true;
     }
 
-    /// <summary>The result a status code stands for; false when the code is not an answer to this request.</summary>
+    /// <summary>The result a status line.Code stands for; false when the line.Code is not an answer to this request.</summary>
     protected abstract bool TryInterpret(ResponseCode code, out T result);
 }

@@ -39,13 +39,11 @@ internal sealed class StatsOperation : Operation<IReadOnlyDictionary<string, str
         Span<byte> scratch = stackalloc byte[ResponseParsing.MaxLineLength];
         while (ResponseParsing.TryReadLine(ref reader, out var lineSequence))
         {
-            var line = ResponseParsing.Flatten(lineSequence, scratch);
-            var rest = line;
-            ResponseParsing.NextToken(ref rest, out var first);
-            var code = ResponseParsing.Classify(first);
-            switch (code)
+            var line = ResponseLine.Parse(lineSequence, scratch);
+            switch (line.Code)
             {
                 case ResponseCode.Stat:
+                    var rest = line.Rest;
                     ResponseParsing.NextToken(ref rest, out var name);
                     var nameText = Encoding.ASCII.GetString(name);
                     _stats[nameText] = Encoding.ASCII.GetString(rest.TrimStart((byte)' '));
@@ -54,7 +52,7 @@ internal sealed class StatsOperation : Operation<IReadOnlyDictionary<string, str
                     Complete(_stats);
                     return true;
                 default:
-                    FailWithAnswer(code, line);
+                    FailWithAnswer(line);
                     return true;
             }
         }

@@ -44,7 +44,7 @@ internal static class ResponseParsing
     }
 
     /// <summary>Next space-separated token; false at the end of the line.</summary>
-    public static bool NextToken(ref ReadOnlySpan<byte> line, out ReadOnlySpan<byte> token)
+    public static bool NextToken(scoped ref ReadOnlySpan<byte> line, out ReadOnlySpan<byte> token)
     {
         while (line.Length > 0 && line[0] == (byte)' ')
         {
