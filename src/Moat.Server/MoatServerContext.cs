@@ -50,6 +50,9 @@ internal sealed class MoatServerContext : IDisposable
     /// <summary>Called by "shutdown" (with -A): true for "shutdown graceful".</summary>
     public Action<bool>? ShutdownRequested { get; set; }
 
+    /// <summary>The UDP transport's counters once -U has started it; null while UDP is off.</summary>
+    public Udp.UdpCounters? UdpCounters { get; set; }
+
     /// <summary>The port actually bound (differs from -p 0 once listening).</summary>
     public int BoundTcpPort { get; set; }
 

@@ -18,8 +18,17 @@ public sealed class MoatServerOptions
     /// <summary>-l: addresses to listen on. Default 127.0.0.1 and ::1 (never every interface by default).</summary>
     public IList<IPAddress> ListenAddresses { get; } = [];
 
-    /// <summary>-U: UDP port; only 0 (off) is supported so far.</summary>
+    /// <summary>-U: UDP port; 0 (the default) keeps UDP off. See docs/udp.md for the reflection guard.</summary>
     public int UdpPort { get; set; }
+
+    /// <summary>--udp-amp-factor: K, the most bytes an unvalidated source may receive per request byte (0–3, default 1).</summary>
+    public int UdpAmplificationFactor { get; set; } = 1;
+
+    /// <summary>--udp-trusted: comma-separated CIDR networks that get full UDP service (never the guard's budget).</summary>
+    public string? UdpTrusted { get; set; }
+
+    /// <summary>The UDP token buckets (A8); tests raise them to reach the budget check.</summary>
+    internal Moat.Security.Udp.UdpRateLimitSettings UdpRateLimits { get; set; } = new();
 
     /// <summary>-m: memory limit in bytes (hard limit of the store).</summary>
     public long MemoryLimitBytes { get; set; } = 64L * 1024 * 1024;

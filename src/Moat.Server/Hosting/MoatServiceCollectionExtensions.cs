@@ -34,6 +34,8 @@ public static class MoatServiceCollectionExtensions
         services.AddSingleton<MoatMetrics>();
         services.AddSingleton<MemcacheConnectionHandler>();
         services.AddHostedService<MoatServerLifetime>();
+        services.AddSingleton<Udp.UdpListenerService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Udp.UdpListenerService>());
         services.Configure<SocketTransportOptions>(socket =>
         {
             socket.UnsafePreferInlineScheduling = true;

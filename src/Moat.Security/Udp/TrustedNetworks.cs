@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Moat.Security.Udp;
+
+/// <summary>
+/// The <c>--udp-trusted</c> CIDR list (A3): networks whose UDP requests skip address validation and the
+/// amplification budget. Matching works on raw address bytes so the receive loop does not allocate.
+/// </summary>
+internal sealed class TrustedNetworks
+{
+    private readonly (UInt128 Network, UInt128 Mask)[] _networks;
+
+    private TrustedNetworks((UInt128, UInt128)[] networks, IReadOnlyList<string> text, bool hasPublic)
+    {
+        _networks = networks;
+        Text = text;
+        IncludesPublicRanges = hasPublic;
+    }
+
+    public static TrustedNetworks None { get; } = new([], [], false);
+
+    /// <summary>The networks as the operator wrote them, normalised to "address/prefix".</summary>
+    public IReadOnlyList<string> Text { get; }
+
+    /// <summary>True when some range is neither private, CGNAT, loopback nor link-local (a configuration warning).</summary>
+    public bool IncludesPublicRanges { get; }
+
+    public bool IsEmpty => _networks.Length == 0;
+
+    /// <summary>Parses "CIDR[,CIDR…]"; throws <see cref="FormatException"/> with the message the CLI prints.</summary>
+    public static TrustedNetworks Parse(string list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        var networks = new List<(UInt128, UInt128)>();
+        var text = new List<string>();
+        var hasPublic = false;
+        foreach (var part in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!IPNetwork.TryParse(part, out var network))
+            {
+                throw new FormatException($"ERROR: --udp-trusted {part} is not a CIDR network (like 10.0.0.0/8)");
+            }
+
+            var v4 = network.BaseAddress.AddressFamily == AddressFamily.InterNetwork;
+            if (network.PrefixLength < (v4 ? 8 : 32))
+            {
+                throw new FormatException($"ERROR: --udp-trusted {part} too broad (at least /8 for IPv4, /32 for IPv6)");
+            }
+
+            var bytes = network.BaseAddress.GetAddressBytes();
+            var bits = (v4 ? 96 : 0) + network.PrefixLength;
+            // UInt128 shifts are taken modulo 128, so a /32 (IPv4) or /128 host route needs the all-ones mask spelled out.
+            var mask = bits >= 128 ? UInt128.MaxValue : ~(UInt128.MaxValue >> bits);
+            networks.Add((AddressKey.From(bytes) & mask, mask));
+            text.Add(network.ToString());
+            hasPublic |= !IsPrivate(network);
+        }
+
+        return new TrustedNetworks([.. networks], text, hasPublic);
+    }
+
+    /// <summary>True if the 4- or 16-byte address lies in one of the networks (IPv4-mapped IPv6 counts as IPv4).</summary>
+    public bool Contains(ReadOnlySpan<byte> address)
+    {
+        if (_networks.Length == 0)
+        {
+            return false;
+        }
+
+        var key = AddressKey.From(address);
+        foreach (var (network, mask) in _networks)
+        {
+            if ((key & mask) == network)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static readonly IPNetwork[] PrivateRanges =
+    [
+        IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("172.16.0.0/12"), IPNetwork.Parse("192.168.0.0/16"),
+        IPNetwork.Parse("100.64.0.0/10"), IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("fc00::/7"),
+        IPNetwork.Parse("fe80::/10"), IPNetwork.Parse("::1/128"),
+    ];
+
+    private static bool IsPrivate(IPNetwork network) =>
+        PrivateRanges.Any(range => range.BaseAddress.AddressFamily == network.BaseAddress.AddressFamily
+            && range.PrefixLength <= network.PrefixLength && range.Contains(network.BaseAddress));
+}

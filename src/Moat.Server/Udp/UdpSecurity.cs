@@ -1,0 +1,33 @@
+using Moat.Security.Udp;
+using Moat.Server.Configuration;
+
+namespace Moat.Server.Udp;
+
+/// <summary>The guard pieces one server shares across its UDP sockets (budgets, buckets and tokens are per server, not per socket).</summary>
+internal sealed class UdpSecurity
+{
+    public UdpSecurity(MoatServerOptions options, IEnumerable<int> ownUdpPorts)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Guard = new AmplificationGuard(options.UdpAmplificationFactor, Math.Min(options.ItemSizeMax + 1024L, 16L * 1024 * 1024));
+        Hygiene = new SourceHygiene(SourceHygiene.DefaultDeniedPorts.Concat(ownUdpPorts));
+        Policy = new UdpCommandPolicy();
+        RateLimiter = new UdpRateLimiter(options.Clock, options.UdpRateLimits);
+        Tokens = new AddressValidationTokens(options.Clock, TimeSpan.FromSeconds(600), TimeSpan.FromSeconds(3600));
+        Trusted = options.UdpTrusted is { Length: > 0 } list ? TrustedNetworks.Parse(list) : TrustedNetworks.None;
+    }
+
+    public AmplificationGuard Guard { get; }
+
+    public SourceHygiene Hygiene { get; }
+
+    public UdpCommandPolicy Policy { get; }
+
+    public UdpRateLimiter RateLimiter { get; }
+
+    public AddressValidationTokens Tokens { get; }
+
+    public TrustedNetworks Trusted { get; }
+
+    public UdpCounters Counters { get; } = new();
+}

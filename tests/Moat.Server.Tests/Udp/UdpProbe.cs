@@ -1,0 +1,87 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Moat.Server.Tests.Udp;
+
+/// <summary>A UDP client on a chosen loopback address that frames requests and collects every reply datagram.</summary>
+internal sealed class UdpProbe : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly IPEndPoint _server;
+
+    public UdpProbe(int serverPort, string localAddress = "127.0.0.1", int localPort = 0)
+    {
+        _server = new IPEndPoint(IPAddress.Loopback, serverPort);
+        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Bind(new IPEndPoint(IPAddress.Parse(localAddress), localPort));
+        _socket.ReceiveBufferSize = 8 * 1024 * 1024;
+    }
+
+    public long BytesSent { get; private set; }
+
+    public static byte[] Frame(ushort requestId, string payload) => Frame(requestId, Encoding.Latin1.GetBytes(payload));
+
+    public static byte[] Frame(ushort requestId, byte[] payload)
+    {
+        var datagram = new byte[8 + payload.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(datagram, requestId);
+        BinaryPrimitives.WriteUInt16BigEndian(datagram.AsSpan(4), 1);
+        payload.CopyTo(datagram, 8);
+        return datagram;
+    }
+
+    /// <summary>Sends one datagram and returns every datagram received until 300 ms of silence (at most 5 s).</summary>
+    public List<byte[]> Exchange(byte[] datagram, int quietMs = 300)
+    {
+        _socket.SendTo(datagram, _server);
+        BytesSent += datagram.Length;
+        return Collect(quietMs);
+    }
+
+    public List<byte[]> Collect(int quietMs = 300)
+    {
+        var replies = new List<byte[]>();
+        var buffer = new byte[65_536];
+        var deadline = Environment.TickCount64 + 5000;
+        while (Environment.TickCount64 < deadline && _socket.Poll(quietMs * 1000, SelectMode.SelectRead))
+        {
+            try
+            {
+                var length = _socket.Receive(buffer);
+                replies.Add(buffer[..length]);
+            }
+            catch (SocketException)
+            {
+                // ICMP port unreachable from an earlier send.
+            }
+        }
+
+        return replies;
+    }
+
+    /// <summary>Reassembles a multi-datagram reply by sequence number, checking the headers agree.</summary>
+    public static string Reassemble(List<byte[]> datagrams, ushort requestId)
+    {
+        var total = BinaryPrimitives.ReadUInt16BigEndian(datagrams[0].AsSpan(4));
+        Assert.Equal(total, datagrams.Count);
+        var ordered = datagrams.OrderBy(d => BinaryPrimitives.ReadUInt16BigEndian(d.AsSpan(2))).ToList();
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            Assert.Equal(requestId, BinaryPrimitives.ReadUInt16BigEndian(ordered[i]));
+            Assert.Equal(i, BinaryPrimitives.ReadUInt16BigEndian(ordered[i].AsSpan(2)));
+        }
+
+        return string.Concat(ordered.Select(d => Encoding.Latin1.GetString(d, 8, d.Length - 8)));
+    }
+
+    public static int FreeUdpPort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    public void Dispose() => _socket.Dispose();
+}
