@@ -7,11 +7,8 @@ namespace Moat.Client.Operations;
 /// incr/decr. Meta: <c>ma key [MD] D&lt;delta&gt; [N&lt;ttl&gt; J&lt;initial&gt;] v</c> (create on miss in one round trip);
 /// text: <c>incr|decr key delta</c>. Null result = the key does not exist.
 /// </summary>
-internal sealed class ArithmeticOperation : Operation<ulong?>
+internal sealed class ArithmeticOperation : KeyedOperation<ulong?>
 {
-    private bool _meta;
-    private string? _prefix;
-    private string _key = string.Empty;
     private bool _increment;
     private ulong _delta;
     private ulong? _initial;
@@ -20,9 +17,7 @@ internal sealed class ArithmeticOperation : Operation<ulong?>
     public static ArithmeticOperation Create(bool meta, string? prefix, string key, bool increment, ulong delta, ulong? initial, long exptime)
     {
         var operation = OperationPool<ArithmeticOperation>.Rent();
-        operation._meta = meta;
-        operation._prefix = prefix;
-        operation._key = key;
+        operation.SetTarget(meta, prefix, key);
         operation._increment = increment;
         operation._delta = delta;
         operation._initial = initial;
@@ -30,21 +25,16 @@ internal sealed class ArithmeticOperation : Operation<ulong?>
         return operation;
     }
 
-    protected override void Recycle()
-    {
-        _prefix = null;
-        _key = string.Empty;
-        OperationPool<ArithmeticOperation>.Return(this);
-    }
+    protected override void ReturnToPool() => OperationPool<ArithmeticOperation>.Return(this);
 
-    public override string Name => _meta ? "ma" : _increment ? "incr" : "decr";
+    public override string Name => IsMeta ? "ma" : _increment ? "incr" : "decr";
 
     public override void WriteRequest(IBufferWriter<byte> writer)
     {
-        if (_meta)
+        if (IsMeta)
         {
             writer.Write("ma "u8);
-            WireWriter.WriteKey(writer, _prefix, _key);
+            WriteKey(writer);
             if (!_increment)
             {
                 writer.Write(" MD"u8);
@@ -65,7 +55,7 @@ internal sealed class ArithmeticOperation : Operation<ulong?>
         else
         {
             writer.Write(_increment ? "incr "u8 : "decr "u8);
-            WireWriter.WriteKey(writer, _prefix, _key);
+            WriteKey(writer);
             WireWriter.Write(writer, (byte)' ');
             WireWriter.WriteNumber(writer, _delta);
         }

@@ -8,11 +8,8 @@ namespace Moat.Client.Operations;
 /// Single-key read. Meta: <c>mg key v f c t [T] [N] [R]</c>. Text: <c>gets key</c> (or <c>gats exptime key</c>).
 /// The value goes through the serializer, or is copied into the caller's buffer writer.
 /// </summary>
-internal sealed class GetOperation<T> : Operation<GetResult<T>>
+internal sealed class GetOperation<T> : KeyedOperation<GetResult<T>>
 {
-    private bool _meta;
-    private string? _prefix;
-    private string _key = string.Empty;
     private IHybridCacheSerializer<T>? _serializer;
     private IBufferWriter<byte>? _destination;
     private long _touchExptime;
@@ -33,9 +30,7 @@ internal sealed class GetOperation<T> : Operation<GetResult<T>>
         long recacheBelowSeconds = -1)
     {
         var operation = OperationPool<GetOperation<T>>.Rent();
-        operation._meta = meta;
-        operation._prefix = prefix;
-        operation._key = key;
+        operation.SetTarget(meta, prefix, key);
         operation._serializer = serializer;
         operation._destination = destination;
         operation._touchExptime = touchExptime;
@@ -44,23 +39,22 @@ internal sealed class GetOperation<T> : Operation<GetResult<T>>
         return operation;
     }
 
-    protected override void Recycle()
+    protected override void ClearRequest()
     {
-        _prefix = null;
-        _key = string.Empty;
         _serializer = null;
         _destination = null;
-        OperationPool<GetOperation<T>>.Return(this);
     }
 
-    public override string Name => _meta ? "mg" : _touchExptime >= 0 ? "gats" : "gets";
+    protected override void ReturnToPool() => OperationPool<GetOperation<T>>.Return(this);
+
+    public override string Name => IsMeta ? "mg" : _touchExptime >= 0 ? "gats" : "gets";
 
     public override void WriteRequest(IBufferWriter<byte> writer)
     {
-        if (_meta)
+        if (IsMeta)
         {
             writer.Write("mg "u8);
-            WireWriter.WriteKey(writer, _prefix, _key);
+            WriteKey(writer);
             writer.Write(" v f c t"u8);
             WriteFlag(writer, (byte)'T', _touchExptime);
             WriteFlag(writer, (byte)'N', _vivifyExptime);
@@ -71,12 +65,12 @@ internal sealed class GetOperation<T> : Operation<GetResult<T>>
             writer.Write("gats "u8);
             WireWriter.WriteNumber(writer, _touchExptime);
             WireWriter.Write(writer, (byte)' ');
-            WireWriter.WriteKey(writer, _prefix, _key);
+            WriteKey(writer);
         }
         else
         {
             writer.Write("gets "u8);
-            WireWriter.WriteKey(writer, _prefix, _key);
+            WriteKey(writer);
         }
 
         WireWriter.WriteCrLf(writer);
@@ -95,7 +89,7 @@ internal sealed class GetOperation<T> : Operation<GetResult<T>>
     }
 
     public override bool TryReadResponse(ref SequenceReader<byte> reader) =>
-        _meta ? TryReadMeta(ref reader) : TryReadText(ref reader);
+        IsMeta ? TryReadMeta(ref reader) : TryReadText(ref reader);
 
     private bool TryReadMeta(ref SequenceReader<byte> reader)
     {
@@ -204,7 +198,7 @@ internal sealed class GetOperation<T> : Operation<GetResult<T>>
         }
         catch (Exception ex)
         {
-            FailClaimed(new MoatClientException($"Could not deserialize the value of \"{_key}\": {ex.Message}", ex) { Server = Node.Address.Endpoint });
+            FailClaimed(new MoatClientException($"Could not deserialize the value of \"{Key}\": {ex.Message}", ex) { Server = Node.Address.Endpoint });
         }
     }
 }

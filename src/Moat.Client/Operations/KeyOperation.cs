@@ -9,9 +9,6 @@ namespace Moat.Client.Operations;
 /// </summary>
 internal sealed class KeyOperation : SingleLineOperation<bool>
 {
-    private bool _meta;
-    private string? _prefix;
-    private string _key = string.Empty;
     private KeyCommand _command;
     private long _exptime;
     private ulong? _compareCas;
@@ -25,23 +22,16 @@ internal sealed class KeyOperation : SingleLineOperation<bool>
         }
 
         var operation = OperationPool<KeyOperation>.Rent();
-        operation._meta = meta;
-        operation._prefix = prefix;
-        operation._key = key;
+        operation.SetTarget(meta, prefix, key);
         operation._command = command;
         operation._exptime = exptime;
         operation._compareCas = meta ? compareCas : null;
         return operation;
     }
 
-    protected override void Recycle()
-    {
-        _prefix = null;
-        _key = string.Empty;
-        OperationPool<KeyOperation>.Return(this);
-    }
+    protected override void ReturnToPool() => OperationPool<KeyOperation>.Return(this);
 
-    public override string Name => (_meta, _command) switch
+    public override string Name => (IsMeta, _command) switch
     {
         (true, KeyCommand.Touch) => "mg",
         (true, _) => "md",
@@ -53,8 +43,8 @@ internal sealed class KeyOperation : SingleLineOperation<bool>
     {
         WireWriter.WriteUtf8(writer, Name);
         WireWriter.Write(writer, (byte)' ');
-        WireWriter.WriteKey(writer, _prefix, _key);
-        if (_meta)
+        WriteKey(writer);
+        if (IsMeta)
         {
             if (_command == KeyCommand.Invalidate)
             {

@@ -7,7 +7,7 @@ namespace Moat.Client.Operations;
 /// An operation answered by one status line (store, delete, touch): subclasses only map the status codes they
 /// expect to a result; error lines and anything unexpected are handled here.
 /// </summary>
-internal abstract class SingleLineOperation<T> : Operation<T>
+internal abstract class SingleLineOperation<T> : KeyedOperation<T>
 {
     public sealed override bool TryReadResponse(ref SequenceReader<byte> reader)
     {

@@ -10,9 +10,6 @@ namespace Moat.Client.Operations;
 /// </summary>
 internal sealed class StoreOperation : SingleLineOperation<StoreResult>
 {
-    private bool _meta;
-    private string? _prefix;
-    private string _key = string.Empty;
     private StoreMode _mode;
     private long _exptime;
     private uint _clientFlags;
@@ -23,9 +20,7 @@ internal sealed class StoreOperation : SingleLineOperation<StoreResult>
     public static StoreOperation Create(bool meta, string? prefix, string key, ReadOnlySequence<byte> value, StoreMode mode, long exptime, uint clientFlags, ulong? compareCas)
     {
         var operation = OperationPool<StoreOperation>.Rent();
-        operation._meta = meta;
-        operation._prefix = prefix;
-        operation._key = key;
+        operation.SetTarget(meta, prefix, key);
         operation._mode = mode;
         operation._exptime = exptime;
         operation._clientFlags = clientFlags;
@@ -37,15 +32,14 @@ internal sealed class StoreOperation : SingleLineOperation<StoreResult>
         return operation;
     }
 
-    protected override void Recycle()
+    protected override void ClearRequest()
     {
         ReleaseRequestBuffers();
-        _prefix = null;
-        _key = string.Empty;
-        OperationPool<StoreOperation>.Return(this);
     }
 
-    public override string Name => _meta ? "ms" : TextCommand;
+    protected override void ReturnToPool() => OperationPool<StoreOperation>.Return(this);
+
+    public override string Name => IsMeta ? "ms" : TextCommand;
 
     private string TextCommand => _compareCas is not null ? "cas" : _mode switch
     {
@@ -59,10 +53,10 @@ internal sealed class StoreOperation : SingleLineOperation<StoreResult>
     public override void WriteRequest(IBufferWriter<byte> writer)
     {
         var value = _value ?? throw new InvalidOperationException("The request was already released.");
-        if (_meta)
+        if (IsMeta)
         {
             writer.Write("ms "u8);
-            WireWriter.WriteKey(writer, _prefix, _key);
+            WriteKey(writer);
             WireWriter.Write(writer, (byte)' ');
             WireWriter.WriteNumber(writer, (long)_length);
             writer.Write(" T"u8);
@@ -97,7 +91,7 @@ internal sealed class StoreOperation : SingleLineOperation<StoreResult>
         {
             WireWriter.WriteUtf8(writer, TextCommand);
             WireWriter.Write(writer, (byte)' ');
-            WireWriter.WriteKey(writer, _prefix, _key);
+            WriteKey(writer);
             WireWriter.Write(writer, (byte)' ');
             WireWriter.WriteNumber(writer, (ulong)_clientFlags);
             WireWriter.Write(writer, (byte)' ');
