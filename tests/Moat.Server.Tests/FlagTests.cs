@@ -57,8 +57,6 @@ public sealed class FlagTests
     [InlineData("-S")]
     [InlineData("-Y", "auth.txt")]
     [InlineData("-Z")]
-    [InlineData("-B", "binary")]
-    [InlineData("-B", "auto")]
     [InlineData("-d")]
     [InlineData("-k")]
     [InlineData("-s", "/tmp/sock")]

@@ -61,7 +61,12 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
     /// memcached: it can only succeed against an item whose CAS is 0, i.e. when CAS is disabled.
     /// </summary>
     public StoreStatus Write(ReadOnlySpan<byte> key, in ReadOnlySequence<byte> value, in StoreRequest request, bool isCas, ref CommandCounters counters)
+        => Write(key, in value, in request, isCas, out _, ref counters);
+
+    /// <summary>As the other overload, also returning the CAS of the stored version (meta c, binary responses).</summary>
+    public StoreStatus Write(ReadOnlySpan<byte> key, in ReadOnlySequence<byte> value, in StoreRequest request, bool isCas, out ulong cas, ref CommandCounters counters)
     {
+        cas = 0;
         counters.CmdSet++;
         if (Prefixes.Enabled)
         {
@@ -77,7 +82,7 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
         }
         else
         {
-            status = Store.Store(key, in value, in request, out _);
+            status = Store.Store(key, in value, in request, out cas);
         }
 
         if (isCas)
@@ -118,10 +123,19 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
     public ArithmeticStatus Arithmetic(ReadOnlySpan<byte> key, bool decrement, ulong delta, out ulong newValue, ref CommandCounters counters)
     {
         var request = new ArithmeticRequest { Decrement = decrement, Delta = delta };
-        var status = Store.Arithmetic(key, in request, out newValue, out _);
+        return Arithmetic(key, in request, out newValue, out _, ref counters);
+    }
+
+    /// <summary>
+    /// incr/decr with every option (meta ma, binary INCREMENT/DECREMENT): CAS compare, create on miss, touch. A
+    /// counter created on a miss counts as a miss, as in memcached.
+    /// </summary>
+    public ArithmeticStatus Arithmetic(ReadOnlySpan<byte> key, in ArithmeticRequest request, out ulong newValue, out ItemMetadata metadata, ref CommandCounters counters)
+    {
+        var status = Store.Arithmetic(key, in request, out newValue, out metadata);
         var hit = status == ArithmeticStatus.Updated;
-        var miss = status == ArithmeticStatus.NotFound;
-        if (decrement)
+        var miss = status is ArithmeticStatus.NotFound or ArithmeticStatus.Created;
+        if (request.Decrement)
         {
             counters.DecrHits += hit ? 1 : 0;
             counters.DecrMisses += miss ? 1 : 0;
@@ -136,19 +150,22 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
     }
 
     /// <summary>delete.</summary>
-    public DeleteStatus Delete(ReadOnlySpan<byte> key, ref CommandCounters counters)
+    public DeleteStatus Delete(ReadOnlySpan<byte> key, ref CommandCounters counters) => Delete(key, default, ref counters);
+
+    /// <summary>delete with options (meta md CAS/invalidate, binary DELETE with CAS). A CAS mismatch counts as neither.</summary>
+    public DeleteStatus Delete(ReadOnlySpan<byte> key, in DeleteRequest request, ref CommandCounters counters)
     {
         if (Prefixes.Enabled)
         {
             Prefixes.RecordDelete(key);
         }
 
-        var status = Store.Delete(key, default);
+        var status = Store.Delete(key, in request);
         if (status == DeleteStatus.Deleted)
         {
             counters.DeleteHits++;
         }
-        else
+        else if (status == DeleteStatus.NotFound)
         {
             counters.DeleteMisses++;
         }

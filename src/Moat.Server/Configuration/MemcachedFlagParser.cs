@@ -258,8 +258,9 @@ public static class MemcachedFlagParser
             case 'B':
                 return value switch
                 {
-                    "ascii" => null,
-                    "auto" or "binary" => FlagParseResult.Fail($"ERROR: -B {value} is not supported yet: the binary protocol is not implemented; use -B ascii"),
+                    "ascii" => Set(() => o.Protocol = BindingProtocol.Ascii),
+                    "auto" => Set(() => o.Protocol = BindingProtocol.Auto),
+                    "binary" => Set(() => o.Protocol = BindingProtocol.Binary),
                     _ => FlagParseResult.Fail($"ERROR: Invalid value for binding protocol: {value} -- should be one of auto, binary, or ascii"),
                 };
             case 'o':

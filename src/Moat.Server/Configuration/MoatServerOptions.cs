@@ -51,6 +51,9 @@ public sealed class MoatServerOptions
     /// <summary>-v count: 0 silent, 1 errors and warnings, 2 every command, 3 internals.</summary>
     public int Verbosity { get; set; }
 
+    /// <summary>-B: the protocol connections speak (auto-detected per connection by default, as in memcached).</summary>
+    public BindingProtocol Protocol { get; set; } = BindingProtocol.Auto;
+
     /// <summary>-A: allow the shutdown command.</summary>
     public bool ShutdownEnabled { get; set; }
 

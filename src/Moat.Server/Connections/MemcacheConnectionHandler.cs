@@ -3,14 +3,17 @@ using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
+using Moat.Protocol.Binary;
 using Moat.Protocol.Text;
+using Moat.Server.Binary;
+using Moat.Server.Configuration;
 using Moat.Server.Text;
 
 namespace Moat.Server.Connections;
 
 /// <summary>
 /// One TCP connection under Kestrel: enforces -c, then loops read -> run every complete command -> one flush.
-/// Later protocols (binary, meta, auth) slot in by choosing another processor from the first byte here.
+/// The protocol (text with meta, or binary) is chosen from the first byte, as memcached's -B auto does.
 /// </summary>
 internal sealed partial class MemcacheConnectionHandler(MoatServerContext context, ILogger<MemcacheConnectionHandler> logger) : ConnectionHandler
 {
@@ -38,7 +41,7 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
 
         var writer = new CountingBufferWriter();
         writer.Attach(output);
-        var processor = new TextCommandProcessor(context, counters);
+        IProtocolProcessor? processor = null;
         var idle = context.Options.IdleTimeoutSeconds;
         // Reads end when the peer closes (the pipe completes), when the server asks connections to close
         // (shutdown), or when idle too long. The last two cancel the pending read through callbacks registered
@@ -62,6 +65,18 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
                 counters.State = "conn_parse_cmd";
                 counters.LastCommandTimestamp = context.Clock.GetTimestamp();
                 var buffer = result.Buffer;
+                processor ??= buffer.IsEmpty ? null : ChooseProcessor(buffer.FirstSpan[0], counters);
+                if (processor is null)
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    if (result.IsCompleted)
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
                 ProcessOutcome outcome;
                 do
                 {
@@ -102,6 +117,18 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
                 LogClosed(logger, counters.Id);
             }
         }
+    }
+
+    /// <summary>-B: binary-only, text-only, or (auto) binary when the connection's first byte is the request magic.</summary>
+    private IProtocolProcessor ChooseProcessor(byte firstByte, Statistics.ConnectionCounters counters)
+    {
+        var binary = context.Options.Protocol switch
+        {
+            BindingProtocol.Binary => true,
+            BindingProtocol.Ascii => false,
+            _ => firstByte == BinaryHeader.RequestMagic,
+        };
+        return binary ? new BinaryCommandProcessor(context, counters) : new TextCommandProcessor(context, counters);
     }
 
     private static string Describe(EndPoint? endPoint) => endPoint switch

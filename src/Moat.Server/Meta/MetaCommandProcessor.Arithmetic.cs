@@ -45,19 +45,7 @@ internal sealed partial class MetaCommandProcessor
             return;
         }
 
-        var status = context.Executor.Store.Arithmetic(key, in request, out var value, out var metadata);
-        ref var values = ref Counters.Values;
-        var miss = status == ArithmeticStatus.NotFound || status == ArithmeticStatus.Created;
-        if (request.Decrement)
-        {
-            values.DecrHits += status == ArithmeticStatus.Updated ? 1 : 0;
-            values.DecrMisses += miss ? 1 : 0;
-        }
-        else
-        {
-            values.IncrHits += status == ArithmeticStatus.Updated ? 1 : 0;
-            values.IncrMisses += miss ? 1 : 0;
-        }
+        var status = context.Executor.Arithmetic(key, in request, out var value, out var metadata, ref Counters.Values);
 
         switch (status)
         {

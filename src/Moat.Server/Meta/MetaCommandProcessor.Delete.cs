@@ -62,17 +62,11 @@ internal sealed partial class MetaCommandProcessor
             request = request with { CompareCas = compareCas };
         }
 
-        if (context.Executor.Prefixes.Enabled)
-        {
-            context.Executor.Prefixes.RecordDelete(key);
-        }
-
-        var status = context.Executor.Store.Delete(key, in request);
+        var status = context.Executor.Delete(key, in request, ref Counters.Values);
         ReadOnlySpan<byte> code;
         switch (status)
         {
             case DeleteStatus.Deleted:
-                Counters.Values.DeleteHits++;
                 if (flags.Has((byte)'q'))
                 {
                     return;
@@ -84,7 +78,6 @@ internal sealed partial class MetaCommandProcessor
                 code = "EX"u8;
                 break;
             default:
-                Counters.Values.DeleteMisses++;
                 code = "NF"u8;
                 break;
         }

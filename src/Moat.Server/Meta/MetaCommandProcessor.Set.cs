@@ -67,17 +67,8 @@ internal sealed partial class MetaCommandProcessor
             return null;
         }
 
-        var status = context.Executor.Write(key, in data, in request, request.CompareCas != 0, ref Counters.Values);
-        ulong cas = 0;
-        if (status == StoreStatus.Stored && flags.Has((byte)'c'))
-        {
-            // The CAS of the version just stored, read back without counting or bumping it.
-            var peek = new ReadRequest { NoBump = true, MetadataOnly = true };
-            var capture = default(MetadataCaptureSink);
-            context.Executor.Store.Read(key, in peek, ref capture);
-            cas = capture.Metadata.Cas;
-        }
-
+        var status = context.Executor.Write(key, in data, in request, request.CompareCas != 0, out var storedCas, ref Counters.Values);
+        var cas = status == StoreStatus.Stored ? storedCas : 0;
         WriteSetReply(output, status, in flags, key, cas);
 
         // Only now may the line (which points into the buffer) go.

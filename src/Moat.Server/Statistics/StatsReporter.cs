@@ -209,7 +209,12 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "reqs_per_event"u8, (long)o.RequestsPerEvent);
         TextResponseWriter.WriteStat(output, "cas_enabled"u8, YesNo(o.CasEnabled));
         TextResponseWriter.WriteStat(output, "tcp_backlog"u8, (long)o.Backlog);
-        TextResponseWriter.WriteStat(output, "binding_protocol"u8, "ascii"u8);
+        TextResponseWriter.WriteStat(output, "binding_protocol"u8, o.Protocol switch
+        {
+            Configuration.BindingProtocol.Ascii => "ascii"u8,
+            Configuration.BindingProtocol.Binary => "binary"u8,
+            _ => "auto-negotiate"u8,
+        });
         TextResponseWriter.WriteStat(output, "auth_enabled_sasl"u8, "no"u8);
         TextResponseWriter.WriteStat(output, "auth_enabled_ascii"u8, "no"u8);
         TextResponseWriter.WriteStat(output, "item_size_max"u8, (long)o.ItemSizeMax);

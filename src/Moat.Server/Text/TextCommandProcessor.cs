@@ -11,7 +11,7 @@ namespace Moat.Server.Text;
 /// out (an <see cref="IBufferWriter{T}"/>). It runs every complete command in the buffer, leaving incomplete ones
 /// for the next pass, and keeps the only cross-read state memcached has: bytes of an oversized value still to skip.
 /// </summary>
-internal sealed class TextCommandProcessor(MoatServerContext context, ConnectionCounters counters)
+internal sealed class TextCommandProcessor(MoatServerContext context, ConnectionCounters counters) : Connections.IProtocolProcessor
 {
     /// <summary>memcached closes a connection whose line has no newline after this many bytes (unless it is a get).</summary>
     public const int MaxLineLengthWithoutNewline = 2048;
