@@ -53,7 +53,7 @@ public sealed class FlagTests
     }
 
     [Theory]
-    [InlineData("-U", "11211")]
+    [InlineData("-U", "70000")]
     [InlineData("-S")]
     [InlineData("-Y", "auth.txt")]
     [InlineData("-Z")]

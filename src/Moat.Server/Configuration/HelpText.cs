@@ -11,13 +11,15 @@ internal static class HelpText
 
         Secure defaults (different from memcached where memcached is unsafe):
           listens on 127.0.0.1 and ::1 only (memcached: every interface)
-          UDP is off (-U 0); -U with a port is refused for now
+          UDP is off (-U 0); with -U, unvalidated sources get at most K x request bytes (docs/udp.md)
           shutdown command off (-A enables), flush_all on (-F disables)
 
         Flags (memcached's meanings):
           -p, --port=<num>            TCP port (default 11211; 0 = any free port)
           -l, --listen=<addr,...>     addresses to listen on (default 127.0.0.1,::1)
-          -U, --udp-port=<num>        UDP port; only 0 (off) is supported
+          -U, --udp-port=<num>        UDP port (default 0 = off), behind the reflection guard
+          --udp-amp-factor=<0-3>      K: bytes an unvalidated source may draw per request byte (default 1)
+          --udp-trusted=<cidr,...>    networks that get full UDP service (at least /8 IPv4, /32 IPv6)
           -m, --memory-limit=<mb>     memory limit in megabytes, a hard limit (default 64)
           -c, --conn-limit=<num>      max simultaneous connections (default 1024)
           -t, --threads=<num>         I/O threads (default 4)

@@ -84,6 +84,20 @@ public static class MemcachedFlagParser
                     continue;
                 }
 
+                if (name is "udp-trusted" or "udp-amp-factor")
+                {
+                    var udpValue = eq >= 0 ? arg[(eq + 1)..] : (++i < args.Count ? args[i] : null);
+                    var udpResult = udpValue is null
+                        ? FlagParseResult.Fail($"ERROR: option --{name} requires an argument")
+                        : ApplyUdpOption(name, udpValue, state.Options);
+                    if (udpResult is not null)
+                    {
+                        return udpResult;
+                    }
+
+                    continue;
+                }
+
                 if (!LongNames.TryGetValue(name, out var flag))
                 {
                     return FlagParseResult.Fail($"ERROR: unknown option --{name}");
@@ -215,12 +229,8 @@ public static class MemcachedFlagParser
                     return udpError;
                 }
 
-                if (udp != 0)
-                {
-                    return FlagParseResult.Fail("ERROR: -U (UDP) is not supported yet; UDP stays off (-U 0)");
-                }
-
-                o.UdpPort = 0;
+                // UDP is served only through the reflection guard of docs/udp.md.
+                o.UdpPort = udp;
                 return null;
             case 'l':
                 return ParseListen(value!, o);
@@ -410,6 +420,28 @@ public static class MemcachedFlagParser
         }
 
         return new FlagParseResult { Options = o };
+    }
+
+    /// <summary>Moat's UDP guard options (docs/udp.md); the guard itself has no off switch.</summary>
+    private static FlagParseResult? ApplyUdpOption(string name, string value, MoatServerOptions o)
+    {
+        if (name == "udp-amp-factor")
+        {
+            return ParseInt(value, 0, Moat.Security.Udp.AmplificationGuard.MaxAmplificationFactor, "ERROR: --udp-amp-factor must be 0, 1, 2 or 3", out var factor)
+                ?? Set(() => o.UdpAmplificationFactor = factor);
+        }
+
+        try
+        {
+            Moat.Security.Udp.TrustedNetworks.Parse(value);
+        }
+        catch (FormatException error)
+        {
+            return FlagParseResult.Fail(error.Message);
+        }
+
+        o.UdpTrusted = value;
+        return null;
     }
 
     private static FlagParseResult? RequireArgument(string name, string? argument) =>

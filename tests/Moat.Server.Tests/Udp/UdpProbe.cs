@@ -32,33 +32,48 @@ internal sealed class UdpProbe : IDisposable
         return datagram;
     }
 
-    /// <summary>Sends one datagram and returns every datagram received until 300 ms of silence (at most 5 s).</summary>
-    public List<byte[]> Exchange(byte[] datagram, int quietMs = 300)
+    /// <summary>Request id of the sentinel that marks the end of an exchange.</summary>
+    public const ushort SentinelRequestId = 0xFFFF;
+
+    /// <summary>
+    /// Sends one datagram, then a sentinel miss ("get" of a key nobody sets, answered "END" inside any budget), and
+    /// returns every datagram that arrived before the sentinel's answer. The server handles one socket's datagrams
+    /// in order, so "nothing before the sentinel" means the request drew nothing, without guessing at timeouts.
+    /// </summary>
+    public List<byte[]> Exchange(byte[] datagram)
     {
         _socket.SendTo(datagram, _server);
         BytesSent += datagram.Length;
-        return Collect(quietMs);
-    }
-
-    public List<byte[]> Collect(int quietMs = 300)
-    {
+        _socket.SendTo(Frame(SentinelRequestId, "get udp-probe-sentinel\r\n"), _server);
         var replies = new List<byte[]>();
         var buffer = new byte[65_536];
-        var deadline = Environment.TickCount64 + 5000;
-        while (Environment.TickCount64 < deadline && _socket.Poll(quietMs * 1000, SelectMode.SelectRead))
+        var deadline = Environment.TickCount64 + 20_000;
+        while (Environment.TickCount64 < deadline)
         {
+            if (!_socket.Poll(100_000, SelectMode.SelectRead))
+            {
+                continue;
+            }
+
+            int length;
             try
             {
-                var length = _socket.Receive(buffer);
-                replies.Add(buffer[..length]);
+                length = _socket.Receive(buffer);
             }
             catch (SocketException)
             {
-                // ICMP port unreachable from an earlier send.
+                continue;
             }
+
+            if (length >= 2 && BinaryPrimitives.ReadUInt16BigEndian(buffer) == SentinelRequestId)
+            {
+                return replies;
+            }
+
+            replies.Add(buffer[..length]);
         }
 
-        return replies;
+        throw new TimeoutException("the sentinel request was not answered within 20 s");
     }
 
     /// <summary>Reassembles a multi-datagram reply by sequence number, checking the headers agree.</summary>
