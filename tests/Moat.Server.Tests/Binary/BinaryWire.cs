@@ -9,7 +9,7 @@ internal static class BinaryWire
     /// <summary>Result of one exchange.</summary>
     public sealed record Exchange(byte[] Reply, bool Closed);
 
-    public static Exchange Send(int port, IEnumerable<byte[]> frames, int quietMs = 300)
+    public static Exchange Send(int port, IEnumerable<byte[]> frames, int quietMs = 300, int firstByteMs = 3000)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         socket.Connect(IPAddress.Loopback, port);
@@ -32,7 +32,7 @@ internal static class BinaryWire
         var deadline = Environment.TickCount64 + 10_000;
         while (Environment.TickCount64 < deadline)
         {
-            if (!socket.Poll((received.Length == 0 ? 3000 : quietMs) * 1000, SelectMode.SelectRead))
+            if (!socket.Poll((received.Length == 0 ? firstByteMs : quietMs) * 1000, SelectMode.SelectRead))
             {
                 break;
             }

@@ -4,11 +4,12 @@ using Moat.Server.Tests.Infrastructure;
 namespace Moat.Server.Tests.Meta;
 
 /// <summary>
-/// Every <see cref="MetaScripts"/> conversation against Debian's memcached 1.6.18 and against Moat's meta processor:
-/// the replies must be equal byte for byte once CAS values (" c&lt;digits&gt;") are normalised. Skipped when
-/// memcached is missing.
+/// Every <see cref="MetaScripts"/> conversation against Debian's memcached 1.6.18 and against a Moat server, both over
+/// loopback sockets: the replies must be equal byte for byte once CAS values (" c&lt;digits&gt;") are normalised.
+/// Skipped when memcached is missing.
 /// </summary>
-public sealed partial class MetaDifferentialTests(MemcachedProcessFixture memcached) : IClassFixture<MemcachedProcessFixture>
+public sealed partial class MetaDifferentialTests(MemcachedProcessFixture memcached, MoatServerFixture moat)
+    : IClassFixture<MemcachedProcessFixture>, IClassFixture<MoatServerFixture>
 {
     [RequiresMemcachedTheory]
     [MemberData(nameof(MetaScripts.Names), MemberType = typeof(MetaScripts))]
@@ -17,8 +18,7 @@ public sealed partial class MetaDifferentialTests(MemcachedProcessFixture memcac
         Assert.True(memcached.Available, "memcached is installed but did not start");
         var request = "flush_all\r\n" + MetaScripts.Get(name);
         var theirs = Normalise(WireClient.Send(memcached.Port, request).Reply);
-        using var harness = new MetaHarness();
-        var ours = Normalise(harness.Run(request));
+        var ours = Normalise(WireClient.Send(moat.Port, request).Reply);
         Assert.Equal(theirs, ours);
     }
 
