@@ -22,13 +22,19 @@ public sealed class AmplificationComparisonTests(ITestOutputHelper output)
 
         using var memcached = new MemcachedUdpProcess();
         Assert.Equal("STORED\r\n", WireClient.Send(memcached.TcpPort, $"set big 0 0 {BigValue.Length}\r\n{BigValue}\r\n", expectedLength: 8).Reply);
-        long memcachedBytes;
-        int memcachedDatagrams;
-        using (var victim = new UdpProbe(memcached.UdpPort, "127.0.0.99"))
+        long memcachedBytes = 0;
+        var memcachedDatagrams = 0;
+
+        // Loopback may drop part of a 72-datagram burst on a loaded machine; what memcached sent is the best of three.
+        for (var attempt = 0; attempt < 3 && memcachedDatagrams < 72; attempt++)
         {
+            using var victim = new UdpProbe(memcached.UdpPort, "127.0.0.99");
             var replies = victim.Exchange(request);
-            memcachedDatagrams = replies.Count;
-            memcachedBytes = replies.Sum(r => (long)r.Length);
+            if (replies.Sum(r => (long)r.Length) > memcachedBytes)
+            {
+                memcachedDatagrams = replies.Count;
+                memcachedBytes = replies.Sum(r => (long)r.Length);
+            }
         }
 
         var udpPort = UdpProbe.FreeUdpPort();

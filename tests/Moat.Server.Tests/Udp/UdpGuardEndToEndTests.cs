@@ -5,7 +5,7 @@ using Moat.Server.Tests.Infrastructure;
 namespace Moat.Server.Tests.Udp;
 
 /// <summary>The UDP transport with real sockets on loopback: the guard as an attacker, a trusted client and a token holder see it.</summary>
-public sealed class UdpGuardEndToEndTests
+public sealed class UdpGuardEndToEndTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly string BigValue = new('b', 100_000);
 
@@ -57,6 +57,7 @@ public sealed class UdpGuardEndToEndTests
             answered += replies.Count;
         }
 
+        output.WriteLine($"unvalidated source: {requests.Length * 3} requests, {attacker.BytesSent} bytes sent, {answered} answered, {received} bytes received");
         Assert.True(received <= attacker.BytesSent);
         Assert.True(answered >= 3, "misses (END) fit the budget and must still be answered");
         Assert.StartsWith("VALUE small 0 3\r\nabc", TcpGet(server.Port, "small"));
