@@ -132,6 +132,15 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "time"u8, context.Clock.GetUtcNow().ToUnixTimeSeconds());
         TextResponseWriter.WriteStat(output, "version"u8, VersionBytes);
         TextResponseWriter.WriteStat(output, "moat_version"u8, Encoding.ASCII.GetBytes(ServerVersion.Moat));
+
+        // The UDP guard's counters (docs/udp.md), only while -U is on so UDP-off output stays memcached's.
+        if (context.UdpCounters is { } udp)
+        {
+            foreach (var (name, value) in udp.All())
+            {
+                TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(name), value);
+            }
+        }
         TextResponseWriter.WriteStat(output, "pointer_size"u8, (long)(IntPtr.Size * 8));
         TextResponseWriter.WriteStatSeconds(output, "rusage_user"u8, user);
         TextResponseWriter.WriteStatSeconds(output, "rusage_system"u8, system);
@@ -194,6 +203,11 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "maxconns"u8, (long)o.MaxConnections);
         TextResponseWriter.WriteStat(output, "tcpport"u8, (long)context.BoundTcpPort);
         TextResponseWriter.WriteStat(output, "udpport"u8, (long)o.UdpPort);
+        if (o.UdpPort != 0)
+        {
+            TextResponseWriter.WriteStat(output, "udp_amp_factor"u8, (long)o.UdpAmplificationFactor);
+            TextResponseWriter.WriteStat(output, "udp_trusted"u8, Encoding.ASCII.GetBytes(string.IsNullOrEmpty(o.UdpTrusted) ? "none" : o.UdpTrusted));
+        }
         var inter = string.Join(',', o.EffectiveListenAddresses().Select(a => a.ToString()));
         TextResponseWriter.WriteStat(output, "inter"u8, Encoding.ASCII.GetBytes(inter));
         TextResponseWriter.WriteStat(output, "verbosity"u8, (long)context.Verbosity);
