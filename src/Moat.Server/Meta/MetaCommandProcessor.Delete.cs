@@ -55,7 +55,7 @@ internal sealed partial class MetaCommandProcessor
         {
             if (!AsciiNumber.TryParseUInt64(flags.Value((byte)'C'), out var compareCas))
             {
-                MetaResponseWriter.Write(output, BadToken);
+                MetaResponseWriter.Write(output, InvalidOrDuplicate);
                 return;
             }
 

@@ -10,7 +10,7 @@ namespace Moat.Server.Meta;
 /// <summary>ms: store with a mode (set/add/append/prepend/replace), CAS compare, invalidation and quiet mode.</summary>
 internal sealed partial class MetaCommandProcessor
 {
-    private static ReadOnlySpan<byte> SetFlags => "bcCFIkOqTM"u8;
+    private static ReadOnlySpan<byte> SetFlags => "bcCFIkOqTMN"u8;
 
     private ProcessOutcome? ExecuteSet(in TextTokens tokens, long lineLength, ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output, out long swallow)
     {
@@ -159,7 +159,14 @@ internal sealed partial class MetaCommandProcessor
         ulong compareCas = 0;
         if (flags.Has((byte)'C') && !AsciiNumber.TryParseUInt64(flags.Value((byte)'C'), out compareCas))
         {
-            errorLine = BadFormat;
+            errorLine = BadToken;
+            return false;
+        }
+
+        // memcached 1.6.18 checks N's exptime but does not auto-create on ms (append/prepend to a missing key is NS).
+        if (flags.Has((byte)'N') && !TryParseExptime(flags.Value((byte)'N'), out _))
+        {
+            errorLine = BadToken;
             return false;
         }
 
@@ -167,7 +174,13 @@ internal sealed partial class MetaCommandProcessor
         if (flags.Has((byte)'M'))
         {
             var text = flags.Value((byte)'M');
-            switch (text.IsEmpty ? (byte)0 : text[0])
+            if (text.Length != 1)
+            {
+                errorLine = "CLIENT_ERROR incorrect length for M token\r\n"u8;
+                return false;
+            }
+
+            switch (text[0])
             {
                 case (byte)'S':
                     mode = StoreMode.Set;

@@ -9,7 +9,7 @@ using Moat.Server.Text;
 namespace Moat.Server.Meta;
 
 /// <summary>
-/// memcached 1.6.18's meta commands (mg ms md ma mn) on one connection, without any socket: a command line in,
+/// memcached 1.6.18's meta commands (mg ms md ma mn me) on one connection, without any socket: a command line in,
 /// replies out. Replies, flag echoes, quiet-mode suppression and error lines follow Debian's memcached 1.6.18 byte
 /// for byte (it is the oracle of the differential tests). Store operations go through the server's shared store and
 /// counters, the same ones the text protocol uses.
@@ -31,7 +31,7 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
 
     private static ReadOnlySpan<byte> KeyDecodeError => "CLIENT_ERROR error decoding key\r\n"u8;
 
-    /// <summary>Whether <paramref name="line"/> is a meta command this processor answers (mg, ms, md, ma, mn).</summary>
+    /// <summary>Whether <paramref name="line"/> is a meta command this processor answers (mg, ms, md, ma, mn, me).</summary>
     public static bool IsMetaCommand(ReadOnlySpan<byte> line)
     {
         var start = line.IndexOfAnyExcept((byte)' ');
@@ -42,7 +42,7 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
 
         var command = line[start + 1];
         var endsThere = line.Length - start == 2 || line[start + 2] == (byte)' ';
-        return endsThere && command is (byte)'g' or (byte)'s' or (byte)'d' or (byte)'a' or (byte)'n';
+        return endsThere && command is (byte)'g' or (byte)'s' or (byte)'d' or (byte)'a' or (byte)'n' or (byte)'e';
     }
 
     /// <summary>
@@ -73,6 +73,9 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
                 break;
             case (byte)'d':
                 ExecuteDelete(in tokens, output);
+                break;
+            case (byte)'e':
+                ExecuteDebug(in tokens, output);
                 break;
             default:
                 ExecuteArithmetic(in tokens, output);

@@ -43,6 +43,8 @@ public static class MetaScripts
         ("ma_errors", "ms t 3\r\nabc\r\nma t\r\nma n Dabc\r\nma n b\r\nma n N\r\nma n D1 D2\r\nma n X\r\nma\r\nma " + Key251 + "\r\nmn\r\n"),
         ("ma_vivify_ttl", "ma v N100 J7 v t\r\nma v v t\r\nma w N0 v t\r\n"),
         ("ma_touch", "ms n 1 T0\r\n1\r\nma n T100 v t\r\n"),
+        ("ms_more_flag_errors", "ms a 1 N30\r\nx\r\nms b 1 N30 MA\r\nx\r\nms b 1 Nx\r\nx\r\nms a 1 M\r\nx\r\nms a 1 MSS\r\nx\r\nms a 1 C\r\nx\r\nms a 1 Cx\r\nx\r\nms a 1 F\r\nx\r\nmg a E5 v\r\nmd a E5\r\nma a E5\r\nmd a C\r\nmd a T\r\nmd a I\r\nmn\r\n"),
+        ("me_debug", "me a\r\nms a 1\r\nx\r\nme a\r\nmg a v\r\nme a\r\nme\r\nme YQ== b\r\nms " + Key250 + " 3000\r\n" + new string('v', 3000) + "\r\nme " + Key250 + "\r\nme " + Key251 + "\r\nms k 200 T0\r\n" + new string('v', 200) + "\r\nme k\r\n"),
         ("pipelined_mix", "ms a 1\r\n1\r\nmg a v q\r\nmg b v q\r\nma a q\r\nmd b q\r\nms c 1 q\r\nc\r\nmg c v k q\r\nmn\r\nmg a v\r\nget a c\r\n"),
         ("text_sees_meta_items", "ms a 2 F5\r\nhi\r\nget a\r\nset b 3 0 1\r\nx\r\nmg b f v\r\n"),
     ];
