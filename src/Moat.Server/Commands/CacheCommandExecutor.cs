@@ -128,13 +128,13 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
 
     /// <summary>
     /// incr/decr with every option (meta ma, binary INCREMENT/DECREMENT): CAS compare, create on miss, touch. A
-    /// counter created on a miss counts as a miss, as in memcached.
+    /// counter created on a miss counts as neither hit nor miss, as in memcached.
     /// </summary>
     public ArithmeticStatus Arithmetic(ReadOnlySpan<byte> key, in ArithmeticRequest request, out ulong newValue, out ItemMetadata metadata, ref CommandCounters counters)
     {
         var status = Store.Arithmetic(key, in request, out newValue, out metadata);
         var hit = status == ArithmeticStatus.Updated;
-        var miss = status is ArithmeticStatus.NotFound or ArithmeticStatus.Created;
+        var miss = status == ArithmeticStatus.NotFound;
         if (request.Decrement)
         {
             counters.DecrHits += hit ? 1 : 0;

@@ -75,6 +75,8 @@ internal sealed partial class MetaCommandProcessor
                 code = "HD"u8;
                 break;
             case DeleteStatus.Exists:
+                // memcached's md counts a CAS mismatch as a delete miss.
+                Counters.Values.DeleteMisses++;
                 code = "EX"u8;
                 break;
             default:

@@ -75,7 +75,12 @@ internal sealed partial class MetaCommandProcessor
         request = request with { MetadataOnly = !withValue };
         var sink = new MetaGetSink(output, flags, withValue);
         var status = context.Executor.Store.Read(key, in request, ref sink);
-        CountRead(key, request.Touch, status != ReadStatus.Miss);
+        if (status != ReadStatus.Vivified)
+        {
+            // memcached counts a vivified miss (N) as neither hit nor miss.
+            CountRead(key, request.Touch, status == ReadStatus.Hit);
+        }
+
         if (status == ReadStatus.Miss && !flags.Has((byte)'q'))
         {
             MetaResponseWriter.Write(output, "EN"u8);
@@ -84,7 +89,10 @@ internal sealed partial class MetaCommandProcessor
         }
     }
 
-    /// <summary>mg counts like get (and like touch when it touches), as memcached's meta get does.</summary>
+    /// <summary>
+    /// mg counts like get (cmd_get, get_hits/get_misses); with T a hit also counts as a touch hit, a miss only as a
+    /// get miss, as memcached 1.6.18's meta get does.
+    /// </summary>
     private void CountRead(ReadOnlySpan<byte> key, bool touch, bool hit)
     {
         ref var values = ref Counters.Values;
@@ -92,23 +100,15 @@ internal sealed partial class MetaCommandProcessor
         if (hit)
         {
             values.GetHits++;
+            if (touch)
+            {
+                values.CmdTouch++;
+                values.TouchHits++;
+            }
         }
         else
         {
             values.GetMisses++;
-        }
-
-        if (touch)
-        {
-            values.CmdTouch++;
-            if (hit)
-            {
-                values.TouchHits++;
-            }
-            else
-            {
-                values.TouchMisses++;
-            }
         }
 
         if (context.Executor.Prefixes.Enabled)
