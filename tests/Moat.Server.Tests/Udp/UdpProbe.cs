@@ -81,6 +81,33 @@ internal sealed class UdpProbe : IDisposable
         throw new TimeoutException("the sentinel request was not answered within 20 s");
     }
 
+    /// <summary>Sends one datagram without waiting for anything.</summary>
+    public void Send(byte[] datagram)
+    {
+        _socket.SendTo(datagram, _server);
+        BytesSent += datagram.Length;
+    }
+
+    /// <summary>Takes every datagram already queued on the socket (the server has handled the requests: see its counters).</summary>
+    public List<byte[]> Drain()
+    {
+        var replies = new List<byte[]>();
+        var buffer = new byte[65_536];
+        while (_socket.Poll(200_000, SelectMode.SelectRead) && replies.Count < 100_000)
+        {
+            try
+            {
+                replies.Add(buffer[.._socket.Receive(buffer)]);
+            }
+            catch (SocketException)
+            {
+                // ICMP port unreachable from an earlier send.
+            }
+        }
+
+        return replies;
+    }
+
     /// <summary>Reassembles a multi-datagram reply by sequence number, checking the headers agree.</summary>
     public static string Reassemble(List<byte[]> datagrams, ushort requestId)
     {
