@@ -32,7 +32,7 @@ internal static class HelpText
           -W, --disable-watch         (accepted; Moat has no watch command)
           -R, --max-reqs-per-event=N  commands per connection before it yields (default 20)
           -b, --listen-backlog=<num>  TCP listen backlog (default 1024)
-          -B, --protocol=ascii        protocol; only ascii for now
+          -B, --protocol=<name>       protocol: auto (default), ascii or binary
           -D <char>                   key prefix delimiter for stats detail (default ':')
           -P, --pidfile=<file>        write the process id to this file
           -u, --user=<name>           accepted only if moat already runs as that user
