@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Moat.Protocol.Binary;
+using Moat.Server.Connections;
 using Moat.Server.Statistics;
 using Moat.Server.Text;
 
@@ -19,12 +20,10 @@ internal sealed partial class BinaryCommandProcessor(MoatServerContext context, 
     /// <summary>memcached's KEY_MAX_LENGTH.</summary>
     private const int MaxKeyLength = 250;
 
-    /// <summary>Replies a batch may accumulate before it yields so the connection flushes them.</summary>
-    private const int OutputYieldThreshold = 256 * 1024;
 
     private readonly StatsReporter _stats = new(context);
     private readonly byte[] _head = new byte[BinaryHeader.Size + 255 + MaxKeyLength];
-    private long _swallowRemaining;
+    private BatchControl _batch;
 
     /// <summary>The counters of this connection.</summary>
     public ConnectionCounters Counters { get; } = counters;
@@ -49,15 +48,9 @@ internal sealed partial class BinaryCommandProcessor(MoatServerContext context, 
         var limit = context.Options.RequestsPerEvent;
         while (true)
         {
-            if (_swallowRemaining > 0)
+            if (!_batch.TrySkipPending(ref buffer))
             {
-                var skip = Math.Min(_swallowRemaining, buffer.Length);
-                buffer = buffer.Slice(skip);
-                _swallowRemaining -= skip;
-                if (_swallowRemaining > 0)
-                {
-                    return ProcessOutcome.NeedMoreData;
-                }
+                return ProcessOutcome.NeedMoreData;
             }
 
             if (buffer.Length < BinaryHeader.Size)
@@ -65,7 +58,7 @@ internal sealed partial class BinaryCommandProcessor(MoatServerContext context, 
                 return ProcessOutcome.NeedMoreData;
             }
 
-            if (commands >= limit || (output is CountingBufferWriter { Pending: >= OutputYieldThreshold }))
+            if (BatchControl.ShouldYield(commands, limit, output))
             {
                 Counters.Values.ConnectionYields++;
                 return ProcessOutcome.Yield;
@@ -119,7 +112,7 @@ internal sealed partial class BinaryCommandProcessor(MoatServerContext context, 
 
             buffer = buffer.Slice(unknownHead);
             WriteError(output, in header, BinaryStatus.UnknownCommand);
-            _swallowRemaining = header.BodyLength;
+            _batch.SkipRemaining = header.BodyLength;
             return null;
         }
 

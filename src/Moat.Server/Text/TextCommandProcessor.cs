@@ -1,5 +1,6 @@
 using System.Buffers;
 using Moat.Protocol.Text;
+using Moat.Server.Connections;
 using Moat.Server.Meta;
 using Moat.Server.Statistics;
 using Moat.Storage;
@@ -16,12 +17,10 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
     /// <summary>memcached closes a connection whose line has no newline after this many bytes (unless it is a get).</summary>
     public const int MaxLineLengthWithoutNewline = 2048;
 
-    /// <summary>Replies a batch may accumulate before it yields so the connection flushes them.</summary>
-    private const int OutputYieldThreshold = 256 * 1024;
 
     private readonly StatsReporter _stats = new(context);
     private readonly MetaCommandProcessor _meta = new(context, counters);
-    private long _swallowRemaining;
+    private BatchControl _batch;
     private byte[] _lineCopy = [];
 
     /// <summary>The counters of this connection.</summary>
@@ -51,15 +50,9 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         var limit = context.Options.RequestsPerEvent;
         while (true)
         {
-            if (_swallowRemaining > 0)
+            if (!_batch.TrySkipPending(ref buffer))
             {
-                var skip = Math.Min(_swallowRemaining, buffer.Length);
-                buffer = buffer.Slice(skip);
-                _swallowRemaining -= skip;
-                if (_swallowRemaining > 0)
-                {
-                    return ProcessOutcome.NeedMoreData;
-                }
+                return ProcessOutcome.NeedMoreData;
             }
 
             if (buffer.IsEmpty)
@@ -67,7 +60,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
                 return ProcessOutcome.NeedMoreData;
             }
 
-            if (commands >= limit || (output is CountingBufferWriter { Pending: >= OutputYieldThreshold }))
+            if (BatchControl.ShouldYield(commands, limit, output))
             {
                 Counters.Values.ConnectionYields++;
                 return ProcessOutcome.Yield;
@@ -135,7 +128,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         if (MetaCommandProcessor.IsMetaCommand(line))
         {
             var metaOutcome = _meta.Execute(line, lineLength, ref buffer, output, out var swallow);
-            _swallowRemaining = swallow;
+            _batch.SkipRemaining = swallow;
             return metaOutcome;
         }
 
@@ -202,7 +195,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
             buffer = buffer.Slice(lineLength);
             context.Executor.RejectTooLarge(request.Key, request.Kind == TextCommandKind.Set, ref Counters.Values);
             Reply(output, TextReply.ObjectTooLarge, request.NoReply);
-            _swallowRemaining = blockLength;
+            _batch.SkipRemaining = blockLength;
             return null;
         }
 
