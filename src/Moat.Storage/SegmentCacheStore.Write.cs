@@ -42,14 +42,7 @@ public sealed unsafe partial class SegmentCacheStore
         var casMode = compareCas != 0 && mode is StoreMode.Set or StoreMode.Replace;
         if (mode == StoreMode.Set && !casMode)
         {
-            var plan = new VersionPlan
-            {
-                ExpectedLocation = VersionPlan.AnyVersion,
-                Expiry = ToExpiry(request.Exptime, now),
-                ClientFlags = request.ClientFlags,
-                ExplicitCas = explicitCas,
-                ValueLength = (int)dataLength,
-            };
+            var plan = VersionPlan.ForNewValue(VersionPlan.AnyVersion, ToExpiry(request.Exptime, now), request.ClientFlags, explicitCas, (int)dataLength);
             return ToStoreStatus(CommitVersion(key, position, plan, data, sequence, useSequence, now, out cas));
         }
 
@@ -65,14 +58,7 @@ public sealed unsafe partial class SegmentCacheStore
                         return StoreStatus.NotStored;
                     }
 
-                    plan = new VersionPlan
-                    {
-                        ExpectedLocation = VersionPlan.Absent,
-                        Expiry = ToExpiry(request.Exptime, now),
-                        ClientFlags = request.ClientFlags,
-                        ExplicitCas = explicitCas,
-                        ValueLength = (int)dataLength,
-                    };
+                    plan = VersionPlan.ForNewValue(VersionPlan.Absent, ToExpiry(request.Exptime, now), request.ClientFlags, explicitCas, (int)dataLength);
                     break;
                 case StoreMode.Set or StoreMode.Replace when casMode:
                     if (!current.Exists)
@@ -82,14 +68,7 @@ public sealed unsafe partial class SegmentCacheStore
 
                     if (current.Cas == compareCas)
                     {
-                        plan = new VersionPlan
-                        {
-                            ExpectedLocation = current.Location,
-                            Expiry = ToExpiry(request.Exptime, now),
-                            ClientFlags = request.ClientFlags,
-                            ExplicitCas = explicitCas,
-                            ValueLength = (int)dataLength,
-                        };
+                        plan = VersionPlan.ForNewValue(current.Location, ToExpiry(request.Exptime, now), request.ClientFlags, explicitCas, (int)dataLength);
                     }
                     else if (request.Invalidate && compareCas < current.Cas)
                     {
@@ -117,14 +96,7 @@ public sealed unsafe partial class SegmentCacheStore
                         return StoreStatus.NotStored;
                     }
 
-                    plan = new VersionPlan
-                    {
-                        ExpectedLocation = current.Location,
-                        Expiry = ToExpiry(request.Exptime, now),
-                        ClientFlags = request.ClientFlags,
-                        ExplicitCas = explicitCas,
-                        ValueLength = (int)dataLength,
-                    };
+                    plan = VersionPlan.ForNewValue(current.Location, ToExpiry(request.Exptime, now), request.ClientFlags, explicitCas, (int)dataLength);
                     break;
                 case StoreMode.Append or StoreMode.Prepend:
                     if (!current.Exists)
@@ -134,14 +106,7 @@ public sealed unsafe partial class SegmentCacheStore
                             return StoreStatus.NotStored;
                         }
 
-                        plan = new VersionPlan
-                        {
-                            ExpectedLocation = VersionPlan.Absent,
-                            Expiry = ToExpiry(request.VivifyExptime, now),
-                            ClientFlags = request.ClientFlags,
-                            ExplicitCas = explicitCas,
-                            ValueLength = (int)dataLength,
-                        };
+                        plan = VersionPlan.ForNewValue(VersionPlan.Absent, ToExpiry(request.VivifyExptime, now), request.ClientFlags, explicitCas, (int)dataLength);
                         break;
                     }
 

@@ -32,4 +32,14 @@ internal readonly struct VersionPlan
 
     /// <summary>Keep the index slot's fetched bit and frequency (rewrites of the same logical item).</summary>
     public bool KeepHistory { get; init; }
+
+    /// <summary>A version that replaces whatever is at <paramref name="expectedLocation"/> with a new value and the request's own metadata.</summary>
+    public static VersionPlan ForNewValue(long expectedLocation, uint expiry, uint clientFlags, ulong explicitCas, int valueLength) => new()
+    {
+        ExpectedLocation = expectedLocation,
+        Expiry = expiry,
+        ClientFlags = clientFlags,
+        ExplicitCas = explicitCas,
+        ValueLength = valueLength,
+    };
 }
