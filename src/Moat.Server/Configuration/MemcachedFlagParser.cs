@@ -8,7 +8,7 @@ namespace Moat.Server.Configuration;
 /// Debian's /etc/memcached.conf via "--config FILE". Every flag either changes behaviour as in memcached or stops
 /// the process with exit code 64 and a one-line reason; nothing is silently ignored.
 /// </summary>
-public static class MemcachedFlagParser
+public static partial class MemcachedFlagParser
 {
     private const string NoArgumentFlags = "AMCvhVFXWSZkLdri";
     private const string ArgumentFlags = "plUmctIRbBoDPufnsaYeNT";
@@ -84,15 +84,26 @@ public static class MemcachedFlagParser
                     continue;
                 }
 
-                if (name is "udp-trusted" or "udp-amp-factor")
+                if (Extensions.LongOptions.TryGetValue(name, out var extension))
                 {
-                    var udpValue = eq >= 0 ? arg[(eq + 1)..] : (++i < args.Count ? args[i] : null);
-                    var udpResult = udpValue is null
-                        ? FlagParseResult.Fail($"ERROR: option --{name} requires an argument")
-                        : ApplyUdpOption(name, udpValue, state.Options);
-                    if (udpResult is not null)
+                    string? extensionValue = null;
+                    if (extension.TakesValue)
                     {
-                        return udpResult;
+                        extensionValue = eq >= 0 ? arg[(eq + 1)..] : (++i < args.Count ? args[i] : null);
+                        if (extensionValue is null)
+                        {
+                            return FlagParseResult.Fail($"ERROR: option --{name} requires an argument");
+                        }
+                    }
+                    else if (eq >= 0)
+                    {
+                        return FlagParseResult.Fail($"ERROR: option --{name} takes no argument");
+                    }
+
+                    var extensionResult = extension.Apply(extensionValue, state);
+                    if (extensionResult is not null)
+                    {
+                        return extensionResult;
                     }
 
                     continue;
@@ -217,6 +228,11 @@ public static class MemcachedFlagParser
 
     private static FlagParseResult? Apply(char flag, string? value, FlagParseState state)
     {
+        if (Extensions.ShortFlags.TryGetValue(flag, out var extension))
+        {
+            return extension(value, state);
+        }
+
         var o = state.Options;
         switch (flag)
         {
@@ -348,6 +364,17 @@ public static class MemcachedFlagParser
             var eq = item.IndexOf('=', StringComparison.Ordinal);
             var name = eq < 0 ? item : item[..eq];
             var argument = eq < 0 ? null : item[(eq + 1)..];
+            if (Extensions.ExtendedOptions.TryGetValue(name, out var extension))
+            {
+                var extensionError = extension(argument, state);
+                if (extensionError is not null)
+                {
+                    return extensionError;
+                }
+
+                continue;
+            }
+
             FlagParseResult? error = name switch
             {
                 "idle_timeout" => RequireArgument(name, argument)
@@ -419,35 +446,22 @@ public static class MemcachedFlagParser
             return FlagParseResult.Fail("ERROR: Cannot set item size limit higher than 1/2 of memory max.");
         }
 
+        foreach (var validator in Extensions.Validators)
+        {
+            var error = validator(state);
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+
         return new FlagParseResult { Options = o };
     }
 
-    /// <summary>Moat's UDP guard options (docs/udp.md); the guard itself has no off switch.</summary>
-    private static FlagParseResult? ApplyUdpOption(string name, string value, MoatServerOptions o)
-    {
-        if (name == "udp-amp-factor")
-        {
-            return ParseInt(value, 0, Moat.Security.Udp.AmplificationGuard.MaxAmplificationFactor, "ERROR: --udp-amp-factor must be 0, 1, 2 or 3", out var factor)
-                ?? Set(() => o.UdpAmplificationFactor = factor);
-        }
-
-        try
-        {
-            Moat.Security.Udp.TrustedNetworks.Parse(value);
-        }
-        catch (FormatException error)
-        {
-            return FlagParseResult.Fail(error.Message);
-        }
-
-        o.UdpTrusted = value;
-        return null;
-    }
-
-    private static FlagParseResult? RequireArgument(string name, string? argument) =>
+    internal static FlagParseResult? RequireArgument(string name, string? argument) =>
         argument is null ? FlagParseResult.Fail($"ERROR: -o {name} needs a value ({name}=N)") : null;
 
-    private static FlagParseResult? ParseInt(string text, int min, int max, string message, out int value)
+    internal static FlagParseResult? ParseInt(string text, int min, int max, string message, out int value)
     {
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) || value < min || value > max)
         {
@@ -458,7 +472,7 @@ public static class MemcachedFlagParser
     }
 
     /// <summary>A number with an optional k/m/g suffix, in units of <paramref name="unit"/> bytes when it has none.</summary>
-    private static FlagParseResult? ParseSize(string text, long unit, string message, out long bytes)
+    internal static FlagParseResult? ParseSize(string text, long unit, string message, out long bytes)
     {
         bytes = 0;
         var multiplier = unit;
@@ -483,7 +497,7 @@ public static class MemcachedFlagParser
         return null;
     }
 
-    private static FlagParseResult? Set(Action apply)
+    internal static FlagParseResult? Set(Action apply)
     {
         apply();
         return null;

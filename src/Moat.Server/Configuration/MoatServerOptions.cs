@@ -7,7 +7,7 @@ namespace Moat.Server.Configuration;
 /// Everything the server takes from memcached's command line (see <see cref="MemcachedFlagParser"/>), with Moat's
 /// secure defaults: loopback only, UDP off, 64 MiB, 1024 connections.
 /// </summary>
-public sealed class MoatServerOptions
+public sealed partial class MoatServerOptions
 {
     /// <summary>memcached's default item_size_max, 1 MiB.</summary>
     public const int DefaultItemSizeMax = 1024 * 1024;
