@@ -21,6 +21,7 @@ public static partial class MemcachedFlagParser
 
             state.Options.UdpTrusted = value;
             return null;
-        });
+        }
+        );
     }
 }
