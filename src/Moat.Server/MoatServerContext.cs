@@ -56,6 +56,35 @@ internal sealed class MoatServerContext : IDisposable
     /// <summary>The security event log (spec A10); <see cref="Moat.Security.Events.SecurityEventLog.Off"/> unless --security-log is given.</summary>
     public Moat.Security.Events.SecurityEventLog SecurityLog { get; set; } = Moat.Security.Events.SecurityEventLog.Off;
 
+    /// <summary>
+    /// Raised on SIGHUP (and by <see cref="RequestReload"/> in tests): the auth file, TLS certificates and the
+    /// security log file are re-read or reopened by their owners, each subscribing here.
+    /// </summary>
+    public event Action? ReloadRequested;
+
+    /// <summary>Runs every reload subscriber; a failing one does not stop the others.</summary>
+    public void RequestReload()
+    {
+        var handlers = ReloadRequested;
+        if (handlers is null)
+        {
+            return;
+        }
+
+        foreach (var handler in handlers.GetInvocationList().Cast<Action>())
+        {
+            try
+            {
+                handler();
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+            {
+                // The owner keeps its previous state; say so where the operator looks.
+                Console.Error.WriteLine($"reload failed: {error.Message}");
+            }
+        }
+    }
+
     /// <summary>The port actually bound (differs from -p 0 once listening).</summary>
     public int BoundTcpPort { get; set; }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
@@ -14,11 +15,23 @@ internal sealed class MoatServerLifetime(
     MoatServerContext context,
     MoatMetrics metrics,
     IServer server,
-    IHostApplicationLifetime lifetime) : IHostedService
+    IHostApplicationLifetime lifetime) : IHostedService, IDisposable
 {
+    private PosixSignalRegistration? _hangup;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _ = metrics;
+        if (!OperatingSystem.IsWindows())
+        {
+            // SIGHUP reloads (auth file, certificates, log file) as memcached and most daemons do; it never stops the server.
+            _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
+            {
+                signal.Cancel = true;
+                context.RequestReload();
+            });
+        }
+
         context.ShutdownRequested = _ => lifetime.StopApplication();
         lifetime.ApplicationStarted.Register(OnStarted);
         return Task.CompletedTask;
@@ -41,6 +54,8 @@ internal sealed class MoatServerLifetime(
 
         return Task.CompletedTask;
     }
+
+    public void Dispose() => _hangup?.Dispose();
 
     private void OnStarted()
     {
