@@ -26,8 +26,9 @@ public sealed unsafe partial class SegmentCacheStore
     public ReadStatus Read<TSink>(ReadOnlySpan<byte> key, in ReadRequest request, ref TSink sink)
         where TSink : struct, IItemSink, allows ref struct
     {
-        var now = BeginOperation(key);
         var position = _index.Locate(key);
+        _index.Prefetch(position);
+        var now = BeginOperation(key);
         if (!request.Touch && !request.Vivify && !request.Recache)
         {
             var outcome = TryReadOptimistic(key, position, request, ref sink, now);

@@ -36,6 +36,7 @@ public sealed unsafe partial class SegmentCacheStore
         }
 
         var position = _index.Locate(key);
+        _index.Prefetch(position);
         var explicitCas = _casEnabled ? request.ExplicitCas : 0;
         var compareCas = request.CompareCas;
         var mode = request.Mode;
