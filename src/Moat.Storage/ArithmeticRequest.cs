@@ -12,8 +12,8 @@ public readonly record struct ArithmeticRequest
     /// <summary>ma C: apply only if the item's CAS equals this; 0 means no comparison.</summary>
     public ulong CompareCas { get; init; }
 
-    /// <summary>ma E: the new CAS value; 0 means the store assigns one.</summary>
-    public ulong ExplicitCas { get; init; }
+    /// <summary>ma E: the new CAS value (0 included); null means the store assigns one.</summary>
+    public ulong? ExplicitCas { get; init; }
 
     /// <summary>ma N: on a miss create the item with <see cref="InitialValue"/> and <see cref="VivifyExptime"/>.</summary>
     public bool Vivify { get; init; }

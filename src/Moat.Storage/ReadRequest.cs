@@ -15,6 +15,9 @@ public readonly record struct ReadRequest
     /// <summary>The exptime of a vivified stub.</summary>
     public int VivifyExptime { get; init; }
 
+    /// <summary>mg E: the CAS value of a vivified stub (0 included); null means the store assigns one. A hit ignores it.</summary>
+    public ulong? ExplicitCas { get; init; }
+
     /// <summary>mg R: if the remaining TTL is below this many seconds, the first caller wins the recache token.</summary>
     public int RecacheThreshold { get; init; }
 

@@ -15,7 +15,7 @@ public sealed unsafe partial class SegmentCacheStore
     {
         var now = BeginOperation(key);
         var position = _index.Locate(key);
-        var explicitCas = _casEnabled ? request.ExplicitCas : 0;
+        var explicitCas = _casEnabled ? request.ExplicitCas : null;
         Span<byte> digits = stackalloc byte[DecimalValue.MaxDigits];
         Span<byte> numberBuffer = stackalloc byte[StackNumberLimit];
         while (true)
@@ -76,7 +76,9 @@ public sealed unsafe partial class SegmentCacheStore
 
             var length = DecimalValue.Format(value, digits);
 
-            // memcached rewrites a shorter number in place, padded with spaces to the old length.
+            // memcached rewrites a number that fits in place, padded with spaces to the old length; only a longer one
+            // is a new item (counted in total_items, fetch history reset).
+            var inPlace = length <= current.ValueLength;
             var newLength = Math.Max(length, current.ValueLength);
             byte[]? rented = null;
             var buffer = newLength <= StackNumberLimit
@@ -94,6 +96,7 @@ public sealed unsafe partial class SegmentCacheStore
                     ClientFlags = current.ClientFlags,
                     ExplicitCas = explicitCas,
                     ValueLength = newLength,
+                    KeepHistory = inPlace,
                 };
                 var outcome = CommitVersion(key, position, plan, newBytes, default, false, now, out var cas);
                 if (outcome == CommitOutcome.Changed)
@@ -166,19 +169,7 @@ public sealed unsafe partial class SegmentCacheStore
                 _index.Unlock(position);
             }
 
-            // md I marks the item stale (and frees the recache token); md x drops value and flags. Both make a new
-            // version with a new CAS, as memcached does.
-            var plan = new VersionPlan
-            {
-                ExpectedLocation = current.Location,
-                StateFlags = request.Invalidate ? ItemFlags.Stale : (byte)(current.Flags & ItemFlags.StateMask),
-                Expiry = request.Invalidate && request.UpdateExptime ? ToExpiry(request.Exptime, now) : current.Expiry,
-                ClientFlags = request.RemoveValueOnly ? 0 : current.ClientFlags,
-                ExplicitCas = _casEnabled ? request.ExplicitCas : 0,
-                ValueLength = request.RemoveValueOnly ? 0 : current.ValueLength,
-                Placement = request.RemoveValueOnly ? OldValuePlacement.None : OldValuePlacement.Only,
-                KeepHistory = true,
-            };
+            var plan = request.RemoveValueOnly ? EmptiedVersion(request, current, now) : InvalidatedVersion(request, current, now);
             var outcome = CommitVersion(key, position, plan, default, default, false, now, out _);
             if (outcome == CommitOutcome.Changed)
             {
@@ -316,6 +307,32 @@ public sealed unsafe partial class SegmentCacheStore
             _index.Unlock(position);
         }
     }
+
+    /// <summary>md I: the same item marked stale with its recache token freed, a new CAS and optionally a new TTL.</summary>
+    private VersionPlan InvalidatedVersion(in DeleteRequest request, in ItemSnapshot current, uint now) => new()
+    {
+        ExpectedLocation = current.Location,
+        StateFlags = ItemFlags.Stale,
+        Expiry = request.UpdateExptime ? ToExpiry(request.Exptime, now) : current.Expiry,
+        ClientFlags = current.ClientFlags,
+        ExplicitCas = _casEnabled ? request.ExplicitCas : null,
+        ValueLength = current.ValueLength,
+        Placement = OldValuePlacement.Only,
+        KeepHistory = true,
+    };
+
+    /// <summary>
+    /// md x: memcached stores a new empty item (flags 0, the md's own TTL or none) in place of the old one, keeping
+    /// the old CAS unless E or I gives a new one; with I that new item is stale.
+    /// </summary>
+    private VersionPlan EmptiedVersion(in DeleteRequest request, in ItemSnapshot current, uint now) => new()
+    {
+        ExpectedLocation = current.Location,
+        StateFlags = request.Invalidate ? ItemFlags.Stale : (byte)0,
+        Expiry = request.UpdateExptime ? ToExpiry(request.Exptime, now) : 0,
+        ExplicitCas = !_casEnabled ? null : request.ExplicitCas ?? (request.Invalidate ? null : current.Cas),
+        Placement = OldValuePlacement.None,
+    };
 
     private static ItemMetadata NewVersionMetadata(in VersionPlan plan, ulong cas, uint now) => new()
     {

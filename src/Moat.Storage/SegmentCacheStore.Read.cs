@@ -234,6 +234,7 @@ public sealed unsafe partial class SegmentCacheStore
             ExpectedLocation = VersionPlan.Absent,
             StateFlags = ItemFlags.TokenSent,
             Expiry = ToExpiry(request.VivifyExptime, now),
+            ExplicitCas = _casEnabled ? request.ExplicitCas : null,
         };
         var outcome = CommitVersion(key, position, plan, default, default, false, now, out var cas);
         switch (outcome)

@@ -37,7 +37,7 @@ public sealed unsafe partial class SegmentCacheStore
 
         var position = _index.Locate(key);
         _index.Prefetch(position);
-        var explicitCas = _casEnabled ? request.ExplicitCas : 0;
+        var explicitCas = _casEnabled ? request.ExplicitCas : null;
         var compareCas = request.CompareCas;
         var mode = request.Mode;
         var casMode = compareCas != 0 && mode is StoreMode.Set or StoreMode.Replace;
@@ -207,7 +207,7 @@ public sealed unsafe partial class SegmentCacheStore
         out ulong cas)
     {
         cas = 0;
-        var flags = ItemCodec.LayoutFlags(plan.StateFlags, plan.Expiry, plan.ClientFlags, plan.ExplicitCas != 0);
+        var flags = ItemCodec.LayoutFlags(plan.StateFlags, plan.Expiry, plan.ClientFlags, plan.ExplicitCas.HasValue);
         var total = ItemCodec.TotalLength(flags, key.Length, plan.ValueLength);
         if (!TryAllocate(total, plan.Expiry, now, out var segment, out var offset))
         {
@@ -218,7 +218,7 @@ public sealed unsafe partial class SegmentCacheStore
         try
         {
             var destination = _segments.Memory(segment) + offset;
-            var headerLength = ItemCodec.WriteHeaderAndKey(destination, flags, key, plan.ValueLength, plan.Expiry, plan.ClientFlags, plan.ExplicitCas);
+            var headerLength = ItemCodec.WriteHeaderAndKey(destination, flags, key, plan.ValueLength, plan.Expiry, plan.ClientFlags, plan.ExplicitCas ?? 0);
             var valueDestination = new Span<byte>(destination + headerLength + key.Length, plan.ValueLength);
             var dataLength = plan.Placement == OldValuePlacement.Only ? 0 : (useSequence ? (int)sequence.Length : data.Length);
             if (plan.Placement == OldValuePlacement.None)
@@ -281,7 +281,7 @@ public sealed unsafe partial class SegmentCacheStore
                     _counters.Increment(StatCounter.TotalItems);
                 }
 
-                cas = !_casEnabled ? 0 : plan.ExplicitCas != 0 ? plan.ExplicitCas : _segments.DerivedCas(segment, offset);
+                cas = !_casEnabled ? 0 : plan.ExplicitCas ?? _segments.DerivedCas(segment, offset);
                 return CommitOutcome.Stored;
             }
             finally
@@ -335,7 +335,7 @@ public sealed unsafe partial class SegmentCacheStore
             StateFlags = (byte)(current.Flags & ItemFlags.StateMask),
             Expiry = newExpiry,
             ClientFlags = current.ClientFlags,
-            ExplicitCas = current.Cas,
+            ExplicitCas = _casEnabled ? current.Cas : null,
             ValueLength = current.ValueLength,
             Placement = OldValuePlacement.Only,
             KeepHistory = true,

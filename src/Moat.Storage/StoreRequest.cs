@@ -15,8 +15,8 @@ public readonly record struct StoreRequest
     /// <summary>cas / ms C: store only if the item's CAS equals this; 0 means no comparison.</summary>
     public ulong CompareCas { get; init; }
 
-    /// <summary>ms E: the client chooses the new item's CAS value; 0 means the store assigns one.</summary>
-    public ulong ExplicitCas { get; init; }
+    /// <summary>ms E: the client chooses the new item's CAS value (0 included); null means the store assigns one.</summary>
+    public ulong? ExplicitCas { get; init; }
 
     /// <summary>
     /// ms I (with C): when the supplied CAS is older than the item's, store anyway but mark the item stale

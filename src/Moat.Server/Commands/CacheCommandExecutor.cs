@@ -152,7 +152,10 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
     /// <summary>delete.</summary>
     public DeleteStatus Delete(ReadOnlySpan<byte> key, ref CommandCounters counters) => Delete(key, default, ref counters);
 
-    /// <summary>delete with options (meta md CAS/invalidate, binary DELETE with CAS). A CAS mismatch counts as neither.</summary>
+    /// <summary>
+    /// delete with options (meta md CAS/invalidate/remove value, binary DELETE with CAS). A CAS mismatch counts as
+    /// neither; an invalidation (md I) is not a delete hit either, as in memcached.
+    /// </summary>
     public DeleteStatus Delete(ReadOnlySpan<byte> key, in DeleteRequest request, ref CommandCounters counters)
     {
         if (Prefixes.Enabled)
@@ -161,7 +164,7 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
         }
 
         var status = Store.Delete(key, in request);
-        if (status == DeleteStatus.Deleted)
+        if (status == DeleteStatus.Deleted && !request.Invalidate)
         {
             counters.DeleteHits++;
         }

@@ -7,10 +7,10 @@ using Moat.Storage;
 
 namespace Moat.Server.Meta;
 
-/// <summary>ma: incr/decr with auto-create (N, J), CAS compare, touch and value/TTL/CAS echoes.</summary>
+/// <summary>ma: incr/decr with auto-create (N, J), CAS compare and choice (C, E), touch and value/TTL/CAS echoes.</summary>
 internal sealed partial class MetaCommandProcessor
 {
-    private static ReadOnlySpan<byte> ArithmeticFlags => "bCNJDTMqOtcvk"u8;
+    private static ReadOnlySpan<byte> ArithmeticFlags => "bCENJDTMqOtcvk"u8;
 
     private void ExecuteArithmetic(in TextTokens tokens, IBufferWriter<byte> output)
     {
@@ -117,7 +117,7 @@ internal sealed partial class MetaCommandProcessor
 
     }
 
-    /// <summary>Reads N J D T C M; false when a number does not parse, <paramref name="modeError"/> for a bad M.</summary>
+    /// <summary>Reads N J D T C E M; false when a number does not parse, <paramref name="modeError"/> for a bad M.</summary>
     private static bool TryBuildArithmetic(in MetaFlags flags, out ArithmeticRequest request, out bool modeError)
     {
         request = new ArithmeticRequest { Delta = 1 };
@@ -170,6 +170,16 @@ internal sealed partial class MetaCommandProcessor
             }
 
             request = request with { CompareCas = compareCas };
+        }
+
+        if (flags.Has((byte)'E'))
+        {
+            if (!AsciiNumber.TryParseUInt64(flags.Value((byte)'E'), out var newCas))
+            {
+                return false;
+            }
+
+            request = request with { ExplicitCas = newCas };
         }
 
         if (flags.Has((byte)'M'))

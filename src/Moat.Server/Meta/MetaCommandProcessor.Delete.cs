@@ -6,10 +6,13 @@ using Moat.Storage;
 
 namespace Moat.Server.Meta;
 
-/// <summary>md: delete, optionally only at a given CAS, or invalidate (mark stale) instead of removing.</summary>
+/// <summary>
+/// md: delete, optionally only at a given CAS, or invalidate (mark stale) instead of removing, or (x) leave an empty
+/// item in place; E chooses the CAS the invalidated or emptied item gets.
+/// </summary>
 internal sealed partial class MetaCommandProcessor
 {
-    private static ReadOnlySpan<byte> DeleteFlags => "bCIkOqT"u8;
+    private static ReadOnlySpan<byte> DeleteFlags => "bCEIkOqTx"u8;
 
     private static ReadOnlySpan<byte> InvalidOrDuplicate => "CLIENT_ERROR invalid or duplicate flag\r\n"u8;
 
@@ -39,7 +42,7 @@ internal sealed partial class MetaCommandProcessor
             return;
         }
 
-        var request = new DeleteRequest { Invalidate = flags.Has((byte)'I') };
+        var request = new DeleteRequest { Invalidate = flags.Has((byte)'I'), RemoveValueOnly = flags.Has((byte)'x') };
         if (flags.Has((byte)'T'))
         {
             if (!TryParseExptime(flags.Value((byte)'T'), out var exptime))
@@ -60,6 +63,17 @@ internal sealed partial class MetaCommandProcessor
             }
 
             request = request with { CompareCas = compareCas };
+        }
+
+        if (flags.Has((byte)'E'))
+        {
+            if (!AsciiNumber.TryParseUInt64(flags.Value((byte)'E'), out var newCas))
+            {
+                MetaResponseWriter.Write(output, InvalidOrDuplicate);
+                return;
+            }
+
+            request = request with { ExplicitCas = newCas };
         }
 
         var status = context.Executor.Delete(key, in request, ref Counters.Values);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Moat.Protocol;
 using Moat.Protocol.Meta;
 using Moat.Protocol.Text;
 using Moat.Storage;
@@ -8,7 +9,7 @@ namespace Moat.Server.Meta;
 /// <summary>mg: get with any mix of value, metadata, touch, vivify-on-miss and recache (stampede) flags.</summary>
 internal sealed partial class MetaCommandProcessor
 {
-    private static ReadOnlySpan<byte> GetFlags => "bcfhklOqstvNRT"u8;
+    private static ReadOnlySpan<byte> GetFlags => "bcfhklOqstvENRT"u8;
 
     private void ExecuteGet(in TextTokens tokens, IBufferWriter<byte> output)
     {
@@ -69,6 +70,18 @@ internal sealed partial class MetaCommandProcessor
             }
 
             request = request with { Recache = true, RecacheThreshold = threshold };
+        }
+
+        if (flags.Has((byte)'E'))
+        {
+            // Only a stub created by N takes it: memcached ignores E when mg changes nothing.
+            if (!AsciiNumber.TryParseUInt64(flags.Value((byte)'E'), out var newCas))
+            {
+                MetaResponseWriter.Write(output, BadToken);
+                return;
+            }
+
+            request = request with { ExplicitCas = newCas };
         }
 
         var withValue = flags.Has((byte)'v');

@@ -7,10 +7,10 @@ using Moat.Storage;
 
 namespace Moat.Server.Meta;
 
-/// <summary>ms: store with a mode (set/add/append/prepend/replace), CAS compare, invalidation and quiet mode.</summary>
+/// <summary>ms: store with a mode (set/add/append/prepend/replace), CAS compare and choice (C, E), invalidation and quiet mode.</summary>
 internal sealed partial class MetaCommandProcessor
 {
-    private static ReadOnlySpan<byte> SetFlags => "bcCFIkOqTMN"u8;
+    private static ReadOnlySpan<byte> SetFlags => "bcCEFIkOqTMN"u8;
 
     private ProcessOutcome? ExecuteSet(in TextTokens tokens, long lineLength, ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output, out long swallow)
     {
@@ -142,45 +142,54 @@ internal sealed partial class MetaCommandProcessor
             return false;
         }
 
+        // memcached checks the flag tokens in order; each bad number replaces the error line, F keeps the default one.
         uint clientFlags = 0;
-        if (flags.Has((byte)'F') && !AsciiNumber.TryParseUInt32(flags.Value((byte)'F'), out clientFlags))
-        {
-            errorLine = BadFormat;
-            return false;
-        }
-
         var exptime = 0;
-        if (flags.Has((byte)'T') && !TryParseExptime(flags.Value((byte)'T'), out exptime))
-        {
-            errorLine = BadToken;
-            return false;
-        }
-
         ulong compareCas = 0;
-        if (flags.Has((byte)'C') && !AsciiNumber.TryParseUInt64(flags.Value((byte)'C'), out compareCas))
+        ulong? newCas = null;
+        var failed = false;
+        errorLine = BadFormat;
+        for (var i = flags.FirstFlagToken; i < tokens.Count; i++)
         {
-            errorLine = BadToken;
-            return false;
+            var token = tokens[i];
+            var text = token[1..];
+            switch (token[0])
+            {
+                case (byte)'F':
+                    failed |= !AsciiNumber.TryParseUInt32(text, out clientFlags);
+                    break;
+                case (byte)'T':
+                    failed |= Refuse(!TryParseExptime(text, out exptime), BadToken, ref errorLine);
+                    break;
+                case (byte)'C':
+                    failed |= Refuse(!AsciiNumber.TryParseUInt64(text, out compareCas), BadToken, ref errorLine);
+                    break;
+                case (byte)'E':
+                    var validCas = AsciiNumber.TryParseUInt64(text, out var cas);
+                    newCas = cas;
+                    failed |= Refuse(!validCas, BadToken, ref errorLine);
+                    break;
+                case (byte)'N':
+                    // memcached 1.6.18 checks N's exptime but does not auto-create on ms (append/prepend to a missing key is NS).
+                    failed |= Refuse(!TryParseExptime(text, out _), BadToken, ref errorLine);
+                    break;
+                case (byte)'M':
+                    failed |= Refuse(text.Length != 1, "CLIENT_ERROR incorrect length for M token\r\n"u8, ref errorLine);
+                    break;
+                default:
+                    break;
+            }
         }
 
-        // memcached 1.6.18 checks N's exptime but does not auto-create on ms (append/prepend to a missing key is NS).
-        if (flags.Has((byte)'N') && !TryParseExptime(flags.Value((byte)'N'), out _))
+        if (failed)
         {
-            errorLine = BadToken;
             return false;
         }
 
         var mode = StoreMode.Set;
         if (flags.Has((byte)'M'))
         {
-            var text = flags.Value((byte)'M');
-            if (text.Length != 1)
-            {
-                errorLine = "CLIENT_ERROR incorrect length for M token\r\n"u8;
-                return false;
-            }
-
-            switch (text[0])
+            switch (flags.Value((byte)'M')[0])
             {
                 case (byte)'S':
                     mode = StoreMode.Set;
@@ -209,8 +218,20 @@ internal sealed partial class MetaCommandProcessor
             ClientFlags = clientFlags,
             Exptime = exptime,
             CompareCas = compareCas,
+            ExplicitCas = newCas,
             Invalidate = flags.Has((byte)'I'),
         };
         return true;
+    }
+
+    /// <summary>When <paramref name="refused"/>, makes <paramref name="message"/> the error line; returns <paramref name="refused"/>.</summary>
+    private static bool Refuse(bool refused, ReadOnlySpan<byte> message, ref ReadOnlySpan<byte> errorLine)
+    {
+        if (refused)
+        {
+            errorLine = message;
+        }
+
+        return refused;
     }
 }

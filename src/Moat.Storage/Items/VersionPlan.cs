@@ -22,8 +22,8 @@ internal readonly struct VersionPlan
 
     public uint ClientFlags { get; init; }
 
-    /// <summary>A CAS to store with the item (client-chosen, or kept across a rewrite); 0 derives one from the location.</summary>
-    public ulong ExplicitCas { get; init; }
+    /// <summary>A CAS to store with the item (client-chosen, or kept across a rewrite); null derives one from the location.</summary>
+    public ulong? ExplicitCas { get; init; }
 
     /// <summary>Length of the whole new value.</summary>
     public int ValueLength { get; init; }
@@ -34,7 +34,7 @@ internal readonly struct VersionPlan
     public bool KeepHistory { get; init; }
 
     /// <summary>A version that replaces whatever is at <paramref name="expectedLocation"/> with a new value and the request's own metadata.</summary>
-    public static VersionPlan ForNewValue(long expectedLocation, uint expiry, uint clientFlags, ulong explicitCas, int valueLength) => new()
+    public static VersionPlan ForNewValue(long expectedLocation, uint expiry, uint clientFlags, ulong? explicitCas, int valueLength) => new()
     {
         ExpectedLocation = expectedLocation,
         Expiry = expiry,
