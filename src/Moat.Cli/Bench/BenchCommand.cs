@@ -74,7 +74,7 @@ internal static class BenchCommand
     internal static async Task<BenchResult> ExecuteAsync(BenchOptions options, TimeProvider time)
     {
         var endPoint = await ResolveAsync(options);
-        var writer = new RequestWriter(options.KeySize, options.ValueSize);
+        var writer = new RequestWriter(options.KeySize, options.ValueSize, options.Protocol);
         var connections = new List<BenchConnection>(options.Connections);
         try
         {

@@ -14,7 +14,7 @@ internal sealed class BenchConnection : IDisposable
 {
     private readonly Socket _socket;
     private readonly RequestWriter _writer;
-    private readonly ResponseReader _reader = new();
+    private readonly ResponseReader _reader;
     private readonly byte[] _sendBuffer;
     private readonly bool[] _isSet;
     private readonly long[] _keys;
@@ -28,6 +28,7 @@ internal sealed class BenchConnection : IDisposable
         _socket = socket;
         _options = options;
         _writer = writer;
+        _reader = new ResponseReader(options.Protocol);
         _pipeline = pipeline;
         _sendBuffer = new byte[Math.Max(writer.MaxSetLength, writer.MaxGetLength) * pipeline];
         _isSet = new bool[pipeline];

@@ -16,6 +16,8 @@ internal sealed class BenchOptions
 
     public int Pipeline { get; private set; } = 1;
 
+    public BenchProtocol Protocol { get; private set; } = BenchProtocol.Text;
+
     public int SetRatio { get; private set; } = 1;
 
     public int GetRatio { get; private set; } = 10;
@@ -48,10 +50,11 @@ internal sealed class BenchOptions
 
     public const string Usage = """
         Usage: moat bench [options]
-        Load generator for any memcached-compatible server (text protocol get/set).
+        Load generator for any memcached-compatible server (get/set in the text, meta or binary protocol).
           -s, --server HOST:PORT   server to load (default 127.0.0.1:11211; IPv6 as [::1]:11211)
           -c, --connections N      concurrent connections (default 50)
           -P, --pipeline N         requests in flight per connection (default 1)
+              --protocol NAME      text (get/set, the default), meta (mg KEY v / ms KEY LEN) or binary (GET/SET frames)
               --ratio SET:GET      mix of sets to gets (default 1:10)
           -k, --keys N             key space size (default 100000)
               --key-size N         key length in bytes (default 32)
@@ -112,6 +115,9 @@ internal sealed class BenchOptions
                         break;
                     case "-P" or "--pipeline":
                         options.Pipeline = ParseInt(name, Value(), 1, 10_000);
+                        break;
+                    case "--protocol":
+                        options.Protocol = ParseProtocol(Value());
                         break;
                     case "--ratio":
                         options.ParseRatio(Value());
@@ -241,6 +247,14 @@ internal sealed class BenchOptions
         SetRatio = sets;
         GetRatio = gets;
     }
+
+    private static BenchProtocol ParseProtocol(string text) => text switch
+    {
+        "text" => BenchProtocol.Text,
+        "meta" => BenchProtocol.Meta,
+        "binary" => BenchProtocol.Binary,
+        _ => throw new FormatException($"--protocol '{text}': expected text, meta or binary"),
+    };
 
     private static int ParseInt(string name, string text, int min, int max) => (int)ParseLong(name, text, min, max);
 

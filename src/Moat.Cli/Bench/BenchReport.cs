@@ -11,7 +11,7 @@ internal static class BenchReport
         var o = result.Options;
         var t = result.Totals;
         var c = CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(c, $"moat bench: {o.Host}:{o.Port}, {o.Connections} connections, pipeline {o.Pipeline}, set:get {o.SetRatio}:{o.GetRatio}"));
+        output.WriteLine(string.Create(c, $"moat bench: {o.Host}:{o.Port}, {ProtocolName(o.Protocol)} protocol, {o.Connections} connections, pipeline {o.Pipeline}, set:get {o.SetRatio}:{o.GetRatio}"));
         output.WriteLine(string.Create(c, $"  keys {o.Keys} x {o.KeySize} B, values {o.ValueSize} B, warm-up {o.Warmup.TotalSeconds:0.##} s"));
         if (o.Prefill)
         {
@@ -40,6 +40,13 @@ internal static class BenchReport
         }
     }
 
+    private static string ProtocolName(BenchProtocol protocol) => protocol switch
+    {
+        BenchProtocol.Meta => "meta",
+        BenchProtocol.Binary => "binary",
+        _ => "text",
+    };
+
     public static void WriteJson(BenchResult result, Stream output)
     {
         var o = result.Options;
@@ -47,6 +54,7 @@ internal static class BenchReport
         using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();
         json.WriteString("server", $"{o.Host}:{o.Port.ToString(CultureInfo.InvariantCulture)}");
+        json.WriteString("protocol", ProtocolName(o.Protocol));
         json.WriteNumber("connections", o.Connections);
         json.WriteNumber("pipeline", o.Pipeline);
         json.WriteNumber("setRatio", o.SetRatio);

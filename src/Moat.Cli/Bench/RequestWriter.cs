@@ -1,28 +1,46 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 
 namespace Moat.Cli.Bench;
 
 /// <summary>
-/// Writes text-protocol <c>get</c>/<c>set</c> requests for numbered keys into a caller's buffer. Everything but
-/// the key digits is pre-encoded once, so building a request is a few memory copies.
+/// Writes get/set requests for numbered keys into a caller's buffer, in the text protocol (<c>get</c>/<c>set</c>),
+/// the meta protocol (<c>mg key v</c>/<c>ms key len</c>) or binary frames (GET/SET). Everything but the key digits
+/// is pre-encoded once, so building a request is a few memory copies.
 /// </summary>
 internal sealed class RequestWriter
 {
-    private static ReadOnlySpan<byte> GetPrefix => "get "u8;
+    /// <summary>Binary request header length; SET adds 8 bytes of extras (flags, exptime).</summary>
+    private const int BinaryHeaderLength = 24;
 
-    private static ReadOnlySpan<byte> SetPrefix => "set "u8;
+    private const int BinarySetExtrasLength = 8;
 
     private static ReadOnlySpan<byte> KeyPrefix => "key:"u8;
 
+    private readonly BenchProtocol _protocol;
+    private readonly byte[] _getPrefix;
+    private readonly byte[] _getSuffix;
+    private readonly byte[] _setPrefix;
     private readonly byte[] _setSuffix;
     private readonly byte[] _valueBlock;
     private readonly int _keySize;
 
     public RequestWriter(int keySize, int valueSize)
+        : this(keySize, valueSize, BenchProtocol.Text)
+    {
+    }
+
+    public RequestWriter(int keySize, int valueSize, BenchProtocol protocol)
     {
         _keySize = keySize;
-        _setSuffix = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $" 0 0 {valueSize}\r\n"));
+        _protocol = protocol;
+        (_getPrefix, _getSuffix, _setPrefix, _setSuffix) = protocol switch
+        {
+            BenchProtocol.Meta => ("mg "u8.ToArray(), " v\r\n"u8.ToArray(), "ms "u8.ToArray(), Ascii(string.Create(CultureInfo.InvariantCulture, $" {valueSize}\r\n"))),
+            BenchProtocol.Binary => (BinaryHeader(0x00, keySize, 0, 0), [], BinaryHeader(0x01, keySize, BinarySetExtrasLength, valueSize), []),
+            _ => ("get "u8.ToArray(), "\r\n"u8.ToArray(), "set "u8.ToArray(), Ascii(string.Create(CultureInfo.InvariantCulture, $" 0 0 {valueSize}\r\n"))),
+        };
         _valueBlock = new byte[valueSize + 2];
         for (var i = 0; i < valueSize; i++)
         {
@@ -33,9 +51,9 @@ internal sealed class RequestWriter
         _valueBlock[valueSize + 1] = (byte)'\n';
     }
 
-    public int MaxGetLength => GetPrefix.Length + _keySize + 2;
+    public int MaxGetLength => _getPrefix.Length + _keySize + _getSuffix.Length;
 
-    public int MaxSetLength => SetPrefix.Length + _keySize + _setSuffix.Length + _valueBlock.Length;
+    public int MaxSetLength => _setPrefix.Length + _keySize + _setSuffix.Length + _valueBlock.Length;
 
     /// <summary>Smallest key size that can number <paramref name="keyCount"/> distinct keys.</summary>
     public static int MinimumKeySize(long keyCount) =>
@@ -43,23 +61,24 @@ internal sealed class RequestWriter
 
     public int WriteGet(Span<byte> destination, long keyIndex)
     {
-        GetPrefix.CopyTo(destination);
-        var written = GetPrefix.Length;
+        _getPrefix.CopyTo(destination);
+        var written = _getPrefix.Length;
         written += WriteKey(destination[written..], keyIndex);
-        destination[written++] = (byte)'\r';
-        destination[written++] = (byte)'\n';
-        return written;
+        _getSuffix.CopyTo(destination[written..]);
+        return written + _getSuffix.Length;
     }
 
     public int WriteSet(Span<byte> destination, long keyIndex)
     {
-        SetPrefix.CopyTo(destination);
-        var written = SetPrefix.Length;
+        _setPrefix.CopyTo(destination);
+        var written = _setPrefix.Length;
         written += WriteKey(destination[written..], keyIndex);
         _setSuffix.CopyTo(destination[written..]);
         written += _setSuffix.Length;
         written += WriteValueBlock(destination[written..], keyIndex);
-        return written;
+
+        // A binary value has no CRLF after it: the frame's body length already ends it.
+        return _protocol == BenchProtocol.Binary ? written - 2 : written;
     }
 
     /// <summary>
@@ -85,6 +104,23 @@ internal sealed class RequestWriter
     }
 
     public int ValueBlockLength => _valueBlock.Length;
+
+    private static byte[] Ascii(string text) => Encoding.ASCII.GetBytes(text);
+
+    /// <summary>
+    /// A binary request header (magic 0x80) followed by zeroed extras: flags 0 and exptime 0 for SET. The key and the
+    /// value follow it; opaque and CAS stay 0 because replies come back in request order.
+    /// </summary>
+    private static byte[] BinaryHeader(byte opcode, int keySize, int extrasLength, int valueSize)
+    {
+        var header = new byte[BinaryHeaderLength + extrasLength];
+        header[0] = 0x80;
+        header[1] = opcode;
+        BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(2), (ushort)keySize);
+        header[4] = (byte)extrasLength;
+        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(8), (uint)(extrasLength + keySize + valueSize));
+        return header;
+    }
 
     /// <summary>
     /// The key for index i: its decimal digits right-aligned and zero-padded to the key size, starting with
