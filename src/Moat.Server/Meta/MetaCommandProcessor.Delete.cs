@@ -76,7 +76,10 @@ internal sealed partial class MetaCommandProcessor
             request = request with { ExplicitCas = newCas };
         }
 
-        var status = context.Executor.Delete(key, in request, ref Counters.Values);
+        // The store reads CompareCas 0 as "no comparison"; memcached's md C0 compares, so only a CAS-0 item matches.
+        var status = flags.Has((byte)'C') && request.CompareCas == 0 && HasNonZeroCas(key)
+            ? DeleteStatus.Exists
+            : context.Executor.Delete(key, in request, ref Counters.Values);
         ReadOnlySpan<byte> code;
         switch (status)
         {
@@ -101,5 +104,12 @@ internal sealed partial class MetaCommandProcessor
         MetaResponseWriter.Write(output, code);
         WriteKeyAndOpaque(output, in flags);
         EndLine(output);
+    }
+
+    private bool HasNonZeroCas(ReadOnlySpan<byte> key)
+    {
+        var peek = new ReadRequest { NoBump = true, MetadataOnly = true };
+        var sink = default(MetadataSink);
+        return context.Executor.Store.Read(key, in peek, ref sink) == ReadStatus.Hit && sink.Metadata.Cas != 0;
     }
 }

@@ -67,7 +67,10 @@ internal sealed partial class MetaCommandProcessor
             return null;
         }
 
-        var status = context.Executor.Write(key, in data, in request, request.CompareCas != 0, out var storedCas, ref Counters.Values);
+        // memcached turns set/replace with C into its cas command (C0 included, which matches no CAS but 0);
+        // add, append and prepend keep their own command and only compare a non-zero C.
+        var isCas = flags.Has((byte)'C') && request.Mode is StoreMode.Set or StoreMode.Replace;
+        var status = context.Executor.Write(key, in data, in request, isCas, out var storedCas, ref Counters.Values);
         var cas = status == StoreStatus.Stored ? storedCas : 0;
         WriteSetReply(output, status, in flags, key, cas);
 

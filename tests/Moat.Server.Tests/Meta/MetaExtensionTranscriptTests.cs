@@ -39,6 +39,9 @@ public sealed partial class MetaExtensionTranscriptTests(MoatServerFixture moat)
                 + "ms z 1 E-1\r\nx\r\nms z 1 E\r\nx\r\nms z 1 E5x\r\nx\r\nmg z c\r\nmn\r\n",
             "HD c0\r\nHD c0\r\nHD c18446744073709551615\r\n" + BadToken + BadToken + BadToken + BadToken
                 + "HD c18446744073709551615\r\nMN\r\n"),
+        ["E0_item_and_C0"] = (
+            "ms z 1 E0\r\nx\r\nms z 1 C0\r\ny\r\nmd z C5\r\nmd z C0\r\nmg z\r\n",
+            "HD\r\nEX\r\nEX\r\nHD\r\nEN\r\n"),
         ["E_errors_per_command"] = (
             "mg a Ex\r\nmg a E\r\nmd a Ex\r\nma a Ex\r\nma a E\r\nmg a E1 E2\r\nmd a E1 E2\r\nms a 1 E1 E2\r\nx\r\nms a 1 Ex Tx\r\nx\r\nmn\r\n",
             BadToken + BadToken + InvalidOrDuplicate + InvalidOrDuplicate + InvalidOrDuplicate + "CLIENT_ERROR duplicate flag\r\n"

@@ -27,6 +27,7 @@ public static class MetaScripts
         ("mg_recache", "ms r 1 T100\r\nx\r\nmg r R30 v t\r\nmg r R200 v t\r\nmg r R200 v t\r\nmg r v\r\nms r 1 T100\r\ny\r\nmg r R200 t\r\n"),
         ("ms_modes", "ms s 1\r\nx\r\nms s 1 MA k O3\r\n!\r\nms s 1 MP\r\n<\r\nmg s v\r\nms none 1 MR\r\n3\r\nms none 1 MA\r\n3\r\nms none 1 MP\r\n3\r\nms new 1 ME\r\n1\r\nms new 1 ME\r\n2\r\nms new 1 Me\r\n2\r\nmg new v\r\nms new 1 MS q\r\n4\r\nmg new v\r\nms new 1 Ms\r\n5\r\nms new 1 Mr\r\n6\r\nms new 1 Ma\r\n7\r\nms new 1 Mp\r\n8\r\nmg new v\r\n"),
         ("ms_cas", "ms s 1 c\r\nx\r\nms s 1 C999 c\r\ny\r\nms s 1 C999 k O1\r\ny\r\nms none 1 C5 k\r\ny\r\nmg s v\r\n"),
+        ("cas_zero", "ms c 1\r\n5\r\nms c 1 C0 c\r\ny\r\nms zz 1 C0\r\ny\r\nms c 1 MR C0\r\ny\r\nms c 1 MA C0\r\n6\r\nms c 1 MP C0\r\n4\r\nms n 1 ME C0\r\n1\r\nmd c C0\r\nmd zz C0\r\nma c C0 v\r\nmg c v\r\nmg n v\r\n"),
         ("ms_flags_and_ttl", "ms f 3 F4294967295 T0\r\nabc\r\nmg f f t v\r\nms f 1 F0\r\nx\r\nmg f f\r\n"),
         ("ms_quiet", "ms q 1 q\r\nx\r\nms q 1 q ME\r\ny\r\nms q 1 q MR k\r\nz\r\nmn\r\nmg q v\r\n"),
         ("ms_errors", "ms a\r\nms x abc\r\nms x -1\r\nms x 1 S2\r\nx\r\nms x 1 Z\r\nx\r\nms x 1 MX\r\n5\r\nms w 2 T0 F\r\nab\r\nms w 2 Fx\r\nab\r\nms w 1 Tx\r\na\r\nms w 1 q q\r\na\r\nms w S1\r\na\r\nmn\r\n"),

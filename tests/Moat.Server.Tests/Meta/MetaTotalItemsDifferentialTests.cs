@@ -10,7 +10,8 @@ namespace Moat.Server.Tests.Meta;
 /// </summary>
 public sealed class MetaTotalItemsDifferentialTests(MemcachedProcessFixture memcached) : IClassFixture<MemcachedProcessFixture>
 {
-    private static readonly string[] Counters = ["total_items", "delete_hits", "delete_misses", "incr_hits", "decr_hits"];
+    private static readonly string[] Counters =
+        ["total_items", "delete_hits", "delete_misses", "incr_hits", "decr_hits", "cas_hits", "cas_misses", "cas_badval", "cmd_set"];
 
     public static TheoryData<string> Sequences() => new()
     {
@@ -22,6 +23,9 @@ public sealed class MetaTotalItemsDifferentialTests(MemcachedProcessFixture memc
 
         // md I marks stale without a delete hit or a new item; ms I with an older CAS stores a stale item (counted).
         "ms i 2\r\nxy\r\nmd i I T30\r\nmd i I\r\nms i 1 I C1\r\nz\r\nmd i\r\nmd i\r\nmd i I\r\nmn\r\n",
+
+        // ms with C is memcached's cas command only in set/replace mode (C0 included); append/add just compare.
+        "ms c 1\r\n5\r\nms c 1 C0\r\ny\r\nms zz 1 C0\r\ny\r\nms c 1 MA C0\r\n6\r\nms c 1 MA C1\r\n7\r\nms c 1 MR C1\r\n8\r\nms d 1 ME C1\r\n9\r\nmd c C0\r\nmn\r\n",
 
         // Text commands share the rule: gat/touch count nothing, incr growing counts once.
         "set t 0 0 2\r\n99\r\nincr t 1\r\nincr t 1\r\ntouch t 100\r\ngat 50 t\r\ndelete t\r\nmn\r\n",
