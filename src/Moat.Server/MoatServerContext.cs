@@ -107,5 +107,10 @@ internal sealed class MoatServerContext : IDisposable
         }
     }
 
-    public void Dispose() => Store.Dispose();
+    public void Dispose()
+    {
+        // The log first: its last lines (pending coalesced counts) are written while everything else still exists.
+        SecurityLog.Dispose();
+        Store.Dispose();
+    }
 }

@@ -11,6 +11,9 @@ internal static class ServerCommand
     /// <summary>EX_OSERR: the listen socket could not be opened (port in use, address not local).</summary>
     private const int ListenFailedExitCode = 71;
 
+    /// <summary>EX_CANTCREAT: the --security-log file cannot be opened for writing.</summary>
+    private const int CannotCreateExitCode = 73;
+
     private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
     public static int Run(string[] args)
@@ -44,6 +47,12 @@ internal static class ServerCommand
         if (options.LogFile is { } logFile)
         {
             Console.SetError(new StreamWriter(logFile, append: true) { AutoFlush = true });
+        }
+
+        if (Moat.Security.Events.SecurityEventLog.CheckWritable(options.EffectiveSecurityLog) is { } logError)
+        {
+            Console.Error.WriteLine(logError);
+            return CannotCreateExitCode;
         }
 
         try

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Moat.Security.Events;
 using Moat.Server.Configuration;
 using Moat.Server.Connections;
 using Moat.Server.Statistics;
@@ -26,10 +27,14 @@ public static class MoatServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var factory = options.StoreFactory ?? (o => new SegmentCacheStore(o));
-            return new MoatServerContext(options, factory(options.ToStoreOptions()))
+            var context = new MoatServerContext(options, factory(options.ToStoreOptions()))
             {
                 CommandLogger = sp.GetService<ILoggerFactory>()?.CreateLogger("Moat.Commands"),
             };
+            var securityLog = SecurityEventLog.Open(options.EffectiveSecurityLog, options.Clock, options.UdpRateLimits.Prefix4, options.UdpRateLimits.Prefix6);
+            context.SecurityLog = securityLog;
+            context.ReloadRequested += securityLog.Reopen;
+            return context;
         });
         services.AddSingleton<MoatMetrics>();
         services.AddSingleton<MemcacheConnectionHandler>();
