@@ -20,6 +20,10 @@ internal static class HelpText
           -U, --udp-port=<num>        UDP port (default 0 = off), behind the reflection guard
           --udp-amp-factor=<0-3>      K: bytes an unvalidated source may draw per request byte (default 1)
           --udp-trusted=<cidr,...>    networks that get full UDP service (at least /8 IPv4, /32 IPv6)
+          --security-log=<path|-|off> security events as JSON Lines (default: - with -v, else off)
+          --udp-unvalidated-rate=<r/b>        requests/s and burst per unvalidated source (default 10/20)
+          --udp-unvalidated-prefix-rate=<r/b> requests/s and burst per /24 or /56 (default 50/100)
+          --udp-unvalidated-bytes-rate=<r/b>  reply bytes/s and burst to all unvalidated sources (default 65536/131072)
           -m, --memory-limit=<mb>     memory limit in megabytes, a hard limit (default 64)
           -c, --conn-limit=<num>      max simultaneous connections (default 1024)
           -t, --threads=<num>         I/O threads (default 4)

@@ -10,6 +10,7 @@ internal sealed class ServerStatistics
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, ConnectionCounters> _live = [];
+    private readonly List<ConnectionCounters> _sources = [];
     private CommandCounters _retired;
     private CommandCounters _baseline;
     private long _nextId = 16;
@@ -60,6 +61,18 @@ internal sealed class ServerStatistics
         }
     }
 
+    /// <summary>
+    /// Adds counters that are summed into the command statistics without being a connection (the UDP sockets'
+    /// receive loops: memcached counts UDP commands in the same cmd_get, get_hits, bytes_read... as TCP).
+    /// </summary>
+    public void AttachSource(ConnectionCounters counters)
+    {
+        lock (_lock)
+        {
+            _sources.Add(counters);
+        }
+    }
+
     /// <summary>Removes a closed connection, keeping its counts in the totals.</summary>
     public void Close(ConnectionCounters counters)
     {
@@ -79,6 +92,11 @@ internal sealed class ServerStatistics
         {
             var sum = _retired;
             foreach (var counters in _live.Values)
+            {
+                sum.Add(in counters.Values);
+            }
+
+            foreach (var counters in _sources)
             {
                 sum.Add(in counters.Values);
             }
@@ -106,6 +124,11 @@ internal sealed class ServerStatistics
         {
             var sum = _retired;
             foreach (var counters in _live.Values)
+            {
+                sum.Add(in counters.Values);
+            }
+
+            foreach (var counters in _sources)
             {
                 sum.Add(in counters.Values);
             }

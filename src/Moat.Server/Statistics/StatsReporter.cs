@@ -60,6 +60,11 @@ internal sealed class StatsReporter(MoatServerContext context)
             TextResponseWriter.WriteStat(output, "total_malloced"u8, storage.TotalMalloced);
             TextResponseWriter.Write(output, TextReply.End);
         }
+        else if (group.SequenceEqual("udp"u8) && context.UdpCounters is { } udp)
+        {
+            WriteUdpTopLists(udp, output);
+            TextResponseWriter.Write(output, TextReply.End);
+        }
         else if (group.SequenceEqual("sizes"u8))
         {
             TextResponseWriter.WriteStat(output, "sizes_status"u8, "disabled"u8);
@@ -68,6 +73,31 @@ internal sealed class StatsReporter(MoatServerContext context)
         else
         {
             TextResponseWriter.Write(output, TextReply.Error);
+        }
+    }
+
+    /// <summary>
+    /// "stats udp" (A9): the guard counters, then the 20 source addresses and the 20 prefixes with the most dropped
+    /// requests in the last five minutes, most first, as "STAT udp_dropped_source:ADDRESS COUNT" and
+    /// "STAT udp_dropped_prefix:ADDRESS/BITS COUNT" (docs/udp.md).
+    /// </summary>
+    private static void WriteUdpTopLists(Udp.UdpCounters udp, IBufferWriter<byte> output)
+    {
+        const int TopCount = 20;
+        foreach (var (name, value) in udp.All())
+        {
+            TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(name), value);
+        }
+
+        TextResponseWriter.WriteStat(output, "udp_dropped_window_seconds"u8, (long)Moat.Security.Udp.DropTally.Window.TotalSeconds);
+        foreach (var (key, dropped) in udp.DroppedSources.Top(TopCount))
+        {
+            TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes("udp_dropped_source:" + udp.DroppedSources.Format(key)), dropped);
+        }
+
+        foreach (var (key, dropped) in udp.DroppedPrefixes.Top(TopCount))
+        {
+            TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes("udp_dropped_prefix:" + udp.DroppedPrefixes.Format(key)), dropped);
         }
     }
 
@@ -141,6 +171,13 @@ internal sealed class StatsReporter(MoatServerContext context)
                 TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(name), value);
             }
         }
+
+        // Only while --security-log writes somewhere, so the default output stays memcached's.
+        if (context.SecurityLog.IsEnabled)
+        {
+            TextResponseWriter.WriteStat(output, "security_log_dropped"u8, context.SecurityLog.Dropped);
+        }
+
         TextResponseWriter.WriteStat(output, "pointer_size"u8, (long)(IntPtr.Size * 8));
         TextResponseWriter.WriteStatSeconds(output, "rusage_user"u8, user);
         TextResponseWriter.WriteStatSeconds(output, "rusage_system"u8, system);
@@ -207,7 +244,19 @@ internal sealed class StatsReporter(MoatServerContext context)
         {
             TextResponseWriter.WriteStat(output, "udp_amp_factor"u8, (long)o.UdpAmplificationFactor);
             TextResponseWriter.WriteStat(output, "udp_trusted"u8, Encoding.ASCII.GetBytes(string.IsNullOrEmpty(o.UdpTrusted) ? "none" : o.UdpTrusted));
+            var trustsPublic = !string.IsNullOrEmpty(o.UdpTrusted) && Moat.Security.Udp.TrustedNetworks.Parse(o.UdpTrusted).IncludesPublicRanges;
+            TextResponseWriter.WriteStat(output, "udp_trusted_public"u8, trustsPublic ? "yes"u8 : "no"u8);
+            var limits = o.UdpRateLimits;
+            TextResponseWriter.WriteStat(output, "udp_unvalidated_rate"u8, Encoding.ASCII.GetBytes(FormattableString.Invariant($"{limits.UnvalidatedPerSource.PerSecond}/{limits.UnvalidatedPerSource.Burst}")));
+            TextResponseWriter.WriteStat(output, "udp_unvalidated_prefix_rate"u8, Encoding.ASCII.GetBytes(FormattableString.Invariant($"{limits.UnvalidatedPerPrefix.PerSecond}/{limits.UnvalidatedPerPrefix.Burst}")));
+            TextResponseWriter.WriteStat(output, "udp_unvalidated_bytes_rate"u8, Encoding.ASCII.GetBytes(FormattableString.Invariant($"{limits.UnvalidatedGlobalBytes.PerSecond}/{limits.UnvalidatedGlobalBytes.Burst}")));
         }
+
+        if (context.SecurityLog.IsEnabled)
+        {
+            TextResponseWriter.WriteStat(output, "security_log"u8, Encoding.UTF8.GetBytes(o.EffectiveSecurityLog));
+        }
+
         var inter = string.Join(',', o.EffectiveListenAddresses().Select(a => a.ToString()));
         TextResponseWriter.WriteStat(output, "inter"u8, Encoding.ASCII.GetBytes(inter));
         TextResponseWriter.WriteStat(output, "verbosity"u8, (long)context.Verbosity);

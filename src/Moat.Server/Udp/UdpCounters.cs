@@ -1,8 +1,11 @@
 namespace Moat.Server.Udp;
 
 /// <summary>The A9 counters of the UDP transport, shared by every UDP socket of one server.</summary>
-internal sealed class UdpCounters
+internal sealed class UdpCounters(TimeProvider clock, int prefix4, int prefix6)
 {
+    /// <summary>Keys each top-list table tracks; the lists show 20, the rest keeps heavy droppers from being evicted by churn.</summary>
+    private const int TallyCapacity = 4096;
+
     public long Requests;
     public long BytesIn;
     public long BytesOut;
@@ -25,6 +28,12 @@ internal sealed class UdpCounters
     public long UnvalidatedBytesIn;
     public long UnvalidatedBytesOut;
     public long UnvalidatedMaxRatioMilli;
+
+    /// <summary>Dropped requests per source address over the last five minutes (<c>stats udp</c>).</summary>
+    public Moat.Security.Udp.DropTally DroppedSources { get; } = new(clock, TallyCapacity);
+
+    /// <summary>Dropped requests per source prefix (/24, /56) over the last five minutes (<c>stats udp</c>).</summary>
+    public Moat.Security.Udp.DropTally DroppedPrefixes { get; } = new(clock, TallyCapacity, prefix4, prefix6);
 
     /// <summary>Name and value of every counter, in the order <c>stats</c> prints them.</summary>
     public IEnumerable<(string Name, long Value)> All()

@@ -46,12 +46,29 @@ internal sealed partial class UdpListenerService : BackgroundService
                 socket.DualMode = false;
             }
 
+            // Room for bursts while the loop is busy (the kernel caps it at net.core.rmem_max); dropped
+            // datagrams would be invisible to every counter and to the security log.
+            socket.ReceiveBufferSize = 4 * 1024 * 1024;
             socket.Bind(new IPEndPoint(address, options.UdpPort));
             _sockets.Add(socket);
         }
 
         Security = new UdpSecurity(options, [options.UdpPort]);
         _context.UdpCounters = Security.Counters;
+        if (Security.Trusted.IncludesPublicRanges)
+        {
+            // A3: allowed, but a public range can be spoofed from anywhere on the internet to get full-size replies.
+            var detail = $"--udp-trusted {options.UdpTrusted} includes non-private ranges: their UDP requests skip address validation and the amplification budget";
+            LogTrustedPublic(_logger, detail);
+            _context.SecurityLog.Report(new Moat.Security.Events.SecurityEvent
+            {
+                Kind = Moat.Security.Events.SecurityEventKind.ConfigWarning,
+                Transport = "udp",
+                Action = "warn",
+                Detail = detail,
+            });
+        }
+
         LogListening(_logger, options.UdpPort, options.UdpAmplificationFactor);
         return base.StartAsync(cancellationToken);
     }
@@ -127,6 +144,9 @@ internal sealed partial class UdpListenerService : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "UDP listening on port {Port} (amplification factor K = {Factor})")]
     private static partial void LogListening(ILogger logger, int port, int factor);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Detail}")]
+    private static partial void LogTrustedPublic(ILogger logger, string detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "UDP request failed")]
     private static partial void LogRequestFailed(ILogger logger, Exception error);

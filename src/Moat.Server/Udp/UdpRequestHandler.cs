@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Text;
+using Moat.Security.Events;
 using Moat.Security.Udp;
+using Moat.Server.Binary;
 using Moat.Server.Statistics;
 using Moat.Server.Text;
 
@@ -16,17 +18,31 @@ internal sealed class UdpRequestHandler
 {
     private static ReadOnlySpan<byte> TokenCommand => "udptoken"u8;
 
+    private static readonly string[] ClassNames = ["denied", "unvalidated", "validated", "trusted"];
+
+    /// <summary>"bin_0x00".."bin_0xff": the command names binary requests carry in security events.</summary>
+    private static readonly byte[][] BinaryCommandNames = Enumerable.Range(0, 256)
+        .Select(opcode => System.Text.Encoding.ASCII.GetBytes($"bin_0x{opcode:x2}"))
+        .ToArray();
+
+    private readonly MoatServerContext _context;
     private readonly UdpSecurity _security;
+    private readonly ConnectionCounters _commandCounters;
     private readonly TextCommandProcessor _processor;
+    private readonly BinaryCommandProcessor _binaryProcessor;
     private readonly ArrayBufferWriter<byte> _output = new(64 * 1024);
     private readonly byte[] _scratch = new byte[UdpFraming.DefaultMaxDatagram];
 
     public UdpRequestHandler(MoatServerContext context, UdpSecurity security)
     {
+        _context = context;
         _security = security;
 
-        // Not registered with the server's statistics: a UDP socket is not a connection (curr_connections stays TCP-only).
-        _processor = new TextCommandProcessor(context, new ConnectionCounters { RemoteAddress = "udp", LocalAddress = "udp" });
+        // Counted in the server's command statistics as memcached counts UDP, but not a connection (curr_connections stays TCP-only).
+        _commandCounters = new ConnectionCounters { RemoteAddress = "udp", LocalAddress = "udp" };
+        context.Statistics.AttachSource(_commandCounters);
+        _processor = new TextCommandProcessor(context, _commandCounters);
+        _binaryProcessor = new BinaryCommandProcessor(context, _commandCounters);
     }
 
     /// <param name="datagram">The whole request datagram (frame header included).</param>
@@ -35,19 +51,34 @@ internal sealed class UdpRequestHandler
     /// <param name="sink">Where replies go (the socket, toward the source).</param>
     public void Handle(ReadOnlyMemory<byte> datagram, ReadOnlySpan<byte> address, int port, IDatagramSink sink)
     {
+        // memcached counts every datagram it reads in bytes_read, answered or not.
+        var bytesReadBefore = _commandCounters.Values.BytesRead;
+        try
+        {
+            HandleCore(datagram, address, port, sink);
+        }
+        finally
+        {
+            _commandCounters.Values.BytesRead = bytesReadBefore + datagram.Length;
+        }
+    }
+
+    private void HandleCore(ReadOnlyMemory<byte> datagram, ReadOnlySpan<byte> address, int port, IDatagramSink sink)
+    {
         var counters = _security.Counters;
         Interlocked.Increment(ref counters.Requests);
         Interlocked.Add(ref counters.BytesIn, datagram.Length);
+        var request = new DropContext(address, port, datagram.Length);
         if (_security.Hygiene.CheckSource(address, port) != SourceDenyReason.None)
         {
-            Interlocked.Increment(ref counters.SourceDenied);
+            Drop(ref counters.SourceDenied, SecurityEventKind.UdpSrcDenied, request);
             return;
         }
 
         var bytes = datagram.Span;
         if (UdpFraming.ParseRequest(bytes, out var header) != UdpFrameVerdict.Accepted)
         {
-            Interlocked.Increment(ref counters.MalformedDropped);
+            Drop(ref counters.MalformedDropped, SecurityEventKind.UdpMalformed, request);
             return;
         }
 
@@ -59,24 +90,26 @@ internal sealed class UdpRequestHandler
         var payload = bytes[UdpFrameHeader.Size..];
         if (SourceHygiene.IsResponseShaped(payload))
         {
-            Interlocked.Increment(ref counters.ResponseShapedDropped);
+            Drop(ref counters.ResponseShapedDropped, SecurityEventKind.UdpResponseShaped, request);
             return;
         }
 
         var shape = UdpPayload.Parse(payload, out var token, out var command, out _);
         if (shape == PayloadVerdict.MultiCommand)
         {
-            Interlocked.Increment(ref counters.MulticommandDropped);
+            Drop(ref counters.MulticommandDropped, SecurityEventKind.UdpMalformed, request);
             return;
         }
 
         if (shape == PayloadVerdict.Malformed)
         {
-            Interlocked.Increment(ref counters.MalformedDropped);
+            Drop(ref counters.MalformedDropped, SecurityEventKind.UdpMalformed, request);
             return;
         }
 
-        var sourceClass = Classify(address, token);
+        var sourceClass = Classify(address, token, request);
+        request.SourceClass = sourceClass;
+        request.Command = shape == PayloadVerdict.Binary ? BinaryCommandNames[command[1]] : CommandName(command);
         if (sourceClass == SourceClass.Unvalidated)
         {
             Interlocked.Increment(ref counters.RequestsUnvalidated);
@@ -87,30 +120,32 @@ internal sealed class UdpRequestHandler
             Interlocked.Increment(ref sourceClass == SourceClass.Trusted ? ref counters.RequestsTrusted : ref counters.RequestsValidated);
         }
 
-        // No binary processor exists on this server yet, so binary requests get what unknown commands get: nothing.
         var verdict = shape == PayloadVerdict.Binary
-            ? CommandVerdict.Unknown
+            ? _security.Policy.EvaluateBinary(command[1], sourceClass)
             : _security.Policy.Evaluate(command, sourceClass);
-        if (verdict != CommandVerdict.Allowed)
+        if (verdict == CommandVerdict.Refused)
         {
-            if (verdict == CommandVerdict.Refused)
-            {
-                Interlocked.Increment(ref counters.CommandRefused);
-            }
-
+            Drop(ref counters.CommandRefused, SecurityEventKind.UdpCmdRefused, request);
             return;
         }
 
-        var isTokenRequest = command.StartsWith(TokenCommand) && (command.Length == TokenCommand.Length || command[TokenCommand.Length] == (byte)' ');
+        if (verdict == CommandVerdict.Unknown)
+        {
+            // Unknown commands get no reply (A2); not a security event, but a drop for the top lists.
+            RecordDrop(address);
+            return;
+        }
+
+        var isTokenRequest = shape != PayloadVerdict.Binary && command.StartsWith(TokenCommand) && (command.Length == TokenCommand.Length || command[TokenCommand.Length] == (byte)' ');
         switch (_security.RateLimiter.AdmitRequest(sourceClass, address, isTokenRequest))
         {
             case RateLimitVerdict.Admitted:
                 break;
             case RateLimitVerdict.Prefix:
-                Interlocked.Increment(ref counters.RateLimitedPrefix);
+                Drop(ref counters.RateLimitedPrefix, SecurityEventKind.UdpRateLimited, request);
                 return;
             default:
-                Interlocked.Increment(ref counters.RateLimitedSource);
+                Drop(ref counters.RateLimitedSource, SecurityEventKind.UdpRateLimited, request);
                 return;
         }
 
@@ -124,13 +159,52 @@ internal sealed class UdpRequestHandler
             // The command with its data block: the payload after any @tok line.
             var commandStart = token.IsEmpty ? UdpFrameHeader.Size : UdpFrameHeader.Size + payload.IndexOf((byte)'\n') + 1;
             var sequence = new ReadOnlySequence<byte>(datagram[commandStart..]);
-            _processor.Process(ref sequence, _output);
+            if (shape == PayloadVerdict.Binary)
+            {
+                _binaryProcessor.Process(ref sequence, _output);
+            }
+            else
+            {
+                _processor.Process(ref sequence, _output);
+            }
         }
 
-        Reply(sourceClass, header.RequestId, datagram.Length, address, isTokenRequest, sink);
+        Reply(header.RequestId, isTokenRequest, sink, request);
     }
 
-    private SourceClass Classify(ReadOnlySpan<byte> address, ReadOnlySpan<byte> token)
+    /// <summary>Counts a drop, tallies its source for <c>stats udp</c> and reports the event (coalesced by the log).</summary>
+    private void Drop(ref long counter, SecurityEventKind kind, in DropContext request, long responseBytesWould = 0)
+    {
+        Interlocked.Increment(ref counter);
+        RecordDrop(request.Address);
+        _context.SecurityLog.Report(new SecurityEvent
+        {
+            Kind = kind,
+            Transport = "udp",
+            Source = request.Address,
+            SourcePort = request.Port,
+            SourceClass = request.SourceClass == SourceClass.Denied ? null : ClassNames[(int)request.SourceClass],
+            Command = request.Command,
+            RequestBytes = request.RequestBytes,
+            ResponseBytesWould = responseBytesWould,
+            Action = "drop",
+        });
+    }
+
+    private void RecordDrop(ReadOnlySpan<byte> address)
+    {
+        _security.Counters.DroppedSources.Record(address);
+        _security.Counters.DroppedPrefixes.Record(address);
+    }
+
+    /// <summary>The first word of an ASCII command line.</summary>
+    private static ReadOnlySpan<byte> CommandName(ReadOnlySpan<byte> line)
+    {
+        var end = line.IndexOf((byte)' ');
+        return end < 0 ? line : line[..end];
+    }
+
+    private SourceClass Classify(ReadOnlySpan<byte> address, ReadOnlySpan<byte> token, in DropContext request)
     {
         if (_security.Trusted.Contains(address))
         {
@@ -147,13 +221,28 @@ internal sealed class UdpRequestHandler
             case TokenCheck.Valid:
                 return SourceClass.Validated;
             case TokenCheck.Expired:
+                // Served as unvalidated, not dropped: the event says why the token did not count.
                 Interlocked.Increment(ref _security.Counters.TokenExpired);
+                ReportToken(SecurityEventKind.UdpTokenExpired, request);
                 return SourceClass.Unvalidated;
             default:
                 Interlocked.Increment(ref _security.Counters.TokenInvalid);
+                ReportToken(SecurityEventKind.UdpTokenInvalid, request);
                 return SourceClass.Unvalidated;
         }
     }
+
+    private void ReportToken(SecurityEventKind kind, in DropContext request) =>
+        _context.SecurityLog.Report(new SecurityEvent
+        {
+            Kind = kind,
+            Transport = "udp",
+            Source = request.Address,
+            SourcePort = request.Port,
+            SourceClass = ClassNames[(int)SourceClass.Unvalidated],
+            RequestBytes = request.RequestBytes,
+            Action = "unvalidated",
+        });
 
     private void WriteToken(ReadOnlySpan<byte> address)
     {
@@ -169,28 +258,31 @@ internal sealed class UdpRequestHandler
         _output.Advance(length + 2);
     }
 
-    private void Reply(SourceClass sourceClass, ushort requestId, int requestBytes, ReadOnlySpan<byte> address, bool isTokenRequest, IDatagramSink sink)
+    private void Reply(ushort requestId, bool isTokenRequest, IDatagramSink sink, in DropContext request)
     {
         var counters = _security.Counters;
+        var sourceClass = request.SourceClass;
+        var requestBytes = request.RequestBytes;
         var response = _output.WrittenSpan;
         var decision = _security.Guard.Decide(sourceClass, requestBytes, response.Length);
         if (decision == GuardDecision.OverBudget)
         {
-            Interlocked.Increment(ref counters.GuardOverBudget);
+            Drop(ref counters.GuardOverBudget, SecurityEventKind.UdpOverBudget, request, UdpFraming.WireBytes(response.Length, _security.Guard.MaxDatagram));
             return;
         }
 
         var wire = decision == GuardDecision.TooLargeForUdp
             ? UdpFraming.WireBytes(UdpReplySender.TooLargeReply.Length)
             : UdpFraming.WireBytes(response.Length, _security.Guard.MaxDatagram);
-        if (wire > 0 && !_security.RateLimiter.TryTakeResponseBytes(sourceClass, address, wire))
+        if (wire > 0 && !_security.RateLimiter.TryTakeResponseBytes(sourceClass, request.Address, wire))
         {
-            Interlocked.Increment(ref counters.RateLimitedGlobal);
+            Drop(ref counters.RateLimitedGlobal, SecurityEventKind.UdpRateLimited, request, wire);
             return;
         }
 
         var (_, sent) = UdpReplySender.Send(_security.Guard, sourceClass, requestId, requestBytes, response, _scratch, sink);
         Interlocked.Add(ref counters.BytesOut, sent);
+        _commandCounters.Values.BytesWritten += sent;
         if (sourceClass == SourceClass.Unvalidated)
         {
             Interlocked.Add(ref counters.UnvalidatedBytesOut, sent);
@@ -200,5 +292,15 @@ internal sealed class UdpRequestHandler
                 Interlocked.Increment(ref counters.TokensIssuedUdp);
             }
         }
+    }
+
+    /// <summary>What a drop's counter, tally and security event need to know about the request so far.</summary>
+    private ref struct DropContext(ReadOnlySpan<byte> address, int port, int requestBytes)
+    {
+        public readonly ReadOnlySpan<byte> Address = address;
+        public readonly int Port = port;
+        public readonly int RequestBytes = requestBytes;
+        public SourceClass SourceClass = SourceClass.Denied;
+        public ReadOnlySpan<byte> Command;
     }
 }

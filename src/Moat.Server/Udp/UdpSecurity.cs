@@ -14,6 +14,7 @@ internal sealed class UdpSecurity
         Policy = new UdpCommandPolicy();
         RateLimiter = new UdpRateLimiter(options.Clock, options.UdpRateLimits);
         Tokens = new AddressValidationTokens(options.Clock, TimeSpan.FromSeconds(600), TimeSpan.FromSeconds(3600));
+        Counters = new UdpCounters(options.Clock, options.UdpRateLimits.Prefix4, options.UdpRateLimits.Prefix6);
         Trusted = options.UdpTrusted is { Length: > 0 } list ? TrustedNetworks.Parse(list) : TrustedNetworks.None;
     }
 
@@ -29,5 +30,5 @@ internal sealed class UdpSecurity
 
     public TrustedNetworks Trusted { get; }
 
-    public UdpCounters Counters { get; } = new();
+    public UdpCounters Counters { get; }
 }

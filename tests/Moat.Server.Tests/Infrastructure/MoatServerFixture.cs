@@ -29,6 +29,9 @@ public sealed class MoatServerFixture : IDisposable
     /// <summary>The options the server runs with.</summary>
     public MoatServerOptions Options { get; }
 
+    /// <summary>The running server's shared state (counters, security log, reload).</summary>
+    internal MoatServerContext Context => _host.Context();
+
     /// <summary>The bound port.</summary>
     public int Port { get; }
 
