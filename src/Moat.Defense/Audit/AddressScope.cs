@@ -26,6 +26,16 @@ internal static class AddressScope
         return PrivateRanges.Any(range => Contains(range.Network, range.Prefix, address));
     }
 
+    /// <summary>A CIDR (or single address) lying wholly inside the private ranges; unparsable text is not private.</summary>
+    public static bool IsPrivateNetwork(string cidr) =>
+        TryParseNetwork(cidr, out var network, out var prefix)
+        && PrivateRanges.Any(range => prefix >= range.Prefix && Contains(range.Network, range.Prefix, network));
+
+    /// <summary>A CIDR (or single address) wholly inside 127.0.0.0/8 or equal to ::1.</summary>
+    public static bool IsLoopbackNetwork(string cidr) =>
+        TryParseNetwork(cidr, out var network, out var prefix)
+        && (network.AddressFamily == AddressFamily.InterNetwork ? prefix >= 8 && IPAddress.IsLoopback(network) : prefix == 128 && network.Equals(IPAddress.IPv6Loopback));
+
     /// <summary>Multicast, limited broadcast or unspecified: never a target (probes could fan out).</summary>
     public static string? ForbiddenReason(IPAddress address)
     {
@@ -90,4 +100,38 @@ internal static class AddressScope
     }
 
     public static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    /// <summary>Parses <c>address[/prefix]</c>; host bits below the prefix are allowed (they do not change the range test).</summary>
+    private static bool TryParseNetwork(string cidr, out IPAddress network, out int prefix)
+    {
+        var slash = cidr.IndexOf('/', StringComparison.Ordinal);
+        var addressText = slash < 0 ? cidr : cidr[..slash];
+        network = IPAddress.None;
+        prefix = 0;
+        if (!IPAddress.TryParse(addressText, out var address))
+        {
+            return false;
+        }
+
+        network = Normalize(address);
+        var bits = network.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+        if (slash < 0)
+        {
+            prefix = bits;
+            return true;
+        }
+
+        if (!int.TryParse(cidr.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out prefix)
+            || prefix > (address.IsIPv4MappedToIPv6 ? 128 : bits))
+        {
+            return false;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            prefix = Math.Max(0, prefix - 96);
+        }
+
+        return true;
+    }
 }

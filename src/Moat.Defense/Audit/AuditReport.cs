@@ -13,7 +13,7 @@ internal static class AuditReport
         text.Append(CultureInfo.InvariantCulture, $"{"target",-28} {"tcp",-9} {"udp",-9} {"version",-10} {"auth",-8} {"BAF meas.",10} {"BAF pot.",10}  worst").AppendLine();
         foreach (var result in results)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{result.Target.Display,-28} {result.TcpState,-9} {result.UdpState,-9} {result.Version ?? "-",-10} {result.Auth,-8} {Ratio(result.Stats?.Baf),10} {Ratio(result.PotentialGetBaf),10}  {Name(result.Worst) ?? "-"}").AppendLine();
+            text.Append(CultureInfo.InvariantCulture, $"{result.Target.Display,-28} {result.TcpState,-9} {result.UdpState,-9} {(result.IsMoat ? result.Product : result.Version) ?? "-",-10} {result.Auth,-8} {Ratio(result.Stats?.Baf),10} {Ratio(result.PotentialGetBaf),10}  {Name(result.Worst) ?? "-"}").AppendLine();
         }
 
         var findings = results.SelectMany(r => r.Findings.Select(f => (r.Target, Finding: f))).OrderByDescending(x => x.Finding.Severity).ToList();
@@ -103,6 +103,15 @@ internal static class AuditReport
         else
         {
             json.WriteString("version", result.Version);
+        }
+
+        if (result.Product is null)
+        {
+            json.WriteNull("product");
+        }
+        else
+        {
+            json.WriteString("product", result.Product);
         }
 
         json.WriteStartObject("settings");

@@ -12,7 +12,7 @@ internal static class FindingRules
     {
         var nonLocal = !result.Target.IsLoopback;
         var udpOn = result.UdpAnswered || (result.Settings.TryGetValue("udpport", out var udpPort) && udpPort != "0");
-        var moatGuard = result.Settings.ContainsKey("udp_amp_factor");
+        var moatGuard = result.IsMoat || result.Settings.ContainsKey("udp_amp_factor");
         var stats = result.Stats;
 
         if (result.UdpAnswered)
@@ -29,15 +29,24 @@ internal static class FindingRules
             }
             else
             {
-                Add(result, "UDP_OPEN_GUARDED", Severity.Info, $"UDP port {result.UdpPort} answers but does not amplify", $"{(result.VersionReplyBytes is null ? "version unanswered, random-key miss answered; " : string.Empty)}{measured}", "security.md A5");
+                // Version unanswered, miss answered, stats unanswered is what Moat's guard does even when auth hides its stats.
+                var shape = result.VersionReplyBytes is null
+                    ? stats is { Datagrams: 0 } ? "version unanswered, random-key miss answered, stats unanswered (Moat's guard); " : "version unanswered, random-key miss answered; "
+                    : string.Empty;
+                Add(result, "UDP_OPEN_GUARDED", Severity.Info, $"UDP port {result.UdpPort} answers but does not amplify", $"{shape}{measured}", "security.md A5, A7");
             }
         }
         else if (udpOn && moatGuard)
         {
-            Add(result, "UDP_OPEN_GUARDED", Severity.Info, "UDP is enabled with Moat's anti-amplification guard", $"stats settings: udpport {result.Settings["udpport"]}, udp_amp_factor {result.Settings["udp_amp_factor"]}", "security.md A5");
+            Add(result, "UDP_OPEN_GUARDED", Severity.Info, "UDP is enabled with Moat's anti-amplification guard", $"stats settings: udpport {result.Settings.GetValueOrDefault("udpport", "?")}, udp_amp_factor {result.Settings.GetValueOrDefault("udp_amp_factor", "?")}", "security.md A5");
         }
 
-        if (MemcachedVersion.TryParse(result.Version, out var version))
+        if (result.IsMoat)
+        {
+            // Moat answers VERSION 1.6.18 for client compatibility; memcached's version rules say nothing about it.
+            ApplyMoatRules(result);
+        }
+        else if (MemcachedVersion.TryParse(result.Version, out var version))
         {
             ApplyVersionRules(result, version, udpOn, nonLocal);
         }
@@ -74,6 +83,46 @@ internal static class FindingRules
             Flag(result, "flush_enabled", "yes", "FLUSH_ENABLED", Severity.Low, "flush_all enabled");
             Flag(result, "dump_enabled", "yes", "DUMP_ENABLED", Severity.Low, "cache dumping enabled (stats cachedump, lru_crawler metadump)");
         }
+    }
+
+    /// <summary>Moat's guard settings (stats settings): a budget above 1 and trusted networks weaken the guard.</summary>
+    private static void ApplyMoatRules(TargetResult result)
+    {
+        if (result.Settings.TryGetValue("udp_amp_factor", out var factorText)
+            && int.TryParse(factorText, NumberStyles.None, CultureInfo.InvariantCulture, out var factor)
+            && factor > 1)
+        {
+            Add(
+                result,
+                "MOAT_UDP_AMP_FACTOR",
+                Severity.Low,
+                $"unvalidated UDP sources may receive up to {factor}x the bytes sent in their name",
+                $"stats settings: udp_amp_factor {factorText} (the default 1 never amplifies)",
+                "security.md A5, Appendix D.1");
+        }
+
+        if (!result.HasTrustedNetworks)
+        {
+            return;
+        }
+
+        var trusted = result.Settings["udp_trusted"];
+        var networks = trusted.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var publicNetworks = networks.Where(n => !AddressScope.IsPrivateNetwork(n)).ToList();
+        var loopbackOnly = networks.All(AddressScope.IsLoopbackNetwork);
+        var reportedPublic = result.Settings.GetValueOrDefault("udp_trusted_public") == "yes";
+        var (severity, title) = publicNetworks.Count > 0 || reportedPublic
+            ? (Severity.High, "public networks are trusted for UDP: spoofed sources in them get unguarded, amplified replies")
+            : loopbackOnly
+                ? (Severity.Info, "loopback is trusted for UDP: local clients get unguarded replies")
+                : (Severity.Low, "private networks are trusted for UDP: a spoofed source inside them gets unguarded, amplified replies");
+        Add(
+            result,
+            "MOAT_UDP_TRUSTED",
+            severity,
+            title,
+            $"stats settings: udp_trusted {trusted}{(publicNetworks.Count > 0 ? $" (not private: {string.Join(',', publicNetworks)})" : string.Empty)}{Potential(result)}",
+            "security.md A3");
     }
 
     private static void ApplyVersionRules(TargetResult result, MemcachedVersion version, bool udpOn, bool nonLocal)

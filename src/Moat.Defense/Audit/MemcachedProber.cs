@@ -146,17 +146,35 @@ internal sealed class MemcachedProber
         if (reply == "STORED\r\n")
         {
             result.Authenticated = true;
-            await _pacer.WaitAsync(cancellation);
-            var version = await line.RequestLineAsync("version\r\n", cancellation);
-            if (version is not null && version.StartsWith("VERSION ", StringComparison.Ordinal))
+        }
+    }
+
+    /// <summary>
+    /// <c>stats</c> gives the version (after authentication the only way to learn it within four commands)
+    /// and <c>moat_version</c>, which tells Moat apart from memcached: both answer <c>VERSION 1.6.18</c>.
+    /// </summary>
+    private async Task ReadGeneralStatsAsync(TargetResult result, ProbeLine line, CancellationToken cancellation)
+    {
+        await _pacer.WaitAsync(cancellation);
+        var stats = await line.RequestBlockAsync("stats\r\n", "END\r\n", cancellation);
+        foreach (var (key, value) in ParseStats(stats))
+        {
+            if (key == "version")
             {
-                result.Version = version[8..].Trim();
+                result.Version ??= value;
+            }
+            else if (key == "moat_version")
+            {
+                result.MoatVersion = value;
             }
         }
+
+        result.Evidence.Add($"tcp> stats  tcp< {(result.IsMoat ? $"moat_version {result.MoatVersion}" : "no moat_version (memcached)")}");
     }
 
     private async Task ReadSettingsAsync(TargetResult result, ProbeLine line, CancellationToken cancellation)
     {
+        await ReadGeneralStatsAsync(result, line, cancellation);
         await _pacer.WaitAsync(cancellation);
         var settings = await line.RequestBlockAsync("stats settings\r\n", "END\r\n", cancellation);
         foreach (var (key, value) in ParseStats(settings))
@@ -167,7 +185,7 @@ internal sealed class MemcachedProber
         result.Evidence.Add($"tcp> stats settings  tcp< {result.Settings.Count} settings");
         if (result.Authenticated)
         {
-            // Four commands per target: after auth the slab probe is skipped.
+            // Four commands per target (version, auth, stats, stats settings): the slab probe is skipped.
             result.Evidence.Add("stats slabs skipped (authenticated session already used its command budget)");
             return;
         }

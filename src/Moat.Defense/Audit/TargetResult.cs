@@ -28,6 +28,14 @@ internal sealed class TargetResult
 
     public string? Version { get; set; }
 
+    /// <summary>Moat's own version from <c>STAT moat_version</c>; set only when the target is Moat.</summary>
+    public string? MoatVersion { get; set; }
+
+    public bool IsMoat => MoatVersion is not null;
+
+    /// <summary><c>moat X</c> for Moat, <c>memcached X</c> for anything else that reported a version.</summary>
+    public string? Product => IsMoat ? $"moat {MoatVersion}" : Version is null ? null : $"memcached {Version}";
+
     public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
 
     public long? LargestChunk { get; set; }
@@ -49,7 +57,14 @@ internal sealed class TargetResult
 
     public List<Finding> Findings { get; } = [];
 
-    public double? PotentialGetBaf => LargestChunk is { } chunk ? chunk / 15.0 : null;
+    /// <summary>
+    /// Estimated <c>get</c> amplification of the largest stored item. Null for Moat without trusted networks:
+    /// its guard caps every unvalidated reply at udp_amp_factor times the request.
+    /// </summary>
+    public double? PotentialGetBaf => LargestChunk is { } chunk && !(IsMoat && !HasTrustedNetworks) ? chunk / 15.0 : null;
+
+    /// <summary>Moat's <c>udp_trusted</c> lists networks that get unguarded UDP replies.</summary>
+    public bool HasTrustedNetworks => Settings.TryGetValue("udp_trusted", out var trusted) && trusted is not ("none" or "");
 
     public bool UdpAnswered => UdpState is "answers" or "guarded";
 

@@ -16,12 +16,16 @@ internal sealed class StubMemcached : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly string _version;
     private readonly string _settings;
+    private readonly string _generalStats;
+    private readonly bool _requireAuth;
     private readonly Func<string, string?> _udpReply;
     private readonly Task _tcpLoop;
     private readonly Task _udpLoop;
 
-    public StubMemcached(string version, string settings, Func<string, string?> udpReply)
+    public StubMemcached(string version, string settings, Func<string, string?> udpReply, string generalStats = "", bool requireAuth = false)
     {
+        _generalStats = generalStats;
+        _requireAuth = requireAuth;
         Port = FreePort.Both();
         _version = version;
         _settings = settings;
@@ -83,9 +87,10 @@ internal sealed class StubMemcached : IDisposable
                             TcpCommands.Add(line);
                         }
 
-                        var reply = line switch
+                        var reply = _requireAuth ? "CLIENT_ERROR unauthenticated\r\n" : line switch
                         {
                             "version" => $"VERSION {_version}\r\n",
+                            "stats" => $"STAT version {_version}\r\n{_generalStats}END\r\n",
                             "stats settings" => _settings + "END\r\n",
                             "stats slabs" => "STAT active_slabs 0\r\nEND\r\n",
                             _ => "ERROR\r\n",
