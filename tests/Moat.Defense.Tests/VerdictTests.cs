@@ -78,6 +78,38 @@ public sealed class VerdictTests
         }
     }
 
+    /// <summary>
+    /// A reflector that answers none of 150 spoofed events (Moat's guard) beside one that answers them all
+    /// (memcached): the replies in the capture prove the reply direction is seen, so the silent one is guarded
+    /// with BAF 0. Alone, with no reply anywhere in the capture, it is targeted (BAF unknown).
+    /// </summary>
+    [Theory]
+    [InlineData(true, "reflector_guarded")]
+    [InlineData(false, "reflector_targeted")]
+    public void Silent_reflector_is_guarded_when_the_capture_shows_replies_elsewhere(bool withAnsweringReflector, string expected)
+    {
+        var scenario = new Scenario();
+        for (var i = 0; i < 150; i++)
+        {
+            var at = Scenario.Start + (i * Scenario.Second / 4);
+            scenario.Request(at, "192.0.2.9", 5555, "10.0.0.2", 0, i % 2 == 0 ? "stats\r\n" : "get big\r\n");
+            if (withAnsweringReflector)
+            {
+                scenario.Request(at, "192.0.2.9", 5555, "10.0.0.1", 0, "stats\r\n");
+                scenario.Response(at + 1000, "10.0.0.1", "192.0.2.9", 5555, 0, 0, 1, 1400);
+            }
+        }
+
+        var closedLive = new List<string>();
+        var analyzer = scenario.Analyze(bucketClosed: (_, hits) => closedLive.AddRange(hits.Where(h => h.Subject.ToString() == "10.0.0.2").Select(h => Verdict.Name(h.Type))));
+        var silent = Assert.Single(analyzer.Verdicts(), v => v.Subject.ToString() == "10.0.0.2");
+        Assert.Equal(expected, Verdict.Name(silent.Type));
+        Assert.False(silent.IsAttack);
+        Assert.Equal(0, silent.Baf);
+        Assert.Equal([expected], closedLive);
+        Assert.Equal(withAnsweringReflector, analyzer.Verdicts().Any(v => v.Type == VerdictType.ReflectorAbused));
+    }
+
     [Theory]
     [InlineData(9, false)]
     [InlineData(10, true)]

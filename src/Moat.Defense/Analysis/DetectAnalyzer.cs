@@ -50,7 +50,12 @@ internal sealed class DetectAnalyzer
 
     public DetectOptions Options => _options;
 
-    /// <summary>True once any memcached response was seen: only then can a silent reflector be called guarded.</summary>
+    /// <summary>
+    /// True once any memcached response was seen anywhere in the input. Rule (docs/defense.md): a capture that holds
+    /// memcached replies at all sees the reply direction, so a reflector that answered (almost) none of its ≥ 100
+    /// events is <c>reflector_guarded</c> with BAF 0; without a single reply in the whole capture the same reflector
+    /// is <c>reflector_targeted</c> (a one-way capture cannot tell silence from not seeing the replies).
+    /// </summary>
     public bool ResponseDirectionSeen { get; private set; }
 
     public IReadOnlyList<BucketSeries> Series => _series;
@@ -134,9 +139,7 @@ internal sealed class DetectAnalyzer
     public IReadOnlyList<Verdict> Verdicts()
     {
         var verdicts = new List<Verdict>();
-        var groups = _hits
-            .Select(hit => hit.Type == VerdictType.ReflectorGuarded && !ResponseDirectionSeen ? hit with { Type = VerdictType.ReflectorTargeted } : hit)
-            .GroupBy(hit => (hit.Type, hit.Subject));
+        var groups = _hits.Select(ResolveDirection).GroupBy(hit => (hit.Type, hit.Subject));
         foreach (var group in groups)
         {
             VerdictHit? first = null;
@@ -183,6 +186,10 @@ internal sealed class DetectAnalyzer
         static Verdict Build(VerdictHit first, VerdictHit last, double pps, double bps, int reflectors, int victims, long request, long response) =>
             new(first.Type, first.Subject, first.Bucket, last.Bucket, pps, bps, reflectors, victims, request == 0 ? null : (double)response / request);
     }
+
+    /// <summary>A guarded hit becomes targeted while no reply at all has been seen (see <see cref="ResponseDirectionSeen"/>).</summary>
+    public VerdictHit ResolveDirection(VerdictHit hit) =>
+        hit.Type == VerdictType.ReflectorGuarded && !ResponseDirectionSeen ? hit with { Type = VerdictType.ReflectorTargeted } : hit;
 
     public IReadOnlyList<EndpointTotals> TopVictims(int count) => Top(_victims.Values, count);
 
@@ -505,7 +512,8 @@ internal sealed class DetectAnalyzer
         UpdatePeaks(state.ReflectorWindows, _reflectors, index);
         PruneUnsolicited();
         _fragments.Expire(_maxTimestamp);
-        BucketClosed?.Invoke(series, hits);
+        // Live lines say what is known when the bucket closes; the final report re-resolves with the whole capture.
+        BucketClosed?.Invoke(series, [.. hits.Select(ResolveDirection)]);
     }
 
     private List<VerdictHit> Evaluate(BucketState state)

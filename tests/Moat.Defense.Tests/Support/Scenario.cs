@@ -33,9 +33,9 @@ internal sealed class Scenario
 
     public byte[] Pcap() => CaptureFiles.Pcap(Packets.OrderBy(p => p.TimestampNs), 1);
 
-    public DetectAnalyzer Analyze(DetectOptions? options = null)
+    public DetectAnalyzer Analyze(DetectOptions? options = null, Action<BucketSeries, IReadOnlyList<VerdictHit>>? bucketClosed = null)
     {
-        var analyzer = new DetectAnalyzer(options ?? new DetectOptions(), new CaptureWarnings());
+        var analyzer = new DetectAnalyzer(options ?? new DetectOptions(), new CaptureWarnings()) { BucketClosed = bucketClosed };
         var reader = CaptureReader.Open(new MemoryStream(Pcap()), new CaptureWarnings());
         while (reader.TryRead(out var record))
         {
