@@ -5,6 +5,7 @@ using Moat.Defense.Capture;
 using Moat.Defense.Charts;
 using Moat.Defense.Cli;
 using Moat.Defense.Reports;
+using Moat.Defense.ServerLog;
 
 namespace Moat.Defense;
 
@@ -71,8 +72,22 @@ public static class DetectCommand
             return ExitUnreadable;
         }
 
-        var warnings = analysisWarnings.Lines().ToList();
-        var report = new DetectReport(analyzer, inputs, warnings);
+        ServerLogSummary? serverLog = null;
+        if (settings.ServerLogPath is { } serverLogPath)
+        {
+            try
+            {
+                using var log = new StreamReader(serverLogPath);
+                serverLog = ServerLogReader.Read(log, serverLogPath, settings.Options.BucketNs);
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"moat detect: --server-log {serverLogPath}: {error.Message}");
+                return ExitUnreadable;
+            }
+        }
+
+        var report = new DetectReport(analyzer, inputs, analysisWarnings, serverLog);
         try
         {
             WriteOutputs(report, settings, stdout);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Moat.Defense.Tests.Support;
@@ -111,7 +110,6 @@ public sealed class LiveCaptureTests
 
         public string LiveText { get; private set; } = string.Empty;
 
-
         public JsonElement LiveJson => JsonDocument.Parse(LiveText).RootElement;
 
         public long CountWithTcpdump(string capture) =>
@@ -128,8 +126,8 @@ public sealed class LiveCaptureTests
             var scripts = Path.Combine(AppContext.BaseDirectory, "Support");
             _netns.Start(Tools.Find("memcached")!, $"-l 127.0.0.1 -p {MemcachedPort} -U {MemcachedPort} -u root -m 64 -t 1");
             _netns.Start(Tools.Find("dotnet")!, $"{MoatProcess.Dll} -l 127.0.0.2 -p {MoatPort} -U {MoatPort}");
-            WaitFor(() => TryExec("python3", $"{scripts}/setvalue.py 127.0.0.1 {MemcachedPort} big 100000"));
-            WaitFor(() => TryExec("python3", $"{scripts}/setvalue.py 127.0.0.2 {MoatPort} big 100000"));
+            Wait.Until(() => _netns.TryExec("python3", $"{scripts}/setvalue.py 127.0.0.1 {MemcachedPort} big 100000"));
+            Wait.Until(() => _netns.TryExec("python3", $"{scripts}/setvalue.py 127.0.0.2 {MoatPort} big 100000"));
 
             // Large kernel buffers: ~11,700 datagrams arrive within 3 s. Immediate mode: otherwise packets still in
             // the kernel's current ring block when SIGTERM arrives are lost without being counted as drops.
@@ -138,10 +136,10 @@ public sealed class LiveCaptureTests
             var live = source == LiveSource.Tcpdump
                 ? _netns.Start(Tools.Find("tcpdump")!, $"-i lo -B 32768 --immediate-mode -U -w - {filter}", redirectOutput: true)
                 : _netns.Start(Tools.Find("dumpcap")!, $"-i lo -B 32 -q -w - -f \"{filter}\"", redirectOutput: true);
-            WaitFor(() => any.StandardError.Peek() >= 0);
+            Wait.Until(() => any.StandardError.Peek() >= 0);
             if (source == LiveSource.Tcpdump)
             {
-                WaitFor(() => live.StandardError.Peek() >= 0);
+                Wait.Until(() => live.StandardError.Peek() >= 0);
             }
 
             // tcpdump prints "listening" just before its filter is attached (dumpcap starts quietly): give them a moment.
@@ -158,51 +156,13 @@ public sealed class LiveCaptureTests
 
             _netns.Exec("python3", $"{scripts}/spoof.py 127.0.0.99 5555 127.0.0.1:{MemcachedPort},127.0.0.2:{MoatPort} 300 3", TimeSpan.FromSeconds(30));
             Thread.Sleep(1000);
-            Stop(live);
-            Stop(any);
+            NetworkNamespace.Terminate(live);
+            NetworkNamespace.Terminate(any);
             Assert.True(detect.Wait(TimeSpan.FromSeconds(30)), "detect did not finish after the capture stopped");
 
             var output = stdout.ToString();
             Assert.True(detect.Result == 1, stderr.ToString() + output + live.StandardError.ReadToEnd());
             LiveText = output[output.IndexOf("{\n", StringComparison.Ordinal)..];
-        }
-
-        private bool TryExec(string command, string arguments)
-        {
-            try
-            {
-                _netns.Exec(command, arguments);
-                return true;
-            }
-            catch (InvalidOperationException)
-            {
-                return false;
-            }
-        }
-
-        private static void Stop(Process process)
-        {
-            if (!process.HasExited)
-            {
-                // SIGTERM lets the capture flush its buffer; `ip netns exec` execs it, so the PID is the capture's.
-                using var kill = Process.Start("kill", $"-TERM {process.Id}");
-                kill.WaitForExit(5000);
-                process.WaitForExit(10_000);
-            }
-        }
-
-        private static void WaitFor(Func<bool> condition)
-        {
-            var clock = Stopwatch.StartNew();
-            while (!condition())
-            {
-                if (clock.Elapsed > TimeSpan.FromSeconds(20))
-                {
-                    throw new TimeoutException("condition not met within 20 s");
-                }
-
-                Thread.Sleep(50);
-            }
         }
     }
 

@@ -205,7 +205,7 @@ internal sealed class DetectAnalyzer
     private static List<EndpointTotals> Top(IEnumerable<EndpointTotals> all, int count) =>
         [.. all.OrderByDescending(e => e.ResponseBytes).ThenByDescending(e => e.RequestBytes).ThenBy(e => e.Address).Take(count)];
 
-    private static long FloorDiv(long value, long divisor)
+    internal static long FloorDiv(long value, long divisor)
     {
         var quotient = value / divisor;
         return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient;

@@ -25,7 +25,7 @@ internal sealed class ChartLayout
         PlotTop = MarginTop;
         PlotWidth = width - MarginLeft - MarginRight;
         PlotHeight = height - MarginTop - MarginBottom;
-        var maxValue = series.Count == 0 ? 0 : series.Max(s => Math.Max(s.Events, s.Requests));
+        var maxValue = series.Count == 0 ? 0 : series.Max(s => Math.Max(Math.Max(s.Events, s.Requests), report.ServerDropped(s.Index) ?? 0));
         YMax = NiceCeiling(Math.Max(maxValue, 1));
         var slot = (double)PlotWidth / count;
 
@@ -40,6 +40,10 @@ internal sealed class ChartLayout
             }
 
             RequestLine.Add((PlotLeft + ((i + 0.5) * slot), PlotTop + PlotHeight - (row.Requests / YMax * PlotHeight)));
+            if (report.ServerDropped(row.Index) is { } dropped)
+            {
+                DroppedLine.Add(new ChartPoint(row.Index, dropped, PlotLeft + ((i + 0.5) * slot), PlotTop + PlotHeight - (dropped / YMax * PlotHeight)));
+            }
         }
 
         // Attack intervals of several subjects overlap: shade their union once so the tint stays even.
@@ -108,6 +112,9 @@ internal sealed class ChartLayout
     public List<ChartBar> Bars { get; } = [];
 
     public List<(double X, double Y)> RequestLine { get; } = [];
+
+    /// <summary>Requests the server dropped per bucket (<c>--server-log</c>); empty without a server log.</summary>
+    public List<ChartPoint> DroppedLine { get; } = [];
 
     public List<(double X0, double X1)> Shades { get; } = [];
 

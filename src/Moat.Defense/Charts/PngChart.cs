@@ -10,6 +10,7 @@ internal static class PngChart
     private const uint LineColor = 0x1F77B4;
     private const uint ShadeColor = 0xF0AD4E;
     private const uint ThresholdColor = 0x555555;
+    private const uint DroppedColor = 0x2CA02C;
 
     public static byte[] Render(DetectReport report, int width, int height)
     {
@@ -32,6 +33,13 @@ internal static class PngChart
             raster.DrawLine(x0, y0, x1, y1, LineColor);
         }
 
+        for (var i = 1; i < layout.DroppedLine.Count; i++)
+        {
+            var from = layout.DroppedLine[i - 1];
+            var to = layout.DroppedLine[i];
+            raster.DrawLine(from.X, from.Y, to.X, to.Y, DroppedColor);
+        }
+
         if (layout.ThresholdY is { } thresholdY)
         {
             raster.DrawLine(layout.PlotLeft, thresholdY, layout.PlotLeft + layout.PlotWidth, thresholdY, ThresholdColor, dash: 6);
@@ -52,7 +60,7 @@ internal static class PngChart
         }
 
         raster.DrawText(Math.Max(2, (width - Raster.TextWidth(layout.Title)) / 2), 14, layout.Title, Black);
-        raster.DrawText(layout.PlotLeft, height - 14, $"BARS: EVENTS, LINE: REQUESTS, SHADED: ATTACK, DASHED: {layout.Threshold} EVENTS", Black);
+        raster.DrawText(layout.PlotLeft, height - 14, $"BARS: EVENTS, LINE: REQUESTS, SHADED: ATTACK, DASHED: {layout.Threshold} EVENTS{(layout.DroppedLine.Count > 0 ? ", GREEN: SERVER DROPPED" : string.Empty)}", Black);
         return PngEncoder.Encode(raster);
     }
 }

@@ -20,6 +20,7 @@ internal static class DetectArguments
           --min-baf X           transaction BAF that makes a request an event (10)
           --victim-min-pkts N --victim-min-reflectors N --victim-min-bytes N --reflector-min-events N
           --max-flows N         tracked transactions/sources (default 1000000)
+          --server-log F        moat's security event log (JSON Lines): adds the server_dropped series
           --live                read a pcap stream (tcpdump -U -w -) and print each closed bucket
           --no-fail             exit 0 even when an attack verdict is found
         exit codes: 0 no attack, 1 attack verdict, 2 usage error, 3 unreadable input
@@ -33,7 +34,7 @@ internal static class DetectArguments
         var bucket = TimeSpan.FromSeconds(60);
         var offset = TimeSpan.Zero;
         var format = "table";
-        string? json = null, csv = null, svg = null, png = null;
+        string? json = null, csv = null, svg = null, png = null, serverLog = null;
         int width = 960, height = 400, top = 10, minRequests = 100, maxFlows = 1_000_000;
         double minBaf = 10;
         long victimMinPackets = 100, victimMinBytes = 10_000_000, reflectorMinEvents = 100;
@@ -113,6 +114,9 @@ internal static class DetectArguments
                 case "--max-flows":
                     maxFlows = (int)reader.Long(arg, 1000, 100_000_000);
                     break;
+                case "--server-log":
+                    serverLog = reader.Value(arg);
+                    break;
                 case "--no-fail":
                     noFail = true;
                     break;
@@ -170,6 +174,7 @@ internal static class DetectArguments
             CsvPath = csv,
             SvgPath = svg,
             PngPath = png,
+            ServerLogPath = serverLog,
             ChartWidth = width,
             ChartHeight = height,
             NoFail = noFail,

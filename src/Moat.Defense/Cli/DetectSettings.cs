@@ -19,6 +19,9 @@ internal sealed class DetectSettings
 
     public string? PngPath { get; init; }
 
+    /// <summary>Moat's security event log (A10 JSON Lines) to plot as <c>server_dropped</c> (D13).</summary>
+    public string? ServerLogPath { get; init; }
+
     public int ChartWidth { get; init; } = 960;
 
     public int ChartHeight { get; init; } = 400;

@@ -12,7 +12,9 @@ internal static class CsvReport
     public static void Write(DetectReport report, TextWriter output)
     {
         var builder = new StringBuilder();
-        builder.Append(Header).Append("\r\n");
+        // The extra column appears only with --server-log, so output without it stays byte-identical.
+        var withServerLog = report.ServerLog is not null;
+        builder.Append(Header).Append(withServerLog ? ",server_dropped" : string.Empty).Append("\r\n");
         foreach (var row in report.Series)
         {
             var start = report.BucketStart(row.Index);
@@ -25,7 +27,13 @@ internal static class CsvReport
                 .Append(Number(row.ResponseBytes)).Append(',')
                 .Append(Number(row.RequestBytes)).Append(',')
                 .Append(Number(row.Victims)).Append(',')
-                .Append(Number(row.Reflectors)).Append("\r\n");
+                .Append(Number(row.Reflectors));
+            if (report.ServerDropped(row.Index) is { } dropped)
+            {
+                builder.Append(',').Append(Number(dropped));
+            }
+
+            builder.Append("\r\n");
         }
 
         output.Write(builder.ToString());

@@ -99,6 +99,11 @@ internal static class JsonReport
             json.WriteNumber("request_bytes", row.RequestBytes);
             json.WriteNumber("victims", row.Victims);
             json.WriteNumber("reflectors", row.Reflectors);
+            if (report.ServerDropped(row.Index) is { } dropped)
+            {
+                json.WriteNumber("server_dropped", dropped);
+            }
+
             json.WriteEndObject();
         }
 
@@ -143,6 +148,18 @@ internal static class JsonReport
         }
 
         json.WriteEndArray();
+        if (report.ServerLog is { } serverLog)
+        {
+            json.WriteStartObject("server_log");
+            json.WriteString("name", serverLog.Name);
+            json.WriteNumber("lines", serverLog.Lines);
+            json.WriteNumber("malformed_lines", serverLog.MalformedLines);
+            json.WriteNumber("dropped", serverLog.DroppedEvents);
+            json.WriteNumber("dropped_outside_capture", serverLog.DroppedOutsideCapture);
+            json.WriteNumber("other_events", serverLog.OtherEvents);
+            json.WriteEndObject();
+        }
+
         WriteStrings(json, "warnings", report.Warnings);
         json.WriteEndObject();
     }

@@ -29,6 +29,11 @@ internal static class TableReport
 
         text.Append(CultureInfo.InvariantCulture, $"  requests   {totals.Requests} ({Units.Bytes(totals.RequestBytes)})   responses {totals.ResponseDatagrams} datagrams ({Units.Bytes(totals.ResponseBytes)})").AppendLine();
         text.Append(CultureInfo.InvariantCulture, $"  events     {totals.Events}   unsolicited responses {totals.UnsolicitedResponses}   transactions {totals.Transactions}").AppendLine();
+        if (report.ServerLog is { } serverLog)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  server log {serverLog.Name}: {serverLog.DroppedEvents} requests dropped by the server ({serverLog.Lines} lines, {serverLog.OtherEvents} other events)").AppendLine();
+        }
+
         foreach (var warning in report.Inputs.SelectMany(i => i.Warnings).Concat(report.Warnings))
         {
             text.Append("  warning    ").AppendLine(warning);

@@ -24,6 +24,34 @@ internal sealed class NetworkNamespace : IDisposable
     public string Exec(string command, string arguments, TimeSpan? timeout = null) =>
         Run("ip", $"netns exec {Name} {command} {arguments}", timeout);
 
+    /// <summary>Runs a command inside the namespace; false when it fails (for polling until a server is ready).</summary>
+    public bool TryExec(string command, string arguments)
+    {
+        try
+        {
+            Exec(command, arguments);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// SIGTERM and wait: tcpdump flushes its capture, moat drains its logs. `ip netns exec` execs the command,
+    /// so the PID is the command's own.
+    /// </summary>
+    public static void Terminate(Process process)
+    {
+        if (!process.HasExited)
+        {
+            using var kill = Process.Start("kill", $"-TERM {process.Id}");
+            kill.WaitForExit(5000);
+            process.WaitForExit(15_000);
+        }
+    }
+
     /// <summary>Starts a long-running process inside the namespace (stdout redirected when asked).</summary>
     public Process Start(string command, string arguments, bool redirectOutput = false)
     {
