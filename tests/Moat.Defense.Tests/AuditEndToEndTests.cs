@@ -1,16 +1,12 @@
 using System.Text.Json;
 using Moat.Defense.Tests.Support;
+using static Moat.Defense.Tests.Support.AuditJson;
 
 namespace Moat.Defense.Tests;
 
 [Collection(RunsAlone.Name)]
 public sealed class AuditEndToEndTests
 {
-    private static JsonElement Target(string json) => JsonDocument.Parse(json).RootElement.GetProperty("targets")[0];
-
-    private static string[] FindingIds(JsonElement target) =>
-        [.. target.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("id").GetString()!)];
-
     [ToolFact("memcached")]
     public void Memcached_with_udp_is_a_measured_amplifier()
     {

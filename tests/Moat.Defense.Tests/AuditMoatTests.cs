@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Moat.Defense.Tests.Support;
+using static Moat.Defense.Tests.Support.AuditJson;
 
 namespace Moat.Defense.Tests;
 
@@ -10,14 +11,6 @@ namespace Moat.Defense.Tests;
 [Collection(RunsAlone.Name)]
 public sealed class AuditMoatTests
 {
-    private static JsonElement Target(string json) => JsonDocument.Parse(json).RootElement.GetProperty("targets")[0];
-
-    private static string[] FindingIds(JsonElement target) =>
-        [.. target.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("id").GetString()!)];
-
-    private static JsonElement Finding(JsonElement target, string id) =>
-        target.GetProperty("findings").EnumerateArray().Single(f => f.GetProperty("id").GetString() == id);
-
     [Fact]
     public void Moat_with_udp_and_a_100_kb_value_is_guarded_with_measured_baf_0()
     {
