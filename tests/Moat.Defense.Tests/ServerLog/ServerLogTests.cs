@@ -107,7 +107,8 @@ public sealed class ServerLogTests
     /// <summary>
     /// A log written by a real moat run: 300 spoofed stats/get-big requests (source 127.0.0.99) inside a netns
     /// while tcpdump captures them; every one is dropped (refused, over budget or rate-limited). The server's
-    /// dropped series lands in the buckets where the capture saw the requests and never exceeds them.
+    /// dropped requests (folded ones included) never exceed the captured requests; moat is
+    /// guarded (one legitimate miss it answers shows the capture sees replies).
     /// </summary>
     [RootMoatFact("--security-log", "ip", "tcpdump", "python3", "dotnet")]
     public void Log_written_by_a_real_moat_run_plots_beside_its_capture()
@@ -125,6 +126,10 @@ public sealed class ServerLogTests
         Thread.Sleep(500);
 
         netns.Exec("python3", $"{scripts}/spoof.py 127.0.0.99 5555 127.0.0.1:{Port} 300 3", TimeSpan.FromSeconds(30));
+
+        // One legitimate miss, answered with END: the capture then shows the reply direction, so the silence
+        // towards the spoofed source reads as guarded, not as a one-way capture (targeted).
+        netns.Exec("python3", $"{scripts}/udpget.py 127.0.0.1 {Port} nokey");
         Thread.Sleep(1000);
         NetworkNamespace.Terminate(dump);
         NetworkNamespace.Terminate(moat);
@@ -133,12 +138,15 @@ public sealed class ServerLogTests
         var report = JsonDocument.Parse(json).RootElement;
         Assert.True(report.GetProperty("server_log").GetProperty("lines").GetInt64() >= 1, stderr + File.ReadAllText(log));
         Assert.Equal(0, report.GetProperty("server_log").GetProperty("malformed_lines").GetInt64());
-        Assert.Equal(0, report.GetProperty("server_log").GetProperty("dropped_outside_capture").GetInt64());
+
+        // Coalesced lines carry their folded events at the ts of the line that reports them, which can be the
+        // flush at SIGTERM, possibly in the next bucket, after the capture's last one: count those too.
         var series = report.GetProperty("series").EnumerateArray().ToList();
-        var dropped = series.Sum(s => s.GetProperty("server_dropped").GetInt64());
-        var requests = series.Sum(s => s.GetProperty("requests").GetInt64());
-        Assert.InRange(dropped, 1, requests);
-        Assert.All(series, s => Assert.True(s.GetProperty("server_dropped").GetInt64() == 0 || s.GetProperty("requests").GetInt64() > 0, s.ToString()));
+        var plotted = series.Sum(s => s.GetProperty("server_dropped").GetInt64());
+        var dropped = report.GetProperty("server_log").GetProperty("dropped").GetInt64();
+        Assert.Equal(dropped, plotted + report.GetProperty("server_log").GetProperty("dropped_outside_capture").GetInt64());
+        Assert.InRange(dropped, 1, series.Sum(s => s.GetProperty("requests").GetInt64()));
+        Assert.True(plotted > 0, json);
         Assert.Contains(report.GetProperty("verdicts").EnumerateArray(), v => v.GetProperty("type").GetString() == "reflector_guarded");
     }
 
