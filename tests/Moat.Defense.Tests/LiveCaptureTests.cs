@@ -8,7 +8,7 @@ namespace Moat.Defense.Tests;
 /// D12: in a fresh netns, tcpdump on lo piped into <c>detect --live</c> while 300 spoofed stats/get-big
 /// requests hit Debian memcached (UDP on, 127.0.0.1) and 300 hit the real moat with <c>-U</c> (127.0.0.2),
 /// both claiming 127.0.0.99 as their source. memcached is <c>reflector_abused</c>; moat, which answers none
-/// of them (stats is never served over UDP, get big is over budget, most are rate-limited), is
+/// of them (stats is never served over UDP, get big is over budget), is
 /// <c>reflector_guarded</c>: memcached's replies in the same capture prove the response direction is seen.
 /// </summary>
 [Collection(RunsAlone.Name)]

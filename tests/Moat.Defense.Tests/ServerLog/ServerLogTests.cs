@@ -106,7 +106,7 @@ public sealed class ServerLogTests
 
     /// <summary>
     /// A log written by a real moat run: 300 spoofed stats/get-big requests (source 127.0.0.99) inside a netns
-    /// while tcpdump captures them; every one is dropped (refused, over budget or rate-limited). The server's
+    /// while tcpdump captures them; every one is dropped (stats refused, get big over budget). The server's
     /// dropped requests (folded ones included) never exceed the captured requests; moat is
     /// guarded (one legitimate miss it answers shows the capture sees replies).
     /// </summary>
