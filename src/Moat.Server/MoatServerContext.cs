@@ -53,6 +53,9 @@ internal sealed class MoatServerContext : IDisposable
     /// <summary>The UDP transport's counters once -U has started it; null while UDP is off.</summary>
     public Udp.UdpCounters? UdpCounters { get; set; }
 
+    /// <summary>The TLS certificates and handshake counters while -Z is on; null otherwise.</summary>
+    public Tls.TlsServer? Tls { get; set; }
+
     /// <summary>The security event log (spec A10); <see cref="Moat.Security.Events.SecurityEventLog.Off"/> unless --security-log is given.</summary>
     public Moat.Security.Events.SecurityEventLog SecurityLog { get; set; } = Moat.Security.Events.SecurityEventLog.Off;
 

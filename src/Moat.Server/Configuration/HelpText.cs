@@ -43,12 +43,17 @@ internal static class HelpText
           -v, -vv, --verbose          log errors (-v) or every command (-vv) to stderr
           -o, --extended=<opt,...>    idle_timeout=<s>, hashpower=<n>, maxconns_fast,
                                       slab_chunk_max=<size>, max_get_line=<bytes>, modern
+          -Z, --enable-ssl            TLS on every TCP listener (TLS 1.2/1.3 only; UDP is never TLS)
+                                      -o ssl_chain_cert=<pem>, ssl_key=<pem>, ssl_ca_cert=<pem>,
+                                      ssl_verify_mode=0|1|2|3 (none, request, require, once),
+                                      ssl_min_version=2|3 (tlsv1.2, tlsv1.3); SIGHUP reloads the files
+                                      -l notls:<ip>[:port] plain, btls:... TLS, mtls:... client cert required
           --config <file>             read flags from a file, one per line (Debian's
                                       /etc/memcached.conf format; "logfile <path>" too)
           -h, --help                  this text
           -V, --version               print the version
 
-        Any other memcached flag (e.g. -d, -S, -Y, -Z, -s, -k, -L, -f, -n, -e) exits with
+        Any other memcached flag (e.g. -d, -S, -Y, -s, -k, -L, -f, -n, -e) exits with
         code 64 and a one-line reason; none is silently ignored.
         """;
 }

@@ -403,6 +403,16 @@ public static partial class MemcachedFlagParser
     {
         foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
+            if (TryParseTlsListener(part, o, out var tlsError))
+            {
+                if (tlsError is not null)
+                {
+                    return tlsError;
+                }
+
+                continue;
+            }
+
             var text = part.StartsWith('[') && part.EndsWith(']') ? part[1..^1] : part;
             if (text == "localhost")
             {
@@ -418,7 +428,7 @@ public static partial class MemcachedFlagParser
             o.ListenAddresses.Add(address);
         }
 
-        return o.ListenAddresses.Count == 0 ? FlagParseResult.Fail("ERROR: -l needs an address") : null;
+        return o.ListenAddresses.Count == 0 && o.TlsListeners.Count == 0 ? FlagParseResult.Fail("ERROR: -l needs an address") : null;
     }
 
     private static FlagParseResult? ParseUser(string user)

@@ -117,7 +117,7 @@ public sealed partial class MoatServerOptions
     /// <summary>The addresses actually bound: <see cref="ListenAddresses"/> or the loopback defaults.</summary>
     public IReadOnlyList<IPAddress> EffectiveListenAddresses()
     {
-        if (ListenAddresses.Count > 0)
+        if (ListenAddresses.Count > 0 || TlsListeners.Count > 0)
         {
             return [.. ListenAddresses];
         }

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -9,6 +8,7 @@ using Moat.Security.Events;
 using Moat.Server.Configuration;
 using Moat.Server.Connections;
 using Moat.Server.Statistics;
+using Moat.Server.Tls;
 using Moat.Storage;
 
 namespace Moat.Server.Hosting;
@@ -34,6 +34,7 @@ public static class MoatServiceCollectionExtensions
             var securityLog = SecurityEventLog.Open(options.EffectiveSecurityLog, options.Clock, options.UdpRateLimits.Prefix4, options.UdpRateLimits.Prefix6);
             context.SecurityLog = securityLog;
             context.ReloadRequested += securityLog.Reopen;
+            TlsListeners.Attach(context, sp.GetService<ILoggerFactory>());
             return context;
         });
         services.AddSingleton<MoatMetrics>();
@@ -60,9 +61,16 @@ public static class MoatServiceCollectionExtensions
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxConcurrentConnections = null;
             kestrel.Limits.MaxConcurrentUpgradedConnections = null;
-            foreach (var address in options.EffectiveListenAddresses())
+            var tls = sp.GetRequiredService<MoatServerContext>().Tls;
+            foreach (var (endPoint, tlsMode) in TlsListeners.EndPoints(options))
             {
-                kestrel.Listen(new IPEndPoint(address, options.TcpPort), listen => listen.UseConnectionHandler<MemcacheConnectionHandler>());
+                kestrel.Listen(endPoint, listen =>
+                {
+                    // Connection middleware that refuses peers (allowlists) goes above this line: TLS comes after
+                    // it, so a refused peer costs no handshake.
+                    TlsListeners.UseTls(listen, tls, tlsMode);
+                    listen.UseConnectionHandler<MemcacheConnectionHandler>();
+                });
             }
         }));
         return services;

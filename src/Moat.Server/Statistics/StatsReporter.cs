@@ -231,6 +231,7 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "evictions"u8, storage.Evictions);
         TextResponseWriter.WriteStat(output, "reclaimed"u8, storage.Reclaimed);
         TextResponseWriter.WriteStat(output, "total_malloced"u8, storage.TotalMalloced);
+        Tls.TlsStatistics.WriteGeneral(output, context.Tls);
     }
 
     private void WriteSettings(IBufferWriter<byte> output)
@@ -291,7 +292,7 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "idle_timeout"u8, (long)o.IdleTimeoutSeconds);
         TextResponseWriter.WriteStat(output, "read_buf_mem_limit"u8, 0L);
         TextResponseWriter.WriteStat(output, "max_get_line"u8, (long)o.MaxGetLineLength);
-        TextResponseWriter.WriteStat(output, "ssl_enabled"u8, "no"u8);
+        Tls.TlsStatistics.WriteSettings(output, o);
     }
 
     private void WriteConnections(IBufferWriter<byte> output)
