@@ -20,6 +20,7 @@ public static class AuditCommand
           --rate N            probes per second overall (50)   --concurrency N hosts in parallel (16)
           --max-hosts N       refuse larger expansions (256)   --allow-public audit public addresses (only networks you own)
           --no-udp            skip UDP probes                  --measure-get KEY  also measure UDP 'get KEY' (a key you own)
+          --tls               when a port requires TLS, run the TCP checks over TLS (certificate recorded, not trusted)
           --user U --password P | --auth-file F   credentials for ASCII auth (-Y): file lines 'user:password'
           --format table|json --json FILE          --fail-on info|low|medium|high|critical (default high)
         exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage/scope error, 3 runtime error
@@ -105,7 +106,7 @@ public static class AuditCommand
         int? udpPort = null;
         var timeout = TimeSpan.FromSeconds(1);
         double rate = 50;
-        bool allowPublic = false, noUdp = false;
+        bool allowPublic = false, noUdp = false, tls = false;
         string? user = null, password = null, authFile = null, measureGet = null, jsonPath = null;
         var format = "table";
         var failOn = Severity.High;
@@ -139,6 +140,9 @@ public static class AuditCommand
                     break;
                 case "--no-udp":
                     noUdp = true;
+                    break;
+                case "--tls":
+                    tls = true;
                     break;
                 case "--user":
                     user = reader.Value(arg);
@@ -216,6 +220,7 @@ public static class AuditCommand
             MaxHosts = maxHosts,
             AllowPublic = allowPublic,
             NoUdp = noUdp,
+            Tls = tls,
             User = user,
             Password = password,
             MeasureGetKey = measureGet,

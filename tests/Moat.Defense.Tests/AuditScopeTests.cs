@@ -69,7 +69,6 @@ public sealed class AuditScopeTests
         Assert.Equal(2, AuditRunner.Run("127.0.0.1", "--fail-on", "severe").Exit);
         Assert.Equal(2, AuditRunner.Run("127.0.0.1", "--timeout", "forever").Exit);
         Assert.Equal(2, AuditRunner.Run("127.0.0.1", "--user", "u").Exit);
-        Assert.Equal(2, AuditRunner.Run("127.0.0.1", "--tls").Exit);
     }
 
     [Theory]

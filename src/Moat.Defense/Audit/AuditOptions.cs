@@ -21,6 +21,9 @@ internal sealed class AuditOptions
 
     public bool NoUdp { get; init; }
 
+    /// <summary>--tls: when the port requires TLS, run the TCP checks again over TLS.</summary>
+    public bool Tls { get; init; }
+
     public string? User { get; init; }
 
     public string? Password { get; init; }

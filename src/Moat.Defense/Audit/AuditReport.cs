@@ -14,6 +14,10 @@ internal static class AuditReport
         foreach (var result in results)
         {
             text.Append(CultureInfo.InvariantCulture, $"{result.Target.Display,-28} {result.TcpState,-9} {result.UdpState,-9} {(result.IsMoat ? result.Product : result.Version) ?? "-",-10} {result.Auth,-8} {Ratio(result.Stats?.Baf),10} {Ratio(result.PotentialGetBaf),10}  {Name(result.Worst) ?? "-"}").AppendLine();
+            if (result.TlsDetails is { } tls)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"  tls {tls.Protocol}{(result.TlsRequired ? " (required)" : string.Empty)}: subject '{tls.Subject}', issuer '{tls.Issuer}', expires {tls.NotAfter:yyyy-MM-dd}, chain {(tls.ChainValid ? "valid" : "not valid")}").AppendLine();
+            }
         }
 
         var findings = results.SelectMany(r => r.Findings.Select(f => (r.Target, Finding: f))).OrderByDescending(x => x.Finding.Severity).ToList();
@@ -95,7 +99,9 @@ internal static class AuditReport
         json.WriteBoolean("binary", result.Binary);
         json.WriteBoolean("tls", result.Tls);
         json.WriteString("auth", result.Auth);
+        json.WriteBoolean("tls_required", result.TlsRequired);
         json.WriteEndObject();
+        TlsReport.Write(json, result.TlsDetails);
         if (result.Version is null)
         {
             json.WriteNull("version");

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -31,7 +32,13 @@ internal sealed class MemcachedProber
     public async Task<TargetResult> ProbeAsync(AuditTarget target, CancellationToken cancellation)
     {
         var result = new TargetResult(target);
-        await ProbeTcpAsync(result, cancellation);
+        await ProbeTcpAsync(result, secure: false, cancellation);
+        if (result.TcpState == "open" && !result.Ascii && !result.Binary && await DetectTlsAsync(result, cancellation) && _options.Tls)
+        {
+            // C2 step 2: the plaintext probes met a TLS port; with --tls every TCP check runs again over TLS.
+            await ProbeTcpAsync(result, secure: true, cancellation);
+        }
+
         if (!_options.NoUdp)
         {
             await ProbeUdpAsync(result, cancellation);
@@ -41,7 +48,7 @@ internal sealed class MemcachedProber
         return result;
     }
 
-    private async Task ProbeTcpAsync(TargetResult result, CancellationToken cancellation)
+    private async Task ProbeTcpAsync(TargetResult result, bool secure, CancellationToken cancellation)
     {
         var connection = await ConnectAsync(result, cancellation);
         if (connection is null)
@@ -51,6 +58,7 @@ internal sealed class MemcachedProber
 
         try
         {
+            connection = await SecureAsync(connection, result, secure, cancellation);
             var line = new ProbeLine(connection, _options.Timeout);
             await _pacer.WaitAsync(cancellation);
             var reply = await line.RequestLineAsync("version\r\n", cancellation);
@@ -81,7 +89,7 @@ internal sealed class MemcachedProber
             {
                 connection.Dispose();
                 connection = null;
-                await ProbeBinaryAsync(result, cancellation);
+                await ProbeBinaryAsync(result, secure, cancellation);
                 return;
             }
 
@@ -90,7 +98,7 @@ internal sealed class MemcachedProber
                 await ReadSettingsAsync(result, line, cancellation);
             }
         }
-        catch (Exception error) when (error is SocketException or IOException)
+        catch (Exception error) when (error is SocketException or IOException or AuthenticationException)
         {
             result.Evidence.Add($"tcp: {error.Message}");
         }
@@ -221,7 +229,7 @@ internal sealed class MemcachedProber
         }
     }
 
-    private async Task ProbeBinaryAsync(TargetResult result, CancellationToken cancellation)
+    private async Task ProbeBinaryAsync(TargetResult result, bool secure, CancellationToken cancellation)
     {
         IAuditConnection connection;
         try
@@ -230,8 +238,9 @@ internal sealed class MemcachedProber
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             deadline.CancelAfter(_options.Timeout);
             connection = await _network.ConnectTcpAsync(result.Target.TcpEndPoint, deadline.Token);
+            connection = await SecureAsync(connection, result, secure, cancellation);
         }
-        catch (Exception error) when (error is SocketException or OperationCanceledException && !cancellation.IsCancellationRequested)
+        catch (Exception error) when (error is SocketException or IOException or AuthenticationException or OperationCanceledException && !cancellation.IsCancellationRequested)
         {
             result.Evidence.Add("binary probe: could not reconnect");
             return;
@@ -270,6 +279,51 @@ internal sealed class MemcachedProber
 
             result.Evidence.Add($"binary VERSION: status 0x{status:X4} {result.Version}");
         }
+    }
+
+    /// <summary>A TLS handshake on a fresh connection after the plaintext probes got no memcached answer.</summary>
+    private async Task<bool> DetectTlsAsync(TargetResult result, CancellationToken cancellation)
+    {
+        var connection = await ConnectAsync(result, cancellation);
+        if (connection is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var secured = await SecureAsync(connection, result, secure: true, cancellation);
+        }
+        catch (Exception error) when (error is SocketException or IOException or AuthenticationException)
+        {
+            result.Evidence.Add($"tls handshake: {error.Message}");
+            return false;
+        }
+
+        result.TlsRequired = true;
+        if (!_options.Tls)
+        {
+            result.Evidence.Add("the port requires TLS: run the audit again with --tls to check it over TLS");
+        }
+
+        return true;
+    }
+
+    private async Task<IAuditConnection> SecureAsync(IAuditConnection connection, TargetResult result, bool secure, CancellationToken cancellation)
+    {
+        if (!secure)
+        {
+            return connection;
+        }
+
+        await _pacer.WaitAsync(cancellation);
+        var (secured, details) = await TlsProbe.HandshakeAsync(connection, result.Target, _options.Timeout, cancellation);
+        if (result.TlsDetails is null)
+        {
+            TlsProbe.Record(result, details);
+        }
+
+        return secured;
     }
 
     private async Task ProbeUdpAsync(TargetResult result, CancellationToken cancellation)

@@ -21,6 +21,12 @@ internal sealed class TargetResult
 
     public bool Tls { get; set; }
 
+    /// <summary>Plaintext probes were refused and a TLS handshake worked (C2 step 2 <c>tls_required</c>).</summary>
+    public bool TlsRequired { get; set; }
+
+    /// <summary>The certificate and protocol of the first TLS handshake; null when none was made.</summary>
+    public TlsDetails? TlsDetails { get; set; }
+
     /// <summary><c>none</c>, <c>ascii</c> (-Y), <c>sasl</c> (-S) or <c>unknown</c>.</summary>
     public string Auth { get; set; } = "unknown";
 
