@@ -69,7 +69,7 @@ public sealed class ProcessTests
         }
     }
 
-    private static Process Start(params string[] args)
+    internal static Process Start(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -100,7 +100,7 @@ public sealed class ProcessTests
         return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
     }
 
-    private static void WaitUntilListening(int port)
+    internal static void WaitUntilListening(int port)
     {
         var deadline = Environment.TickCount64 + 20_000;
         while (Environment.TickCount64 < deadline)

@@ -12,6 +12,12 @@ public sealed class MemcachedProcessFixture : IDisposable
     private readonly Process? _process;
 
     public MemcachedProcessFixture()
+        : this([])
+    {
+    }
+
+    /// <summary>memcached with extra flags (e.g. -Z and its -o ssl_* options).</summary>
+    internal MemcachedProcessFixture(params string[] extraArguments)
     {
         if (!File.Exists(Binary))
         {
@@ -25,7 +31,7 @@ public sealed class MemcachedProcessFixture : IDisposable
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "0", "-l", "127.0.0.1" })
+        foreach (var arg in new[] { "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "0", "-l", "127.0.0.1" }.Concat(extraArguments))
         {
             info.ArgumentList.Add(arg);
         }
