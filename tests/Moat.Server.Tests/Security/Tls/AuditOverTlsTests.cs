@@ -14,12 +14,7 @@ public sealed class AuditOverTlsTests : IDisposable
     [Fact]
     public void Audit_with_tls_reports_the_certificate_and_runs_the_checks_over_tls()
     {
-        using var server = new MoatServerFixture(o =>
-        {
-            o.TlsEnabled = true;
-            o.TlsChainCertificateFile = _pki.ChainFile;
-            o.TlsKeyFile = _pki.KeyFile;
-        });
+        using var server = new MoatServerFixture(_pki.ConfigureServer);
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var exit = AuditCommand.Run([$"127.0.0.1:{server.Port}", "--tls", "--no-udp", "--format", "json", "--timeout", "3s"], stdout, stderr);

@@ -18,10 +18,7 @@ public sealed class MoatClientOverTlsTests : IDisposable
     {
         using var server = new MoatServerFixture(o =>
         {
-            o.TlsEnabled = true;
-            o.TlsChainCertificateFile = _pki.ChainFile;
-            o.TlsKeyFile = _pki.KeyFile;
-            o.TlsCaCertificateFile = _pki.CaFile;
+            _pki.ConfigureServer(o);
             o.TlsVerifyMode = TlsVerifyMode.Require;
         });
         var endpoint = $"127.0.0.1:{server.Port}";

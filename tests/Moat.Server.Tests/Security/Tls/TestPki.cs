@@ -51,6 +51,15 @@ internal sealed class TestPki : IDisposable
         File.WriteAllText(KeyFile, key.ExportPkcs8PrivateKeyPem());
     }
 
+    /// <summary>Turns TLS on with this PKI's server certificate, key and CA (ssl_verify_mode left as it is).</summary>
+    public void ConfigureServer(Moat.Server.Configuration.MoatServerOptions options)
+    {
+        options.TlsEnabled = true;
+        options.TlsChainCertificateFile = ChainFile;
+        options.TlsKeyFile = KeyFile;
+        options.TlsCaCertificateFile = CaFile;
+    }
+
     /// <summary>The serial as .NET prints it (upper-case hex, big endian).</summary>
     public static string SerialText(long serial) => Convert.ToHexString(SerialBytes(serial));
 

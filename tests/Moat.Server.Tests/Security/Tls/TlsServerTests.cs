@@ -151,10 +151,7 @@ public sealed class TlsServerTests : IDisposable
 
     private MoatServerFixture Start(Action<MoatServerOptions>? configure = null) => new(o =>
     {
-        o.TlsEnabled = true;
-        o.TlsChainCertificateFile = _pki.ChainFile;
-        o.TlsKeyFile = _pki.KeyFile;
-        o.TlsCaCertificateFile = _pki.CaFile;
+        _pki.ConfigureServer(o);
         configure?.Invoke(o);
     });
 
