@@ -35,9 +35,6 @@ public sealed class MoatServerFixture : IDisposable
     /// <summary>The bound port.</summary>
     public int Port { get; }
 
-    /// <summary>The running server's shared state (reload hook, TLS state).</summary>
-    internal MoatServerContext Context => _host.Context();
-
     /// <summary>Whether the host has been asked to stop (by the shutdown command).</summary>
     internal bool StopRequested => _host.Services.GetService(typeof(IHostApplicationLifetime)) is IHostApplicationLifetime l && l.ApplicationStopping.IsCancellationRequested;
 
