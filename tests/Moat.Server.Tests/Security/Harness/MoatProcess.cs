@@ -5,7 +5,8 @@ namespace Moat.Server.Tests.Security.Harness;
 /// <summary>The moat executable (moat.dll beside the tests) as a child process, optionally inside a network namespace.</summary>
 internal sealed class MoatProcess : IDisposable
 {
-    private static readonly string MoatDll = Path.Combine(AppContext.BaseDirectory, "moat.dll");
+    /// <summary>The executable's entry assembly, copied beside the tests.</summary>
+    public static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "moat.dll");
 
     private readonly Process _process;
     private readonly Task<string> _stderr;
@@ -31,7 +32,7 @@ internal sealed class MoatProcess : IDisposable
             }
         }
 
-        info.ArgumentList.Add(MoatDll);
+        info.ArgumentList.Add(Dll);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
