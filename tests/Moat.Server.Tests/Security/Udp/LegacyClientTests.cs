@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Globalization;
+using Moat.Server.Tests.Infrastructure;
+using Moat.Server.Tests.Security.Harness;
+using Moat.Server.Tests.Udp;
+
+namespace Moat.Server.Tests.Security.Udp;
+
+/// <summary>Spec A11, libmemcached row: memccp --udp (fire-and-forget "set … noreply") against moat and memcached.</summary>
+public sealed class LegacyClientTests : IDisposable
+{
+    private const string Memccp = "/usr/bin/memccp";
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("moat-memccp-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>Copies a file named <paramref name="key"/> over UDP and returns memccp's exit code.</summary>
+    private int CopyOverUdp(int udpPort, string key)
+    {
+        var file = Path.Combine(_directory, key);
+        File.WriteAllText(file, "legacy-value");
+        var info = new ProcessStartInfo(Memccp) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in new[] { "--udp", "--servers", $"127.0.0.1:{udpPort.ToString(CultureInfo.InvariantCulture)}", file })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        if (!process.WaitForExit(10_000))
+        {
+            process.Kill();
+            throw new TimeoutException("memccp did not exit");
+        }
+
+        // Fire and forget: give the datagram time to be handled before looking over TCP.
+        Thread.Sleep(300);
+        return process.ExitCode;
+    }
+
+    [ToolFact(Memccp)]
+    public void Memccp_over_udp_stores_nothing_from_an_unvalidated_source_and_stores_from_a_trusted_one()
+    {
+        var udpPort = UdpProbe.FreeUdpPort();
+        using (var server = new MoatServerFixture(o => o.UdpPort = udpPort))
+        {
+            CopyOverUdp(udpPort, "unvalidated-key");
+            Assert.Equal("END\r\n", WireClient.Send(server.Port, "get unvalidated-key\r\n").Reply);
+            Assert.True(UdpServerStats.Number(server.Port, "udp_cmd_refused") >= 1);
+        }
+
+        udpPort = UdpProbe.FreeUdpPort();
+        using (var server = new MoatServerFixture(o =>
+        {
+            o.UdpPort = udpPort;
+            o.UdpTrusted = "127.0.0.0/8";
+        }))
+        {
+            CopyOverUdp(udpPort, "trusted-key");
+            Assert.Equal("VALUE trusted-key 0 12\r\nlegacy-value\r\nEND\r\n", WireClient.Send(server.Port, "get trusted-key\r\n").Reply);
+        }
+    }
+
+    [ToolFact(Memccp, "/usr/bin/memcached")]
+    public void Memccp_over_udp_stores_in_memcached()
+    {
+        using var memcached = new MemcachedUdpProcess();
+        CopyOverUdp(memcached.UdpPort, "memcached-key");
+        Assert.Equal("VALUE memcached-key 0 12\r\nlegacy-value\r\nEND\r\n", WireClient.Send(memcached.TcpPort, "get memcached-key\r\n").Reply);
+    }
+}
