@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Moat.Server.Auth;
 using Moat.Server.Commands;
 using Moat.Server.Configuration;
 using Moat.Server.Statistics;
@@ -23,6 +24,7 @@ internal sealed class MoatServerContext : IDisposable
         Statistics = new ServerStatistics();
         Executor = new CacheCommandExecutor(store, new PrefixStatistics(options.PrefixDelimiter));
         _verbosity = options.Verbosity;
+        Auth = options.AuthEnabled ? new Authenticator(this) : null;
     }
 
     /// <summary>The parsed flags.</summary>
@@ -49,6 +51,15 @@ internal sealed class MoatServerContext : IDisposable
 
     /// <summary>Called by "shutdown" (with -A): true for "shutdown graceful".</summary>
     public Action<bool>? ShutdownRequested { get; set; }
+
+    /// <summary>-Y/-S authentication; null when the server runs without authentication.</summary>
+    public Authenticator? Auth { get; }
+
+    /// <summary>The UDP guard state once -U has started it (TCP's "udptoken" issues its tokens); null while UDP is off.</summary>
+    public Udp.UdpSecurity? UdpSecurity { get; set; }
+
+    /// <summary>UDP tokens handed out over TCP by "udptoken" (stats: udp_token_issued_tcp).</summary>
+    public long UdpTokensIssuedTcp;
 
     /// <summary>The UDP transport's counters once -U has started it; null while UDP is off.</summary>
     public Udp.UdpCounters? UdpCounters { get; set; }

@@ -28,6 +28,9 @@ internal sealed partial class BinaryCommandProcessor(MoatServerContext context, 
     /// <summary>The counters of this connection.</summary>
     public ConnectionCounters Counters { get; } = counters;
 
+    /// <summary>Who is connected; with -S, commands other than SASL and VERSION wait for its sign-in.</summary>
+    public Auth.PeerSession? Session { get; init; }
+
     /// <summary>Runs the complete frames at the start of <paramref name="buffer"/> and slices it past what was consumed.</summary>
     public ProcessOutcome Process(ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output)
     {
@@ -84,6 +87,11 @@ internal sealed partial class BinaryCommandProcessor(MoatServerContext context, 
     private ProcessOutcome? Execute(in BinaryHeader header, ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output)
     {
         var opcode = (BinaryOpcode)header.Opcode;
+        if (context.Auth is { Sasl: true } auth && header.ValueLength >= 0 && TryExecuteSasl(auth, opcode, in header, ref buffer, output, out var saslOutcome))
+        {
+            return saslOutcome;
+        }
+
         if (header.KeyLength > MaxKeyLength)
         {
             buffer = buffer.Slice(BinaryHeader.Size);

@@ -8,4 +8,7 @@ internal sealed class FlagParseState(MoatServerOptions options)
     public bool ItemSizeSet { get; set; }
 
     public bool ChunkSet { get; set; }
+
+    /// <summary>Every short flag (or its long form) given, so checks across areas can see e.g. that -S or -Y was set.</summary>
+    public HashSet<char> SeenFlags { get; } = [];
 }

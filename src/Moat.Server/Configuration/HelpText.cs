@@ -41,6 +41,13 @@ internal static class HelpText
           -P, --pidfile=<file>        write the process id to this file
           -u, --user=<name>           accepted only if moat already runs as that user
           -v, -vv, --verbose          log errors (-v) or every command (-vv) to stderr
+          -Y, --auth-file=<file>      ASCII authentication (memcached's -Y): user:password lines,
+                                      up to 1024; clients send "set <any> 0 0 <n>" with "user password"
+          -S, --enable-sasl           SASL PLAIN over the binary protocol (binary only, as memcached)
+          --sasl-pwdb=<file>          SASL users, user:password lines (else $MEMCACHED_SASL_PWDB)
+          --auth-timeout=<s>          close connections not authenticated within s seconds (default 10)
+          --compat-strict-flags       refuse -U with -S/-Y as memcached does (default: UDP only for
+                                      auth-bound tokens from "udptoken")
           -o, --extended=<opt,...>    idle_timeout=<s>, hashpower=<n>, maxconns_fast,
                                       slab_chunk_max=<size>, max_get_line=<bytes>, modern
           -Z, --enable-ssl            TLS on every TCP listener (TLS 1.2/1.3 only; UDP is never TLS)
@@ -53,7 +60,7 @@ internal static class HelpText
           -h, --help                  this text
           -V, --version               print the version
 
-        Any other memcached flag (e.g. -d, -S, -Y, -s, -k, -L, -f, -n, -e) exits with
+        Any other memcached flag (e.g. -d, -s, -k, -L, -f, -n, -e) exits with
         code 64 and a one-line reason; none is silently ignored.
         """;
 }

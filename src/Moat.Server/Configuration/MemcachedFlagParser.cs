@@ -38,6 +38,7 @@ public static partial class MemcachedFlagParser
         ["help"] = 'h',
         ["version"] = 'V',
         ["enable-sasl"] = 'S',
+        ["auth-file"] = 'Y',
         ["enable-ssl"] = 'Z',
         ["daemon"] = 'd',
     };
@@ -228,6 +229,7 @@ public static partial class MemcachedFlagParser
 
     private static FlagParseResult? Apply(char flag, string? value, FlagParseState state)
     {
+        state.SeenFlags.Add(flag);
         if (Extensions.ShortFlags.TryGetValue(flag, out var extension))
         {
             return extension(value, state);
@@ -329,10 +331,6 @@ public static partial class MemcachedFlagParser
                 return new FlagParseResult { ExitCode = 0, Output = HelpText.Text };
             case 'V':
                 return new FlagParseResult { ExitCode = 0, Output = $"moat {ServerVersion.Moat} (memcached 1.6.18 compatible)" };
-            case 'S':
-                return FlagParseResult.Fail("ERROR: -S (SASL authentication) is not supported yet");
-            case 'Y':
-                return FlagParseResult.Fail("ERROR: -Y (ASCII authentication) is not supported yet");
             case 'Z':
                 return FlagParseResult.Fail("ERROR: -Z (TLS) is not supported yet");
             case 'd':

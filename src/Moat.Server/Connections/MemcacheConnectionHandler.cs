@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 using Moat.Protocol.Binary;
 using Moat.Protocol.Text;
+using Moat.Server.Auth;
 using Moat.Server.Binary;
 using Moat.Server.Configuration;
 using Moat.Server.Text;
@@ -39,6 +40,8 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
             LogAccepted(logger, counters.Id, counters.RemoteAddress);
         }
 
+        var session = new PeerSession(connection.RemoteEndPoint);
+        using var preAuthDeadline = PreAuthDeadline.Start(context, session, input);
         var writer = new CountingBufferWriter();
         writer.Attach(output);
         IProtocolProcessor? processor = null;
@@ -65,7 +68,7 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
                 counters.State = "conn_parse_cmd";
                 counters.LastCommandTimestamp = context.Clock.GetTimestamp();
                 var buffer = result.Buffer;
-                processor ??= buffer.IsEmpty ? null : ChooseProcessor(buffer.FirstSpan[0], counters);
+                processor ??= buffer.IsEmpty ? null : ChooseProcessor(buffer.FirstSpan[0], counters, session);
                 if (processor is null)
                 {
                     input.AdvanceTo(buffer.Start, buffer.End);
@@ -120,7 +123,7 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
     }
 
     /// <summary>-B: binary-only, text-only, or (auto) binary when the connection's first byte is the request magic.</summary>
-    private IProtocolProcessor ChooseProcessor(byte firstByte, Statistics.ConnectionCounters counters)
+    private IProtocolProcessor ChooseProcessor(byte firstByte, Statistics.ConnectionCounters counters, PeerSession session)
     {
         var binary = context.Options.Protocol switch
         {
@@ -128,7 +131,13 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
             BindingProtocol.Ascii => false,
             _ => firstByte == BinaryHeader.RequestMagic,
         };
-        return binary ? new BinaryCommandProcessor(context, counters) : new TextCommandProcessor(context, counters);
+        if (binary)
+        {
+            return new BinaryCommandProcessor(context, counters) { Session = session };
+        }
+
+        var text = new TextCommandProcessor(context, counters) { Session = session };
+        return context.Auth is { Sasl: false } auth ? new AsciiAuthProcessor(auth, session, text) : text;
     }
 
     private static string Describe(EndPoint? endPoint) => endPoint switch

@@ -32,6 +32,7 @@ internal sealed class MoatServerLifetime(
             });
         }
 
+        context.Auth?.ReportStartupWarnings();
         context.ShutdownRequested = _ => lifetime.StopApplication();
         lifetime.ApplicationStarted.Register(OnStarted);
         return Task.CompletedTask;

@@ -208,8 +208,7 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "touch_misses"u8, counters.TouchMisses);
         TextResponseWriter.WriteStat(output, "store_too_large"u8, counters.StoreTooLarge + storage.StoreTooLarge);
         TextResponseWriter.WriteStat(output, "store_no_memory"u8, counters.StoreNoMemory + storage.StoreNoMemory);
-        TextResponseWriter.WriteStat(output, "auth_cmds"u8, 0L);
-        TextResponseWriter.WriteStat(output, "auth_errors"u8, 0L);
+        WriteAuthCounters(output);
         TextResponseWriter.WriteStat(output, "bytes_read"u8, counters.BytesRead);
         TextResponseWriter.WriteStat(output, "bytes_written"u8, counters.BytesWritten);
         TextResponseWriter.WriteStat(output, "limit_maxbytes"u8, storage.LimitMaxBytes);
@@ -279,8 +278,10 @@ internal sealed class StatsReporter(MoatServerContext context)
             Configuration.BindingProtocol.Binary => "binary"u8,
             _ => "auto-negotiate"u8,
         });
-        TextResponseWriter.WriteStat(output, "auth_enabled_sasl"u8, "no"u8);
-        TextResponseWriter.WriteStat(output, "auth_enabled_ascii"u8, "no"u8);
+        // memcached prints the auth file's path, not "yes".
+        TextResponseWriter.WriteStat(output, "auth_enabled_sasl"u8, YesNo(o.SaslEnabled));
+        TextResponseWriter.WriteStat(output, "auth_enabled_ascii"u8, o.AsciiAuthFile is { } authFile ? Encoding.UTF8.GetBytes(authFile) : "no"u8);
+        TextResponseWriter.WriteStat(output, "auth_timeout"u8, (long)o.AuthTimeoutSeconds);
         TextResponseWriter.WriteStat(output, "item_size_max"u8, (long)o.ItemSizeMax);
         TextResponseWriter.WriteStat(output, "maxconns_fast"u8, YesNo(o.MaxConnectionsFast));
         TextResponseWriter.WriteStat(output, "hashpower_init"u8, (long)o.HashPower);
@@ -293,6 +294,30 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "read_buf_mem_limit"u8, 0L);
         TextResponseWriter.WriteStat(output, "max_get_line"u8, (long)o.MaxGetLineLength);
         Tls.TlsStatistics.WriteSettings(output, o);
+    }
+
+    /// <summary>memcached's auth_cmds and auth_errors, then Moat's authentication and udptoken counters.</summary>
+    private void WriteAuthCounters(IBufferWriter<byte> output)
+    {
+        var auth = context.Auth?.Counters;
+        TextResponseWriter.WriteStat(output, "auth_cmds"u8, auth is null ? 0L : Interlocked.Read(ref auth.Commands));
+        TextResponseWriter.WriteStat(output, "auth_errors"u8, auth is null ? 0L : Interlocked.Read(ref auth.Errors));
+        TextResponseWriter.WriteStat(output, "auth_failures"u8, auth is null ? 0L : Interlocked.Read(ref auth.Failures));
+        if (auth is not null)
+        {
+            TextResponseWriter.WriteStat(output, "auth_ratelimited"u8, Interlocked.Read(ref auth.RateLimited));
+            TextResponseWriter.WriteStat(output, "auth_unauthenticated_cmds"u8, Interlocked.Read(ref auth.UnauthenticatedCommands));
+            TextResponseWriter.WriteStat(output, "auth_timeouts"u8, Interlocked.Read(ref auth.Timeouts));
+        }
+
+        if (context.UdpSecurity is not null)
+        {
+            TextResponseWriter.WriteStat(output, "udp_token_issued_tcp"u8, Interlocked.Read(ref context.UdpTokensIssuedTcp));
+            if (auth is not null)
+            {
+                TextResponseWriter.WriteStat(output, "udp_unauthenticated_dropped"u8, Interlocked.Read(ref auth.UdpUnauthenticatedDropped));
+            }
+        }
     }
 
     private void WriteConnections(IBufferWriter<byte> output)

@@ -26,6 +26,9 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
     /// <summary>The counters of this connection.</summary>
     public ConnectionCounters Counters { get; } = counters;
 
+    /// <summary>Who is connected (for "udptoken"); null on UDP, where the transport answers token requests itself.</summary>
+    public Auth.PeerSession? Session { get; init; }
+
     /// <summary>
     /// Runs the complete commands at the start of <paramref name="buffer"/> and slices it past what was consumed.
     /// When <paramref name="output"/> is a <see cref="CountingBufferWriter"/>, a batch yields once its unflushed
@@ -142,6 +145,12 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         switch (request.Kind)
         {
             case TextCommandKind.Rejected:
+                if (request.Reply == TextReply.Error && Session is { } session && Auth.UdpTokenCommand.Matches(line))
+                {
+                    Auth.UdpTokenCommand.Execute(context, session, output);
+                    return null;
+                }
+
                 Reply(output, request.Reply, request.NoReply);
                 return null;
             case TextCommandKind.CloseSilently:

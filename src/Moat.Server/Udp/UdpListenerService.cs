@@ -69,6 +69,7 @@ internal sealed partial class UdpListenerService : BackgroundService
             });
         }
 
+        _context.UdpSecurity = Security;
         LogListening(_logger, options.UdpPort, options.UdpAmplificationFactor);
         return base.StartAsync(cancellationToken);
     }

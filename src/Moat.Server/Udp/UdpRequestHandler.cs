@@ -28,6 +28,7 @@ internal sealed class UdpRequestHandler
     private readonly MoatServerContext _context;
     private readonly UdpSecurity _security;
     private readonly ConnectionCounters _commandCounters;
+    private readonly Auth.Authenticator? _auth;
     private readonly TextCommandProcessor _processor;
     private readonly BinaryCommandProcessor _binaryProcessor;
     private readonly ArrayBufferWriter<byte> _output = new(64 * 1024);
@@ -37,6 +38,7 @@ internal sealed class UdpRequestHandler
     {
         _context = context;
         _security = security;
+        _auth = context.Auth;
 
         // Counted in the server's command statistics as memcached counts UDP, but not a connection (curr_connections stays TCP-only).
         _commandCounters = new ConnectionCounters { RemoteAddress = "udp", LocalAddress = "udp" };
@@ -110,6 +112,14 @@ internal sealed class UdpRequestHandler
         var sourceClass = Classify(address, token, request);
         request.SourceClass = sourceClass;
         request.Command = shape == PayloadVerdict.Binary ? BinaryCommandNames[command[1]] : CommandName(command);
+        if (_auth is not null && sourceClass != SourceClass.Validated)
+        {
+            // A12: with -Y/-S, UDP serves only auth-bound tokens; no unvalidated or trusted service at all.
+            Interlocked.Increment(ref _auth.Counters.UdpUnauthenticatedDropped);
+            RecordDrop(address);
+            return;
+        }
+
         if (sourceClass == SourceClass.Unvalidated)
         {
             Interlocked.Increment(ref counters.RequestsUnvalidated);
@@ -206,7 +216,7 @@ internal sealed class UdpRequestHandler
 
     private SourceClass Classify(ReadOnlySpan<byte> address, ReadOnlySpan<byte> token, in DropContext request)
     {
-        if (_security.Trusted.Contains(address))
+        if (_auth is null && _security.Trusted.Contains(address))
         {
             return SourceClass.Trusted;
         }
@@ -216,7 +226,7 @@ internal sealed class UdpRequestHandler
             return SourceClass.Unvalidated;
         }
 
-        switch (_security.Tokens.Verify(token, address))
+        switch (_auth is null ? _security.Tokens.Verify(token, address) : _auth.VerifyUdpToken(_security.Tokens, token, address))
         {
             case TokenCheck.Valid:
                 return SourceClass.Validated;

@@ -1,0 +1,218 @@
+using System.Net;
+using Moat.Security.Auth;
+using Moat.Security.Events;
+using Moat.Security.Udp;
+using Moat.Server.Configuration;
+
+namespace Moat.Server.Auth;
+
+/// <summary>
+/// The server's authentication state for -Y and -S: the credential table (swapped whole on SIGHUP, so a bad file
+/// keeps the previous one), the per-address failure limiter, the counters, and the identities of auth-bound UDP
+/// tokens (A12). Only authentication attempts, "udptoken" and token-carrying UDP requests come here.
+/// </summary>
+internal sealed class Authenticator
+{
+    private readonly MoatServerContext _context;
+    private readonly string _path;
+    private volatile CredentialTable _credentials;
+
+    public Authenticator(MoatServerContext context)
+    {
+        _context = context;
+        var options = context.Options;
+        Sasl = options.SaslEnabled;
+        _path = options.AsciiAuthFile ?? options.SaslPasswordDatabase
+            ?? throw new InvalidOperationException("Authentication needs an auth file (-Y) or a SASL password database.");
+        _credentials = options.LoadedCredentials ?? LoadOrThrow();
+        Limiter = new AuthFailureLimiter(options.Clock);
+        TokenIdentities = new UdpTokenIdentities();
+        context.ReloadRequested += Reload;
+    }
+
+    /// <summary>True for -S (SASL over binary), false for -Y (ASCII).</summary>
+    public bool Sasl { get; }
+
+    /// <summary>The credentials in force.</summary>
+    public CredentialTable Credentials => _credentials;
+
+    public AuthFailureLimiter Limiter { get; }
+
+    public AuthCounters Counters { get; } = new();
+
+    /// <summary>Which users asked for UDP tokens from which addresses (so UDP can verify auth-bound tokens).</summary>
+    public UdpTokenIdentities TokenIdentities { get; }
+
+    /// <summary>
+    /// Checks one attempt from <paramref name="session"/>. While the peer's address is rate limited nothing is
+    /// checked. Failures are counted and reported as security events.
+    /// </summary>
+    public AuthOutcome Authenticate(ReadOnlySpan<byte> user, ReadOnlySpan<byte> password, PeerSession session)
+    {
+        AuthCounters.Increment(ref Counters.Commands);
+        if (Limiter.IsBlocked(session.Address))
+        {
+            AuthCounters.Increment(ref Counters.RateLimited);
+            AuthCounters.Increment(ref Counters.Errors);
+            RecordFailure(session, "ratelimited");
+            return AuthOutcome.RateLimited;
+        }
+
+        var table = _credentials;
+        var index = table.Find(user, password);
+        if (index >= 0)
+        {
+            session.SignIn(table.UserAt(index));
+            return AuthOutcome.Success;
+        }
+
+        AuthCounters.Increment(ref Counters.Errors);
+        var blocked = Limiter.RecordFailure(session.Address);
+        RecordFailure(session, blocked ? "block" : "refuse");
+        return AuthOutcome.Failure;
+    }
+
+    /// <summary>
+    /// An attempt that failed before any credential check (malformed token, unsupported SASL step or mechanism).
+    /// memcached counts the SASL ones in auth_cmds and auth_errors (the SASL library failed them), not the ASCII ones.
+    /// </summary>
+    public void RecordMalformedAttempt(PeerSession session, bool countAsCheck)
+    {
+        if (countAsCheck)
+        {
+            AuthCounters.Increment(ref Counters.Commands);
+            AuthCounters.Increment(ref Counters.Errors);
+        }
+
+        Limiter.RecordFailure(session.Address);
+        RecordFailure(session, "refuse");
+    }
+
+    /// <summary>A command refused because the connection has not authenticated.</summary>
+    public void RecordUnauthenticatedCommand() => AuthCounters.Increment(ref Counters.UnauthenticatedCommands);
+
+    /// <summary>A connection closed by --auth-timeout.</summary>
+    public void RecordTimeout(PeerSession session)
+    {
+        AuthCounters.Increment(ref Counters.Timeouts);
+        _context.SecurityLog.Report(new SecurityEvent
+        {
+            Kind = SecurityEventKind.AuthFailure,
+            Transport = "tcp",
+            Source = session.Address,
+            SourcePort = session.Port,
+            Action = "close",
+            Detail = "not authenticated within --auth-timeout",
+        });
+    }
+
+    /// <summary>Issues a UDP token bound to the session's address and user, remembering the user for UDP's check (A4, A12).</summary>
+    public string IssueUdpToken(AddressValidationTokens tokens, PeerSession session)
+    {
+        var user = session.User ?? throw new InvalidOperationException("Only an authenticated session gets an auth-bound token.");
+        TokenIdentities.Record(session.Address, user);
+        return tokens.Issue(session.Address, user);
+    }
+
+    /// <summary>
+    /// Verifies a UDP request's token as auth-bound to one of the users that asked for a token from
+    /// <paramref name="address"/> and still exist in the credentials (a user removed by a reload loses UDP too).
+    /// </summary>
+    public TokenCheck VerifyUdpToken(AddressValidationTokens tokens, ReadOnlySpan<byte> token, ReadOnlySpan<byte> address)
+    {
+        var result = TokenCheck.Invalid;
+        var table = _credentials;
+        foreach (var user in TokenIdentities.For(address))
+        {
+            if (!table.HasUser(user))
+            {
+                continue;
+            }
+
+            var check = tokens.Verify(token, address, user);
+            if (check == TokenCheck.Valid)
+            {
+                return check;
+            }
+
+            if (check == TokenCheck.Expired)
+            {
+                result = check;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Re-reads the credential file; on failure the previous credentials stay in force and the error says so.</summary>
+    public void Reload()
+    {
+        try
+        {
+            _credentials = CredentialTable.Load(_path, Sasl ? CredentialFormat.SaslPasswordDatabase : CredentialFormat.AsciiAuthFile);
+        }
+        catch (CredentialFileException error)
+        {
+            throw new InvalidOperationException(
+                MemcachedFlagParser.DescribeCredentialError(_path, Sasl, error) + $"; keeping the previous {_credentials.Count} entries",
+                error);
+        }
+    }
+
+    /// <summary>
+    /// -S sends passwords in clear (PLAIN): warn at start when a listener is reachable from other hosts. TLS (-Z),
+    /// when configured, protects it; a loopback-only listener needs no warning.
+    /// </summary>
+    public void ReportStartupWarnings()
+    {
+        var options = _context.Options;
+        if (!Sasl)
+        {
+            return;
+        }
+
+        foreach (var address in options.EffectiveListenAddresses())
+        {
+            if (IPAddress.IsLoopback(address))
+            {
+                continue;
+            }
+
+            var message = $"WARNING: -S (SASL PLAIN) sends passwords in clear text and {address} is not a loopback address: enable TLS (-Z) or listen on loopback only";
+            Console.Error.WriteLine(message);
+            _context.SecurityLog.Report(new SecurityEvent
+            {
+                Kind = SecurityEventKind.ConfigWarning,
+                Transport = "config",
+                Action = "warn",
+                Detail = message,
+            });
+        }
+    }
+
+    private void RecordFailure(PeerSession session, string action)
+    {
+        AuthCounters.Increment(ref Counters.Failures);
+        _context.SecurityLog.Report(new SecurityEvent
+        {
+            Kind = SecurityEventKind.AuthFailure,
+            Transport = "tcp",
+            Source = session.Address,
+            SourcePort = session.Port,
+            Command = Sasl ? "sasl_auth"u8 : "set"u8,
+            Action = action,
+        });
+    }
+
+    private CredentialTable LoadOrThrow()
+    {
+        try
+        {
+            return CredentialTable.Load(_path, Sasl ? CredentialFormat.SaslPasswordDatabase : CredentialFormat.AsciiAuthFile);
+        }
+        catch (CredentialFileException error)
+        {
+            throw new InvalidOperationException(MemcachedFlagParser.DescribeCredentialError(_path, Sasl, error), error);
+        }
+    }
+}
