@@ -25,6 +25,10 @@ internal sealed class Authenticator
         _path = options.AsciiAuthFile ?? options.SaslPasswordDatabase
             ?? throw new InvalidOperationException("Authentication needs an auth file (-Y) or a SASL password database.");
         _credentials = options.LoadedCredentials ?? LoadOrThrow();
+
+        // As in memcached, the protocol follows the authentication: -S is binary only, -Y text only (the flag
+        // parser refuses a contrary -B; this covers servers configured in code).
+        options.Protocol = Sasl ? BindingProtocol.Binary : BindingProtocol.Ascii;
         Limiter = new AuthFailureLimiter(options.Clock);
         TokenIdentities = new UdpTokenIdentities();
         context.ReloadRequested += Reload;
