@@ -55,7 +55,6 @@ public sealed class FlagTests
     [Theory]
     [InlineData("-U", "70000")]
     [InlineData("-S")]
-    [InlineData("-Y", "auth.txt")]
     [InlineData("-Z")]
     [InlineData("-d")]
     [InlineData("-k")]
