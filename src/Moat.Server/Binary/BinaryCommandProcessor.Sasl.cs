@@ -31,7 +31,12 @@ internal sealed partial class BinaryCommandProcessor
     private bool TryExecuteSasl(Authenticator auth, BinaryOpcode opcode, in BinaryHeader header, ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output, out ProcessOutcome? outcome)
     {
         outcome = null;
-        var session = Session!;
+        if (Session is not { } session)
+        {
+            // Not a TCP connection (UDP reuses this processor): UDP admits only token holders under authentication (A12).
+            return false;
+        }
+
         switch (opcode)
         {
             case BinaryOpcode.SaslListMechs:
