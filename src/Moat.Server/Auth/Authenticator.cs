@@ -164,8 +164,8 @@ internal sealed class Authenticator
     }
 
     /// <summary>
-    /// -S sends passwords in clear (PLAIN): warn at start when a listener is reachable from other hosts. TLS (-Z),
-    /// when configured, protects it; a loopback-only listener needs no warning.
+    /// -S sends passwords in clear (PLAIN): warn at start when a plain (non-TLS) listener is reachable from other
+    /// hosts; TLS listeners (-Z, not notls:) and loopback-only ones need no warning.
     /// </summary>
     public void ReportStartupWarnings()
     {
@@ -175,9 +175,11 @@ internal sealed class Authenticator
             return;
         }
 
-        foreach (var address in options.EffectiveListenAddresses())
+        foreach (var (endPoint, tlsMode) in Tls.TlsListeners.EndPoints(options))
         {
-            if (IPAddress.IsLoopback(address))
+            var address = endPoint.Address;
+            var plain = !options.TlsEnabled || tlsMode == TlsListenerMode.None;
+            if (!plain || IPAddress.IsLoopback(address))
             {
                 continue;
             }

@@ -107,6 +107,41 @@ public sealed class SaslTests : IDisposable
         Assert.Equal(2, Interlocked.Read(ref stats.RateLimited));
     }
 
+    [Fact]
+    public void Plain_on_a_non_loopback_listener_without_tls_warns_and_failures_are_logged()
+    {
+        var log = Path.Combine(Path.GetDirectoryName(_files.Write("placeholder", ""))!, "security.log");
+        using var server = Start(o =>
+        {
+            o.ListenAddresses.Clear();
+            o.ListenAddresses.Add(System.Net.IPAddress.Any);
+            o.SecurityLog = log;
+        });
+        var wrong = BinaryWire.Send(server.Port, [BinaryFrames.Request(Auth, "PLAIN", value: "\0alice\0nope")]);
+        Assert.StartsWith("magic=81 op=21 status=0020", BinaryFrames.Describe(wrong.Reply), StringComparison.Ordinal);
+        var lines = WaitForLines(log, 2);
+        Assert.Contains(lines, line => line.Contains("\"event\":\"config_warning\"", StringComparison.Ordinal) && line.Contains("SASL PLAIN", StringComparison.Ordinal) && line.Contains("0.0.0.0", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("\"event\":\"auth_failure\"", StringComparison.Ordinal) && line.Contains("\"src\":\"127.0.0.1\"", StringComparison.Ordinal));
+    }
+
+    private static string[] WaitForLines(string path, int count)
+    {
+        var deadline = Environment.TickCount64 + 5000;
+        string[] lines = [];
+        while (Environment.TickCount64 < deadline)
+        {
+            lines = File.Exists(path) ? File.ReadAllLines(path) : [];
+            if (lines.Length >= count)
+            {
+                break;
+            }
+
+            Thread.Sleep(50);
+        }
+
+        return lines;
+    }
+
     [RequiresToolFact("/usr/bin/memcstat")]
     public void Memcstat_with_binary_sasl_credentials_succeeds_and_a_wrong_password_fails()
     {
