@@ -12,6 +12,9 @@ public sealed record CacheStoreOptions
     /// <summary>Segment size; at least large enough for the largest item. Default 1 MiB.</summary>
     public int SegmentSize { get; init; } = 1024 * 1024;
 
+    /// <summary>-o slab_chunk_max: the largest virtual slab class (stats only; Moat has no slabs). Default 512 KiB.</summary>
+    public int SlabChunkMax { get; init; } = 512 * 1024;
+
     /// <summary>-M: false means answer out-of-memory instead of evicting.</summary>
     public bool EvictionEnabled { get; init; } = true;
 

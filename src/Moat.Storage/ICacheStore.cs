@@ -28,17 +28,32 @@ public interface ICacheStore : IDisposable
     /// <summary>set/add/replace/append/prepend/cas and meta ms. <paramref name="value"/> is the whole data block.</summary>
     StoreStatus Store(ReadOnlySpan<byte> key, in ReadOnlySequence<byte> value, in StoreRequest request, out ulong cas);
 
+    /// <summary>
+    /// As the other overload, also giving the virtual slab class of the item a CAS compare (set/replace with a
+    /// compare value) was made against, 0 when there was none; memcached counts cas_hits and cas_badval there.
+    /// </summary>
+    StoreStatus Store(ReadOnlySpan<byte> key, in ReadOnlySequence<byte> value, in StoreRequest request, out ulong cas, out int comparedClass);
+
     /// <summary>Span overload of <see cref="Store(ReadOnlySpan{byte}, in ReadOnlySequence{byte}, in StoreRequest, out ulong)"/>.</summary>
     StoreStatus Store(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, in StoreRequest request, out ulong cas);
 
     /// <summary>incr/decr and meta ma: u64 arithmetic on a decimal value (wraps on incr, floors at 0 on decr).</summary>
     ArithmeticStatus Arithmetic(ReadOnlySpan<byte> key, in ArithmeticRequest request, out ulong newValue, out ItemMetadata metadata);
 
+    /// <summary>As the other overload, also giving the virtual slab class of the item found before the change (0 on a miss).</summary>
+    ArithmeticStatus Arithmetic(ReadOnlySpan<byte> key, in ArithmeticRequest request, out ulong newValue, out ItemMetadata metadata, out int slabClass);
+
     /// <summary>delete and meta md (CAS compare, invalidate-to-stale, remove value only).</summary>
     DeleteStatus Delete(ReadOnlySpan<byte> key, in DeleteRequest request);
 
+    /// <summary>As the other overload, also giving the virtual slab class of the item found (0 on a miss).</summary>
+    DeleteStatus Delete(ReadOnlySpan<byte> key, in DeleteRequest request, out int slabClass);
+
     /// <summary>touch: sets a new exptime on a live item. Returns false on a miss.</summary>
     bool Touch(ReadOnlySpan<byte> key, int exptime);
+
+    /// <summary>As the other overload, also giving the virtual slab class of the item touched (0 on a miss).</summary>
+    bool Touch(ReadOnlySpan<byte> key, int exptime, out int slabClass);
 
     /// <summary>
     /// flush_all [delay]: every item stored before now (+ delay seconds, memcached's exptime rules for the delay)
@@ -48,6 +63,12 @@ public interface ICacheStore : IDisposable
 
     /// <summary>A consistent-enough snapshot of the store's counters and gauges for stats.</summary>
     StorageStatistics GetStatistics();
+
+    /// <summary>The memcached slab classes items are filed under for per-class stats (Moat itself has no slabs).</summary>
+    MemcachedSlabClasses SlabClasses { get; }
+
+    /// <summary>One entry per virtual slab class, 1 to <see cref="MemcachedSlabClasses.LargestClass"/> (stats items, stats slabs).</summary>
+    SlabClassStatistics[] GetSlabClassStatistics();
 
     /// <summary>Zeroes the resettable counters (stats reset): evictions, reclaimed, ...; not gauges.</summary>
     void ResetStatistics();

@@ -94,17 +94,19 @@ public sealed unsafe partial class SegmentCacheStore
             _counters.Increment(expired ? StatCounter.GetExpired : StatCounter.GetFlushed);
         }
 
-        UnlinkLocked(slot, item.TotalLength);
+        UnlinkLocked(slot, item);
         item = default;
         return null;
     }
 
-    private void UnlinkLocked(ulong* slot, int itemLength)
+    private void UnlinkLocked(ulong* slot, in ItemView item)
     {
+        var itemLength = item.TotalLength;
         _segments.AddLive(_segments.SegmentOf(IndexSlot.Location(*slot)), -itemLength, -1);
         Volatile.Write(ref *slot, 0);
         _counters.Add(StatCounter.CurrentItems, -1);
         _counters.Add(StatCounter.Bytes, -itemLength);
+        CountInClass(item, -1);
     }
 
     /// <summary>
@@ -135,6 +137,7 @@ public sealed unsafe partial class SegmentCacheStore
         if (victimDead)
         {
             _counters.Increment(StatCounter.Reclaimed);
+            CountReclaimInClass(victimItem, expiredUnfetched: false);
         }
         else
         {
@@ -143,8 +146,11 @@ public sealed unsafe partial class SegmentCacheStore
             {
                 _counters.Increment(StatCounter.EvictedUnfetched);
             }
+
+            CountEvictionInClass(victimItem, victimSlot, now);
         }
 
+        CountInClass(victimItem, -1);
         _counters.Add(StatCounter.CurrentItems, -1);
         _counters.Add(StatCounter.Bytes, -victimItem.TotalLength);
         _segments.AddLive(_segments.SegmentOf(IndexSlot.Location(victimSlot)), -victimItem.TotalLength, -1);

@@ -11,7 +11,11 @@ public sealed unsafe partial class SegmentCacheStore
     private const int StackNumberLimit = 256;
 
     /// <inheritdoc />
-    public ArithmeticStatus Arithmetic(ReadOnlySpan<byte> key, in ArithmeticRequest request, out ulong newValue, out ItemMetadata metadata)
+    public ArithmeticStatus Arithmetic(ReadOnlySpan<byte> key, in ArithmeticRequest request, out ulong newValue, out ItemMetadata metadata) =>
+        Arithmetic(key, in request, out newValue, out metadata, out _);
+
+    /// <inheritdoc />
+    public ArithmeticStatus Arithmetic(ReadOnlySpan<byte> key, in ArithmeticRequest request, out ulong newValue, out ItemMetadata metadata, out int slabClass)
     {
         var now = BeginOperation(key);
         var position = _index.Locate(key);
@@ -22,6 +26,7 @@ public sealed unsafe partial class SegmentCacheStore
         {
             newValue = 0;
             metadata = default;
+            slabClass = 0;
             var current = TakeSnapshot(position, key, now, parseNumber: true);
             if (!current.Exists)
             {
@@ -54,6 +59,7 @@ public sealed unsafe partial class SegmentCacheStore
                 return ArithmeticStatus.Created;
             }
 
+            slabClass = SlabClasses.ClassOf(key.Length, current.ValueLength, current.ClientFlags);
             if (request.CompareCas != 0 && request.CompareCas != current.Cas)
             {
                 return ArithmeticStatus.Exists;
@@ -124,8 +130,12 @@ public sealed unsafe partial class SegmentCacheStore
     }
 
     /// <inheritdoc />
-    public DeleteStatus Delete(ReadOnlySpan<byte> key, in DeleteRequest request)
+    public DeleteStatus Delete(ReadOnlySpan<byte> key, in DeleteRequest request) => Delete(key, in request, out _);
+
+    /// <inheritdoc />
+    public DeleteStatus Delete(ReadOnlySpan<byte> key, in DeleteRequest request, out int slabClass)
     {
+        slabClass = 0;
         var now = BeginOperation(key);
         var position = _index.Locate(key);
         while (true)
@@ -142,6 +152,7 @@ public sealed unsafe partial class SegmentCacheStore
 
                 var location = IndexSlot.Location(*slotPointer);
                 var itemCas = CasOf(item, location);
+                slabClass = ClassOf(item);
                 if (request.CompareCas != 0 && request.CompareCas != itemCas)
                 {
                     return DeleteStatus.Exists;
@@ -149,7 +160,7 @@ public sealed unsafe partial class SegmentCacheStore
 
                 if (!request.Invalidate && !request.RemoveValueOnly)
                 {
-                    UnlinkLocked(slotPointer, item.TotalLength);
+                    UnlinkLocked(slotPointer, item);
                     return DeleteStatus.Deleted;
                 }
 
@@ -187,8 +198,12 @@ public sealed unsafe partial class SegmentCacheStore
     }
 
     /// <inheritdoc />
-    public bool Touch(ReadOnlySpan<byte> key, int exptime)
+    public bool Touch(ReadOnlySpan<byte> key, int exptime) => Touch(key, exptime, out _);
+
+    /// <inheritdoc />
+    public bool Touch(ReadOnlySpan<byte> key, int exptime, out int slabClass)
     {
+        slabClass = 0;
         var now = BeginOperation(key);
         var position = _index.Locate(key);
         while (true)
@@ -205,6 +220,7 @@ public sealed unsafe partial class SegmentCacheStore
                 }
 
                 location = IndexSlot.Location(*slotPointer);
+                slabClass = ClassOf(item);
                 newExpiry = ToExpiry(exptime, now);
                 if (TrySetExpiryInPlace(item, location, newExpiry))
                 {
@@ -299,7 +315,7 @@ public sealed unsafe partial class SegmentCacheStore
             var slotPointer = FindSlotAt(position, location);
             if (slotPointer is not null && _segments.TryView(location, out var item))
             {
-                UnlinkLocked(slotPointer, item.TotalLength);
+                UnlinkLocked(slotPointer, item);
             }
         }
         finally

@@ -365,12 +365,15 @@ public sealed unsafe partial class SegmentCacheStore
                     var expired = item.Expiry != 0 && item.Expiry <= now;
                     if (expired || flushed)
                     {
-                        UnlinkLocked(slotPointer, item.TotalLength);
+                        UnlinkLocked(slotPointer, item);
                         _counters.Increment(StatCounter.Reclaimed);
-                        if (expired && !IndexSlot.Fetched(slot))
+                        var expiredUnfetched = expired && !IndexSlot.Fetched(slot);
+                        if (expiredUnfetched)
                         {
                             _counters.Increment(StatCounter.ExpiredUnfetched);
                         }
+
+                        CountReclaimInClass(item, expiredUnfetched);
                     }
                     else if ((mode == ReclaimMode.KeepAll || (mode == ReclaimMode.KeepHot && IndexSlot.Frequency(slot) > 0))
                         && TryCopyToReinsertLocked(item, location, now, out var newLocation, out var newLength))
@@ -388,12 +391,14 @@ public sealed unsafe partial class SegmentCacheStore
                     }
                     else
                     {
-                        UnlinkLocked(slotPointer, item.TotalLength);
+                        UnlinkLocked(slotPointer, item);
                         _counters.Increment(StatCounter.Evictions);
                         if (!IndexSlot.Fetched(slot))
                         {
                             _counters.Increment(StatCounter.EvictedUnfetched);
                         }
+
+                        CountEvictionInClass(item, slot, now);
                     }
                 }
             }

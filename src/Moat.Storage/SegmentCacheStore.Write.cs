@@ -10,24 +10,29 @@ namespace Moat.Storage;
 public sealed unsafe partial class SegmentCacheStore
 {
     /// <inheritdoc />
-    public StoreStatus Store(ReadOnlySpan<byte> key, in ReadOnlySequence<byte> value, in StoreRequest request, out ulong cas)
+    public StoreStatus Store(ReadOnlySpan<byte> key, in ReadOnlySequence<byte> value, in StoreRequest request, out ulong cas) =>
+        Store(key, in value, in request, out cas, out _);
+
+    /// <inheritdoc />
+    public StoreStatus Store(ReadOnlySpan<byte> key, in ReadOnlySequence<byte> value, in StoreRequest request, out ulong cas, out int comparedClass)
     {
         if (value.IsSingleSegment)
         {
-            return StoreCore(key, value.FirstSpan, default, false, request, out cas);
+            return StoreCore(key, value.FirstSpan, default, false, request, out cas, out comparedClass);
         }
 
-        return StoreCore(key, default, value, true, request, out cas);
+        return StoreCore(key, default, value, true, request, out cas, out comparedClass);
     }
 
     /// <inheritdoc />
     public StoreStatus Store(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, in StoreRequest request, out ulong cas) =>
-        StoreCore(key, value, default, false, request, out cas);
+        StoreCore(key, value, default, false, request, out cas, out _);
 
-    private StoreStatus StoreCore(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, in ReadOnlySequence<byte> sequence, bool useSequence, in StoreRequest request, out ulong cas)
+    private StoreStatus StoreCore(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, in ReadOnlySequence<byte> sequence, bool useSequence, in StoreRequest request, out ulong cas, out int comparedClass)
     {
         var now = BeginOperation(key);
         cas = 0;
+        comparedClass = 0;
         var dataLength = useSequence ? sequence.Length : data.Length;
         if (!FitsItemLimit(key.Length, dataLength))
         {
@@ -67,6 +72,7 @@ public sealed unsafe partial class SegmentCacheStore
                         return StoreStatus.NotFound;
                     }
 
+                    comparedClass = SlabClasses.ClassOf(key.Length, current.ValueLength, current.ClientFlags);
                     if (current.Cas == compareCas)
                     {
                         plan = VersionPlan.ForNewValue(current.Location, ToExpiry(request.Exptime, now), request.ClientFlags, explicitCas, (int)dataLength);
@@ -212,6 +218,7 @@ public sealed unsafe partial class SegmentCacheStore
         if (!TryAllocate(total, plan.Expiry, now, out var segment, out var offset))
         {
             _counters.Increment(StatCounter.StoreNoMemory);
+            AddToClass(SlabClasses.ClassOf(key.Length, plan.ValueLength, plan.ClientFlags), ClassCounter.OutOfMemory, 1);
             return CommitOutcome.OutOfMemory;
         }
 
@@ -268,12 +275,14 @@ public sealed unsafe partial class SegmentCacheStore
                     _segments.AddLive(_segments.SegmentOf(currentLocation), -current.TotalLength, -1);
                     Volatile.Write(ref *slotPointer, newSlot);
                     _counters.Add(StatCounter.Bytes, total - current.TotalLength);
+                    CountReplacedInClass(current, key.Length, plan.ValueLength, plan.ClientFlags);
                 }
                 else
                 {
                     InsertSlotLocked(position, newSlot, now);
                     _counters.Add(StatCounter.CurrentItems, 1);
                     _counters.Add(StatCounter.Bytes, total);
+                    CountInClass(key.Length, plan.ValueLength, plan.ClientFlags, 1);
                 }
 
                 if (!plan.KeepHistory)

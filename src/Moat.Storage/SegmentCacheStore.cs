@@ -94,6 +94,7 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
         _casEnabled = options.CasEnabled;
         _evictionEnabled = options.EvictionEnabled;
         _maxItemSize = options.MaxItemSize;
+        SlabClasses = new MemcachedSlabClasses(options.SlabChunkMax, options.CasEnabled);
         Array.Fill(_activeSegments, -1);
 
         var segmentSize = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.SegmentSize, options.MaxItemSize));
@@ -175,6 +176,7 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
         _counters.Reset(StatCounter.GetFlushed);
         _counters.Reset(StatCounter.StoreTooLarge);
         _counters.Reset(StatCounter.StoreNoMemory);
+        ResetClassStatistics();
     }
 
     /// <inheritdoc />

@@ -16,13 +16,35 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
     /// <summary>The per-prefix detail counters.</summary>
     public PrefixStatistics Prefixes { get; } = prefixes;
 
+    /// <summary>The per-slab-class hit and set counters of "stats slabs".</summary>
+    public SlabClassCommandCounters ClassCommands { get; } = new();
+
+    /// <summary>
+    /// A store read that also gives the virtual slab class of the item returned (0 on a miss), for the per-class
+    /// counters. The sink is moved into a wrapper for the call and back, so it sees exactly what it would alone.
+    /// </summary>
+    public ReadStatus ReadWithClass<TSink>(ReadOnlySpan<byte> key, in ReadRequest request, ref TSink sink, out int slabClass)
+        where TSink : struct, IItemSink, allows ref struct
+    {
+        var capturing = new ClassCapturingSink<TSink> { Inner = sink };
+        var status = Store.Read(key, in request, ref capturing);
+        sink = capturing.Inner;
+        slabClass = capturing.Seen ? Store.SlabClasses.ClassOf(key.Length, capturing.ValueLength, capturing.ClientFlags) : 0;
+        return status;
+    }
+
     /// <summary>get/gets (touch == false) or gat/gats; counts cmd_get/get_* or cmd_touch/touch_* like memcached.</summary>
     public ReadStatus Read<TSink>(ReadOnlySpan<byte> key, bool touch, int exptime, ref TSink sink, ref CommandCounters counters)
         where TSink : struct, IItemSink, allows ref struct
     {
         var request = touch ? ReadRequest.GetAndTouch(exptime) : ReadRequest.Get;
-        var status = Store.Read(key, in request, ref sink);
+        var status = ReadWithClass(key, in request, ref sink, out var slabClass);
         var hit = status != ReadStatus.Miss;
+        if (hit)
+        {
+            ClassCommands.Increment(slabClass, touch ? SlabCommand.TouchHits : SlabCommand.GetHits);
+        }
+
         if (touch)
         {
             counters.CmdTouch++;
@@ -74,15 +96,23 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
         }
 
         StoreStatus status;
+        int comparedClass;
         if (isCas && request.CompareCas == 0 && Store.Options.CasEnabled)
         {
             var peek = new ReadRequest { NoBump = true, MetadataOnly = true };
             var probe = default(DiscardingItemSink);
-            status = Store.Read(key, in peek, ref probe) == ReadStatus.Miss ? StoreStatus.NotFound : StoreStatus.Exists;
+            status = ReadWithClass(key, in peek, ref probe, out comparedClass) == ReadStatus.Miss ? StoreStatus.NotFound : StoreStatus.Exists;
         }
         else
         {
-            status = Store.Store(key, in value, in request, out cas);
+            status = Store.Store(key, in value, in request, out cas, out comparedClass);
+        }
+
+        // memcached counts cmd_set per class only when it could allocate the incoming item, against that item's
+        // class; cas_hits and cas_badval go to the class of the item the compare was made against.
+        if (status is not (StoreStatus.TooLarge or StoreStatus.OutOfMemory))
+        {
+            ClassCommands.Increment(Store.SlabClasses.ClassOf(key.Length, value.Length, request.ClientFlags), SlabCommand.CmdSet);
         }
 
         if (isCas)
@@ -91,9 +121,11 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
             {
                 case StoreStatus.Stored:
                     counters.CasHits++;
+                    ClassCommands.Increment(comparedClass, SlabCommand.CasHits);
                     break;
                 case StoreStatus.Exists:
                     counters.CasBadValue++;
+                    ClassCommands.Increment(comparedClass, SlabCommand.CasBadValue);
                     break;
                 case StoreStatus.NotFound:
                     counters.CasMisses++;
@@ -132,9 +164,14 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
     /// </summary>
     public ArithmeticStatus Arithmetic(ReadOnlySpan<byte> key, in ArithmeticRequest request, out ulong newValue, out ItemMetadata metadata, ref CommandCounters counters)
     {
-        var status = Store.Arithmetic(key, in request, out newValue, out metadata);
+        var status = Store.Arithmetic(key, in request, out newValue, out metadata, out var slabClass);
         var hit = status == ArithmeticStatus.Updated;
         var miss = status == ArithmeticStatus.NotFound;
+        if (hit)
+        {
+            ClassCommands.Increment(slabClass, request.Decrement ? SlabCommand.DecrHits : SlabCommand.IncrHits);
+        }
+
         if (request.Decrement)
         {
             counters.DecrHits += hit ? 1 : 0;
@@ -163,10 +200,11 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
             Prefixes.RecordDelete(key);
         }
 
-        var status = Store.Delete(key, in request);
+        var status = Store.Delete(key, in request, out var slabClass);
         if (status == DeleteStatus.Deleted && !request.Invalidate)
         {
             counters.DeleteHits++;
+            ClassCommands.Increment(slabClass, SlabCommand.DeleteHits);
         }
         else if (status == DeleteStatus.NotFound)
         {
@@ -179,11 +217,12 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
     /// <summary>touch.</summary>
     public bool Touch(ReadOnlySpan<byte> key, int exptime, ref CommandCounters counters)
     {
-        var hit = Store.Touch(key, exptime);
+        var hit = Store.Touch(key, exptime, out var slabClass);
         counters.CmdTouch++;
         if (hit)
         {
             counters.TouchHits++;
+            ClassCommands.Increment(slabClass, SlabCommand.TouchHits);
         }
         else
         {
@@ -195,4 +234,22 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
 
     /// <summary>flush_all [delay].</summary>
     public void FlushAll(int delay) => Store.FlushAll(delay);
+
+    /// <summary>Passes a hit on to the real sink and remembers what decides the item's class.</summary>
+    private ref struct ClassCapturingSink<TSink> : IItemSink
+        where TSink : struct, IItemSink, allows ref struct
+    {
+        public TSink Inner;
+        public bool Seen;
+        public int ValueLength;
+        public uint ClientFlags;
+
+        public void OnItem(in ItemMetadata metadata, ReadOnlySpan<byte> value)
+        {
+            Seen = true;
+            ValueLength = metadata.ValueLength;
+            ClientFlags = metadata.ClientFlags;
+            Inner.OnItem(in metadata, value);
+        }
+    }
 }

@@ -111,6 +111,7 @@ public sealed partial class MoatServerOptions
         EvictionEnabled = EvictionsEnabled,
         CasEnabled = CasEnabled,
         HashPower = HashPower,
+        SlabChunkMax = SlabChunkMax,
         Clock = Clock,
     };
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using Moat.Protocol;
 using Moat.Protocol.Meta;
 using Moat.Protocol.Text;
+using Moat.Server.Statistics;
 using Moat.Storage;
 
 namespace Moat.Server.Meta;
@@ -87,11 +88,16 @@ internal sealed partial class MetaCommandProcessor
         var withValue = flags.Has((byte)'v');
         request = request with { MetadataOnly = !withValue };
         var sink = new MetaGetSink(output, flags, withValue);
-        var status = context.Executor.Store.Read(key, in request, ref sink);
+        var status = context.Executor.ReadWithClass(key, in request, ref sink, out var slabClass);
         if (status != ReadStatus.Vivified)
         {
             // memcached counts a vivified miss (N) as neither hit nor miss.
             CountRead(key, request.Touch, status == ReadStatus.Hit);
+        }
+
+        if (status == ReadStatus.Hit)
+        {
+            context.Executor.ClassCommands.Increment(slabClass, request.Touch ? SlabCommand.TouchHits : SlabCommand.GetHits);
         }
 
         if (status == ReadStatus.Miss && !flags.Has((byte)'q'))

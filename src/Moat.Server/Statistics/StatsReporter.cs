@@ -28,6 +28,7 @@ internal sealed class StatsReporter(MoatServerContext context)
         {
             context.Statistics.Reset();
             context.Store.ResetStatistics();
+            context.Executor.ClassCommands.Reset();
             TextResponseWriter.Write(output, TextReply.Reset);
         }
         else if (group.SequenceEqual("detail"u8))
@@ -50,14 +51,12 @@ internal sealed class StatsReporter(MoatServerContext context)
         }
         else if (group.SequenceEqual("items"u8))
         {
-            // No slab classes: items are stored whole in segments, so there are no per-class lines to report.
+            SlabStatsWriter.WriteItems(context, output);
             TextResponseWriter.Write(output, TextReply.End);
         }
         else if (group.SequenceEqual("slabs"u8))
         {
-            var storage = context.Store.GetStatistics();
-            TextResponseWriter.WriteStat(output, "active_slabs"u8, 0L);
-            TextResponseWriter.WriteStat(output, "total_malloced"u8, storage.TotalMalloced);
+            SlabStatsWriter.WriteSlabs(context, output);
             TextResponseWriter.Write(output, TextReply.End);
         }
         else if (group.SequenceEqual("udp"u8) && context.UdpCounters is { } udp)
