@@ -151,6 +151,16 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
         }
     }
 
+    /// <summary>
+    /// A storage command whose data block did not end in "\r\n": memcached had already allocated the item, so it
+    /// counts the set (in total and for the item's class) before refusing it.
+    /// </summary>
+    public void CountBadDataChunk(int keyLength, int dataLength, uint clientFlags, ref CommandCounters counters)
+    {
+        counters.CmdSet++;
+        ClassCommands.Increment(Store.SlabClasses.ClassOf(keyLength, dataLength, clientFlags), SlabCommand.CmdSet);
+    }
+
     /// <summary>incr/decr.</summary>
     public ArithmeticStatus Arithmetic(ReadOnlySpan<byte> key, bool decrement, ulong delta, out ulong newValue, ref CommandCounters counters)
     {

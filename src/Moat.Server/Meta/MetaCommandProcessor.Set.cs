@@ -61,7 +61,7 @@ internal sealed partial class MetaCommandProcessor
         buffer.Slice(lineLength + dataLength, 2).CopyTo(terminator);
         if (terminator[0] != (byte)'\r' || terminator[1] != (byte)'\n')
         {
-            Counters.Values.CmdSet++;
+            context.Executor.CountBadDataChunk(key.Length, dataLength, request.ClientFlags, ref Counters.Values);
             buffer = buffer.Slice(lineLength + blockLength);
             MetaResponseWriter.Write(output, TextResponses.Line(TextReply.BadDataChunk));
             return null;

@@ -219,7 +219,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         TextReply reply;
         if (!IsCrLf(terminator))
         {
-            Counters.Values.CmdSet++;
+            context.Executor.CountBadDataChunk(request.Key.Length, request.DataLength, request.ClientFlags, ref Counters.Values);
             reply = TextReply.BadDataChunk;
         }
         else
