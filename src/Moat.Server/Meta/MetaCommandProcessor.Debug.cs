@@ -8,16 +8,11 @@ namespace Moat.Server.Meta;
 
 /// <summary>
 /// me: memcached's human-readable item dump ("ME key exp= la= cas= fetch= cls= size="). Moat has no slab classes,
-/// so cls and size are computed the way memcached 1.6.18 would for the same item (its item header, CAS, key, value
-/// and CRLF, placed in the default -n 48 -f 1.25 slab classes) so tools that read them see the same numbers.
+/// so cls and size are the virtual ones of <see cref="MemcachedSlabClasses"/> (memcached 1.6.18's item size and
+/// default -n 48 -f 1.25 classes), the same that stats items and stats slabs report.
 /// </summary>
 internal sealed partial class MetaCommandProcessor
 {
-    /// <summary>sizeof(item) in memcached 1.6 on 64-bit, plus the 8-byte CAS.</summary>
-    private const int MemcachedItemHeader = 48 + 8;
-
-    private int[]? _slabClassSizes;
-
     private void ExecuteDebug(in TextTokens tokens, IBufferWriter<byte> output)
     {
         if (!context.Options.DumpEnabled)
@@ -48,14 +43,15 @@ internal sealed partial class MetaCommandProcessor
         }
 
         var metadata = sink.Metadata;
-        var size = MemcachedItemHeader + key.Length + 1 + metadata.ValueLength + 2;
+        var classes = context.Executor.Store.SlabClasses;
+        var size = classes.ItemSize(key.Length, metadata.ValueLength, metadata.ClientFlags);
         MetaResponseWriter.Write(output, "ME "u8);
         MetaResponseWriter.Write(output, key);
         WriteField(output, " exp="u8, metadata.RemainingTtl);
         WriteField(output, " la="u8, metadata.SecondsSinceLastAccess);
         WriteField(output, " cas="u8, (long)metadata.Cas);
         MetaResponseWriter.Write(output, metadata.FetchedBefore ? " fetch=yes"u8 : " fetch=no"u8);
-        WriteField(output, " cls="u8, SlabClassOf(size));
+        WriteField(output, " cls="u8, classes.ClassOfSize(size));
         WriteField(output, " size="u8, size);
         EndLine(output);
     }
@@ -66,42 +62,6 @@ internal sealed partial class MetaCommandProcessor
         var span = output.GetSpan(20);
         Utf8Formatter.TryFormat(value, span, out var written);
         output.Advance(written);
-    }
-
-    /// <summary>memcached's slabs_clsid for its default slab classes (first class whose chunk holds the item).</summary>
-    private int SlabClassOf(int size)
-    {
-        var sizes = _slabClassSizes ??= BuildSlabClasses(context.Options.SlabChunkMax);
-        for (var i = 0; i < sizes.Length; i++)
-        {
-            if (size <= sizes[i])
-            {
-                return i + 1;
-            }
-        }
-
-        return sizes.Length;
-    }
-
-    /// <summary>memcached's slabs_init with -n 48 and -f 1.25: 96 bytes, growing by 1.25 (8-aligned) up to the chunk maximum.</summary>
-    private static int[] BuildSlabClasses(int slabChunkMax)
-    {
-        var sizes = new List<int>();
-        double size = 96;
-        while (sizes.Count < 62 && size <= slabChunkMax / 1.25)
-        {
-            var aligned = (int)size;
-            if (aligned % 8 != 0)
-            {
-                aligned += 8 - (aligned % 8);
-            }
-
-            sizes.Add(aligned);
-            size = aligned * 1.25;
-        }
-
-        sizes.Add(slabChunkMax);
-        return [.. sizes];
     }
 
     /// <summary>Keeps the metadata of a hit (me reads no value).</summary>
