@@ -37,8 +37,9 @@ public sealed class MemcachedSlabClasses
     /// <param name="casEnabled">Whether items carry memcached's 8-byte CAS (false with -C).</param>
     public MemcachedSlabClasses(int slabChunkMax, bool casEnabled)
     {
-        // memcached refuses a slab_chunk_max below its smallest class; Moat only reports classes, so it clamps.
-        slabChunkMax = Math.Max(slabChunkMax, ItemHeaderLength + MinimumChunkSpace);
+        // memcached refuses a slab_chunk_max below its smallest class or above its 1 MiB page; Moat only
+        // reports classes, so it clamps.
+        slabChunkMax = Math.Clamp(slabChunkMax, ItemHeaderLength + MinimumChunkSpace, PageSize);
         SlabChunkMax = slabChunkMax;
         _casLength = casEnabled ? sizeof(ulong) : 0;
         var classId = 0;
@@ -81,7 +82,7 @@ public sealed class MemcachedSlabClasses
     public int ChunkSize(int classId) => _chunkSizes[classId];
 
     /// <summary>Chunks per 1 MiB page (memcached's chunks_per_page).</summary>
-    public int ChunksPerPage(int classId) => Math.Max(1, Math.Max(PageSize, SlabChunkMax) / _chunkSizes[classId]);
+    public int ChunksPerPage(int classId) => PageSize / _chunkSizes[classId];
 
     /// <summary>memcached's ITEM_ntotal: item header, key and NUL, client flags when not 0, value with "\r\n", CAS.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

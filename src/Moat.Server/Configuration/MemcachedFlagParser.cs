@@ -446,7 +446,8 @@ public static partial class MemcachedFlagParser
         var o = state.Options;
         if (!state.ChunkSet)
         {
-            o.SlabChunkMax = o.ItemSizeMax / 2;
+            // memcached's default is half its 1 MiB slab page whatever -I is (it refuses an -I below that).
+            o.SlabChunkMax = Math.Min(o.ItemSizeMax / 2, 512 * 1024);
         }
 
         if (o.ItemSizeMax > o.MemoryLimitBytes / 2)

@@ -58,4 +58,14 @@ public sealed class SlabClassTableTests
         Assert.Equal(1, layout.FullChunks);
         Assert.Equal(31, layout.TailClass);
     }
+
+    [Theory]
+    [InlineData(1, 96)]
+    [InlineData(64 * 1024 * 1024, 1024 * 1024)]
+    public void Chunk_maximum_is_clamped_to_memcached_limits(int requested, int used)
+    {
+        var classes = new MemcachedSlabClasses(requested, casEnabled: true);
+        Assert.Equal(used, classes.SlabChunkMax);
+        Assert.True(classes.ChunksPerPage(classes.LargestClass) >= 1);
+    }
 }
