@@ -105,7 +105,7 @@ internal sealed class AsciiAuthProcessor(Authenticator authenticator, PeerSessio
         scoped ReadOnlySpan<byte> command = default;
         scoped ReadOnlySpan<byte> length = default;
         var count = 0;
-        while (NextToken(ref rest, out var token))
+        while (TextCommandProcessor.NextToken(ref rest, out var token))
         {
             if (count == 0)
             {
@@ -155,7 +155,7 @@ internal sealed class AsciiAuthProcessor(Authenticator authenticator, PeerSessio
         }
 
         var rest = data;
-        if (!NextToken(ref rest, out var user) || !NextToken(ref rest, out var password))
+        if (!TextCommandProcessor.NextToken(ref rest, out var user) || !TextCommandProcessor.NextToken(ref rest, out var password))
         {
             authenticator.RecordMalformedAttempt(session, countAsCheck: false);
             Write(output, BadTokenFormat);
@@ -232,24 +232,6 @@ internal sealed class AsciiAuthProcessor(Authenticator authenticator, PeerSessio
 
         sequence.CopyTo(destination);
         return destination[..(int)sequence.Length];
-    }
-
-    /// <summary>memcached's tokenizer: tokens are separated by spaces only; runs of spaces make no empty tokens.</summary>
-    private static bool NextToken(ref ReadOnlySpan<byte> rest, out ReadOnlySpan<byte> token)
-    {
-        var start = rest.IndexOfAnyExcept((byte)' ');
-        if (start < 0)
-        {
-            token = default;
-            rest = default;
-            return false;
-        }
-
-        rest = rest[start..];
-        var end = rest.IndexOf((byte)' ');
-        token = end < 0 ? rest : rest[..end];
-        rest = end < 0 ? default : rest[end..];
-        return true;
     }
 
     private static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)

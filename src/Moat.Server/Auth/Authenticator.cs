@@ -99,15 +99,7 @@ internal sealed class Authenticator
     public void RecordTimeout(PeerSession session)
     {
         AuthCounters.Increment(ref Counters.Timeouts);
-        _context.SecurityLog.Report(new SecurityEvent
-        {
-            Kind = SecurityEventKind.AuthFailure,
-            Transport = "tcp",
-            Source = session.Address,
-            SourcePort = session.Port,
-            Action = "close",
-            Detail = "not authenticated within --auth-timeout",
-        });
+        ReportFailure(session, "close", [], "not authenticated within --auth-timeout");
     }
 
     /// <summary>Issues a UDP token bound to the session's address and user, remembering the user for UDP's check (A4, A12).</summary>
@@ -199,16 +191,20 @@ internal sealed class Authenticator
     private void RecordFailure(PeerSession session, string action)
     {
         AuthCounters.Increment(ref Counters.Failures);
+        ReportFailure(session, action, Sasl ? "sasl_auth"u8 : "set"u8, detail: null);
+    }
+
+    private void ReportFailure(PeerSession session, string action, ReadOnlySpan<byte> command, string? detail) =>
         _context.SecurityLog.Report(new SecurityEvent
         {
             Kind = SecurityEventKind.AuthFailure,
             Transport = "tcp",
             Source = session.Address,
             SourcePort = session.Port,
-            Command = Sasl ? "sasl_auth"u8 : "set"u8,
+            Command = command,
             Action = action,
+            Detail = detail,
         });
-    }
 
     private CredentialTable LoadOrThrow()
     {

@@ -371,7 +371,8 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         return two[0] == (byte)'\r' && two[1] == (byte)'\n';
     }
 
-    private static bool NextToken(ref ReadOnlySpan<byte> rest, out ReadOnlySpan<byte> token)
+    /// <summary>memcached's tokenizer step: the next space-separated token; runs of spaces make no empty tokens.</summary>
+    internal static bool NextToken(ref ReadOnlySpan<byte> rest, out ReadOnlySpan<byte> token)
     {
         var start = rest.IndexOfAnyExcept((byte)' ');
         if (start < 0)
