@@ -144,13 +144,13 @@ public sealed class UdpSecurityLogTests : IDisposable
         using (var server = StartServer(udpPort, raiseLimits: false))
         {
             using var client = new UdpProbe(udpPort, "127.0.0.99");
-            for (var i = 0; i < 30; i++)
+            for (var i = 0; i < 60; i++)
             {
                 client.Send(UdpProbe.Frame((ushort)i, "get missing\r\n"));
             }
 
             var deadline = Environment.TickCount64 + 10_000;
-            while (UdpServerStats.Number(server.Port, "udp_requests") < 30 && Environment.TickCount64 < deadline)
+            while (UdpServerStats.Number(server.Port, "udp_requests") < 60 && Environment.TickCount64 < deadline)
             {
                 Thread.Sleep(20);
             }

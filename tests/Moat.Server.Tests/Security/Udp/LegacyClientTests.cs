@@ -33,8 +33,6 @@ public sealed class LegacyClientTests : IDisposable
             throw new TimeoutException("memccp did not exit");
         }
 
-        // Fire and forget: give the datagram time to be handled before looking over TCP.
-        Thread.Sleep(300);
         return process.ExitCode;
     }
 
@@ -45,8 +43,10 @@ public sealed class LegacyClientTests : IDisposable
         using (var server = new MoatServerFixture(o => o.UdpPort = udpPort))
         {
             CopyOverUdp(udpPort, "unvalidated-key");
+
+            // Fire and forget: the refusal counter says the datagram was handled.
+            Assert.True(Eventually(() => UdpServerStats.Number(server.Port, "udp_cmd_refused") >= 1), "memccp's datagram never arrived");
             Assert.Equal("END\r\n", WireClient.Send(server.Port, "get unvalidated-key\r\n").Reply);
-            Assert.True(UdpServerStats.Number(server.Port, "udp_cmd_refused") >= 1);
         }
 
         udpPort = UdpProbe.FreeUdpPort();
@@ -57,6 +57,7 @@ public sealed class LegacyClientTests : IDisposable
         }))
         {
             CopyOverUdp(udpPort, "trusted-key");
+            Eventually(() => WireClient.Send(server.Port, "get trusted-key\r\n").Reply != "END\r\n");
             Assert.Equal("VALUE trusted-key 0 12\r\nlegacy-value\r\nEND\r\n", WireClient.Send(server.Port, "get trusted-key\r\n").Reply);
         }
     }
@@ -66,6 +67,23 @@ public sealed class LegacyClientTests : IDisposable
     {
         using var memcached = new MemcachedUdpProcess();
         CopyOverUdp(memcached.UdpPort, "memcached-key");
+        Eventually(() => WireClient.Send(memcached.TcpPort, "get memcached-key\r\n").Reply != "END\r\n");
         Assert.Equal("VALUE memcached-key 0 12\r\nlegacy-value\r\nEND\r\n", WireClient.Send(memcached.TcpPort, "get memcached-key\r\n").Reply);
+    }
+
+    private static bool Eventually(Func<bool> condition)
+    {
+        var deadline = Environment.TickCount64 + 5_000;
+        while (!condition())
+        {
+            if (Environment.TickCount64 > deadline)
+            {
+                return false;
+            }
+
+            Thread.Sleep(50);
+        }
+
+        return true;
     }
 }
