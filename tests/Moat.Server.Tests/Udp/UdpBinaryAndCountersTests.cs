@@ -1,5 +1,4 @@
 using System.Text;
-using Moat.Security.Udp;
 using Moat.Server.Tests.Binary;
 using Moat.Server.Tests.Infrastructure;
 
@@ -20,12 +19,7 @@ public sealed class UdpBinaryAndCountersTests
     {
         o.UdpPort = udpPort;
         o.UdpTrusted = trusted;
-        o.UdpRateLimits = new UdpRateLimitSettings
-        {
-            UnvalidatedPerSource = new RateLimit(100_000, 100_000),
-            UnvalidatedPerPrefix = new RateLimit(100_000, 100_000),
-            UnvalidatedGlobalBytes = new RateLimit(1e9, 1e9),
-        };
+        o.UdpRateLimits = UdpTestLimits.Raised;
     });
 
     private static byte[] Payload(byte[] datagram) => datagram[8..];

@@ -1,5 +1,4 @@
 using System.Text;
-using Moat.Security.Udp;
 using Moat.Server.Tests.Infrastructure;
 
 namespace Moat.Server.Tests.Udp;
@@ -15,13 +14,7 @@ public sealed class UdpGuardEndToEndTests(Xunit.Abstractions.ITestOutputHelper o
         o.UdpTrusted = trusted;
         o.UdpAmplificationFactor = factor;
 
-        // Raised so every request reaches the budget check (the rate limits have their own unit tests).
-        o.UdpRateLimits = new UdpRateLimitSettings
-        {
-            UnvalidatedPerSource = new RateLimit(100_000, 100_000),
-            UnvalidatedPerPrefix = new RateLimit(100_000, 100_000),
-            UnvalidatedGlobalBytes = new RateLimit(1e9, 1e9),
-        };
+        o.UdpRateLimits = UdpTestLimits.Raised;
     });
 
     private static void Seed(int tcpPort)

@@ -5,12 +5,7 @@ namespace Moat.Server.Tests.Udp;
 /// <summary>A9: the guard's counters in "stats" and its settings in "stats settings", driven by real datagrams.</summary>
 public sealed class UdpStatsTests
 {
-    private static Dictionary<string, string> Stats(int port, string command = "stats") =>
-        WireClient.Send(port, command + "\r\n").Reply
-            .Split("\r\n", StringSplitOptions.RemoveEmptyEntries)
-            .Where(line => line.StartsWith("STAT ", StringComparison.Ordinal))
-            .Select(line => line.Split(' ', 3))
-            .ToDictionary(parts => parts[1], parts => parts[2]);
+    private static Dictionary<string, string> Stats(int port, string command = "stats") => UdpServerStats.Read(port, command);
 
     [Fact]
     public void Counters_count_each_kind_of_drop_and_the_settings_show_the_guard()

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Moat.Security.Udp;
 using Moat.Server.Tests.Infrastructure;
 using Moat.Server.Tests.Udp;
 
@@ -23,12 +22,7 @@ public sealed class UdpSecurityLogTests : IDisposable
         o.SecurityLog = LogPath;
         if (raiseLimits)
         {
-            o.UdpRateLimits = new UdpRateLimitSettings
-            {
-                UnvalidatedPerSource = new RateLimit(100_000, 100_000),
-                UnvalidatedPerPrefix = new RateLimit(100_000, 100_000),
-                UnvalidatedGlobalBytes = new RateLimit(1e9, 1e9),
-            };
+            o.UdpRateLimits = UdpTestLimits.Raised;
         }
     });
 
