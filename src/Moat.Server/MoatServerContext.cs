@@ -24,8 +24,12 @@ internal sealed class MoatServerContext : IDisposable
         Statistics = new ServerStatistics();
         Executor = new CacheCommandExecutor(store, new PrefixStatistics(options.PrefixDelimiter));
         _verbosity = options.Verbosity;
+        Hardening = new Hardening.NetworkHardening(options);
         Auth = options.AuthEnabled ? new Authenticator(this) : null;
     }
+
+    /// <summary>Allowlist, per-address connection counts, read buffer budget and their counters (docs/security.md).</summary>
+    public Hardening.NetworkHardening Hardening { get; }
 
     /// <summary>The parsed flags.</summary>
     public MoatServerOptions Options { get; }

@@ -87,7 +87,7 @@ internal sealed class TrustedNetworks
         IPNetwork.Parse("fe80::/10"), IPNetwork.Parse("::1/128"),
     ];
 
-    private static bool IsPrivate(IPNetwork network) =>
+    internal static bool IsPrivate(IPNetwork network) =>
         PrivateRanges.Any(range => range.BaseAddress.AddressFamily == network.BaseAddress.AddressFamily
             && range.PrefixLength <= network.PrefixLength && range.Contains(network.BaseAddress));
 }

@@ -31,6 +31,9 @@ internal sealed class AsciiAuthProcessor(Authenticator authenticator, PeerSessio
     /// <summary>Declared data length plus CR LF once the set line was read; -1 while waiting for a set line.</summary>
     private long _pendingBlock = -1;
 
+    /// <inheritdoc />
+    public bool IsSkipping => inner.IsSkipping;
+
     public ProcessOutcome Process(ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output)
     {
         if (session.Authenticated)

@@ -31,6 +31,9 @@ internal sealed partial class BinaryCommandProcessor(MoatServerContext context, 
     /// <summary>Who is connected; with -S, commands other than SASL and VERSION wait for its sign-in.</summary>
     public Auth.PeerSession? Session { get; init; }
 
+    /// <inheritdoc />
+    public bool IsSkipping => _batch.SkipRemaining > 0;
+
     /// <summary>Runs the complete frames at the start of <paramref name="buffer"/> and slices it past what was consumed.</summary>
     public ProcessOutcome Process(ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output)
     {

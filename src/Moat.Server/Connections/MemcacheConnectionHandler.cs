@@ -6,8 +6,11 @@ using Microsoft.Extensions.Logging;
 using Moat.Protocol.Binary;
 using Moat.Protocol.Text;
 using Moat.Server.Auth;
+using Moat.Security.Events;
 using Moat.Server.Binary;
 using Moat.Server.Configuration;
+using Moat.Server.Hardening;
+using Moat.Server.Statistics;
 using Moat.Server.Text;
 
 namespace Moat.Server.Connections;
@@ -22,19 +25,40 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
     {
         var input = connection.Transport.Input;
         var output = connection.Transport.Output;
-        var counters = context.Statistics.TryOpen(
-            context.Options.MaxConnections,
-            Describe(connection.RemoteEndPoint),
-            Describe(connection.LocalEndPoint),
-            context.Clock.GetTimestamp());
-        if (counters is null)
+        var peer = connection.RemoteEndPoint as IPEndPoint;
+        var hardening = context.Hardening;
+        if (!hardening.PerAddress.TryAcquire(peer?.Address))
         {
-            // memcached's maxconns_fast: tell the client why, then hang up.
-            await output.WriteAsync(TextResponses.Line(TextReply.TooManyConnections).ToArray(), connection.ConnectionClosed);
-            LogRejected(logger, connection.RemoteEndPoint);
+            context.Statistics.CountRejected();
+            await RejectAsync(connection, peer, "--max-conns-per-ip");
             return;
         }
 
+        ConnectionCounters? counters = null;
+        try
+        {
+            counters = context.Statistics.TryOpen(
+                context.Options.MaxConnections,
+                Describe(connection.RemoteEndPoint),
+                Describe(connection.LocalEndPoint),
+                context.Clock.GetTimestamp(),
+                peer);
+            if (counters is null)
+            {
+                await RejectAsync(connection, peer, "-c");
+                return;
+            }
+
+            await ServeAsync(connection, input, output, counters);
+        }
+        finally
+        {
+            hardening.PerAddress.Release(peer?.Address);
+        }
+    }
+
+    private async Task ServeAsync(ConnectionContext connection, PipeReader input, PipeWriter output, ConnectionCounters counters)
+    {
         if (context.Verbosity > 0)
         {
             LogAccepted(logger, counters.Id, counters.RemoteAddress);
@@ -46,13 +70,19 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
         writer.Attach(output);
         IProtocolProcessor? processor = null;
         var idle = context.Options.IdleTimeoutSeconds;
+        var slowTimeout = context.Options.SlowRequestTimeoutSeconds;
+        var readBuffers = context.Hardening.ReadBuffers;
+        long heldInput = 0;
+
         // Reads end when the peer closes (the pipe completes), when the server asks connections to close
-        // (shutdown), or when idle too long. The last two cancel the pending read through callbacks registered
-        // once here, so no read ever carries a cancellation token (a registration per read costs per request).
+        // (shutdown), when idle too long, or when a partial request is held too long. The last three cancel the
+        // pending read through callbacks registered once here, so no read ever carries a cancellation token (a
+        // registration per read costs per request).
         var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
         using var onCloseRequested = closeRequested.Register(static state => ((PipeReader)state!).CancelPendingRead(), input);
         using var idleTimer = idle > 0 ? new CancellationTokenSource() : null;
         using var onIdle = idleTimer?.Token.Register(static state => ((PipeReader)state!).CancelPendingRead(), input);
+        using var slowWatch = slowTimeout > 0 ? new SlowRequestWatch(context.Clock, input, TimeSpan.FromSeconds(slowTimeout)) : null;
         try
         {
             while (true)
@@ -62,7 +92,21 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
                 var result = await input.ReadAsync();
                 if (result.IsCanceled)
                 {
-                    break;
+                    if (slowWatch is { Expired: true })
+                    {
+                        Interlocked.Increment(ref context.Hardening.Counters.SlowRequestCloses);
+                        NetworkHardening.ReportTcp(context.SecurityLog, SecurityEventKind.SlowRequestClose, counters.RemoteEndPoint, "close");
+                        break;
+                    }
+
+                    if (idleTimer is { IsCancellationRequested: true } || preAuthDeadline is { Expired: true } || closeRequested.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
+                    // A slow-request timer that fired just as its request completed: nothing to act on.
+                    input.AdvanceTo(result.Buffer.Start);
+                    continue;
                 }
 
                 counters.State = "conn_parse_cmd";
@@ -88,6 +132,8 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
                     {
                         counters.Values.BytesWritten += writer.Pending;
                         writer.ResetPending();
+
+                        // Back-pressure: this waits while the peer leaves more than the pause threshold unread.
                         var flush = await output.FlushAsync();
                         if (flush.IsCompleted)
                         {
@@ -98,6 +144,16 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
                 while (outcome == ProcessOutcome.Yield);
 
                 input.AdvanceTo(buffer.Start, result.Buffer.End);
+                slowWatch?.Track(!buffer.IsEmpty || processor.IsSkipping);
+                var held = buffer.Length;
+                if (!readBuffers.Update(heldInput, held))
+                {
+                    heldInput = held;
+                    Interlocked.Increment(ref context.Hardening.Counters.ReadBufferOutOfMemory);
+                    break;
+                }
+
+                heldInput = held;
                 if (outcome == ProcessOutcome.Close || result.IsCompleted || result.IsCanceled)
                 {
                     break;
@@ -114,6 +170,7 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
         }
         finally
         {
+            readBuffers.Update(heldInput, 0);
             context.Statistics.Close(counters);
             if (context.Verbosity > 0)
             {
@@ -122,8 +179,27 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
         }
     }
 
+    /// <summary>Over -c or --max-conns-per-ip: memcached's maxconns_fast line, then hang up.</summary>
+    private async Task RejectAsync(ConnectionContext connection, IPEndPoint? peer, string limit)
+    {
+        NetworkHardening.ReportTcp(context.SecurityLog, SecurityEventKind.ConnLimit, peer, "close", limit);
+        LogRejected(logger, peer, limit);
+        try
+        {
+            await connection.Transport.Output.WriteAsync(TextResponses.Line(TextReply.TooManyConnections).ToArray(), connection.ConnectionClosed);
+        }
+        catch (ConnectionResetException)
+        {
+            // The peer did not wait for the reason.
+        }
+        catch (IOException)
+        {
+            // Same.
+        }
+    }
+
     /// <summary>-B: binary-only, text-only, or (auto) binary when the connection's first byte is the request magic.</summary>
-    private IProtocolProcessor ChooseProcessor(byte firstByte, Statistics.ConnectionCounters counters, PeerSession session)
+    private IProtocolProcessor ChooseProcessor(byte firstByte, ConnectionCounters counters, PeerSession session)
     {
         var binary = context.Options.Protocol switch
         {
@@ -148,8 +224,8 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
         _ => endPoint.ToString() ?? "unknown",
     };
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "rejected connection from {Remote}: too many open connections")]
-    private static partial void LogRejected(ILogger logger, EndPoint? remote);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "rejected connection from {Remote}: too many open connections ({Limit})")]
+    private static partial void LogRejected(ILogger logger, EndPoint? remote, string limit);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "<{Id} new connection from {Remote}")]
     private static partial void LogAccepted(ILogger logger, long id, string remote);

@@ -52,7 +52,9 @@ public static class MoatServiceCollectionExtensions
 
             // Room for the longest get line plus one whole value, so a maximal set never stalls the pipe.
             socket.MaxReadBufferSize = options.ItemSizeMax + options.MaxGetLineLength + (64 * 1024);
-            socket.MaxWriteBufferSize = 4 * 1024 * 1024;
+            // Back-pressure (spec B8): above this much unsent output a connection's flush waits, and while it waits the
+            // connection reads nothing more; Kestrel resumes it below half of it.
+            socket.MaxWriteBufferSize = Hardening.NetworkHardening.OutputPauseBytes;
         });
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>>(sp => new ConfigureOptions<KestrelServerOptions>(kestrel =>
         {
@@ -61,13 +63,15 @@ public static class MoatServiceCollectionExtensions
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxConcurrentConnections = null;
             kestrel.Limits.MaxConcurrentUpgradedConnections = null;
-            var tls = sp.GetRequiredService<MoatServerContext>().Tls;
+            var context = sp.GetRequiredService<MoatServerContext>();
+            var tls = context.Tls;
             foreach (var (endPoint, tlsMode) in TlsListeners.EndPoints(options))
             {
                 kestrel.Listen(endPoint, listen =>
                 {
-                    // Connection middleware that refuses peers (allowlists) goes above this line: TLS comes after
-                    // it, so a refused peer costs no handshake.
+                    // The --allow check MUST stay the first middleware: peers outside the list are reset before any
+                    // other layer (the TLS handshake included) reads or writes a byte. TLS and the rest come after it.
+                    listen.Use(Hardening.AllowListMiddleware.Create(context));
                     TlsListeners.UseTls(listen, tls, tlsMode);
                     listen.UseConnectionHandler<MemcacheConnectionHandler>();
                 });

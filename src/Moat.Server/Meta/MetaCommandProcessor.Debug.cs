@@ -15,7 +15,7 @@ internal sealed partial class MetaCommandProcessor
 {
     private void ExecuteDebug(in TextTokens tokens, IBufferWriter<byte> output)
     {
-        if (!context.Options.DumpEnabled)
+        if (!context.Options.DumpEnabled || !Hardening.DumpPolicy.AllowsPeer(Counters.RemoteEndPoint?.Address, context.Options.DumpRemote))
         {
             MetaResponseWriter.Write(output, "CLIENT_ERROR meta command not allowed\r\n"u8);
             return;

@@ -12,6 +12,9 @@ internal sealed class ConnectionCounters
     /// <summary>"tcp:address:port" of the peer.</summary>
     public string RemoteAddress { get; init; } = "";
 
+    /// <summary>The peer's address and port (null for UDP and in-process use).</summary>
+    public System.Net.IPEndPoint? RemoteEndPoint { get; init; }
+
     /// <summary>"tcp:address:port" of the listener that accepted it.</summary>
     public string LocalAddress { get; init; } = "";
 

@@ -38,13 +38,13 @@ internal sealed class ServerStatistics
     public long RejectedConnections => Interlocked.Read(ref _rejectedConnections) - _rejectedConnectionsBaseline;
 
     /// <summary>Registers a new connection if fewer than <paramref name="limit"/> are open.</summary>
-    public ConnectionCounters? TryOpen(int limit, string remote, string local, long timestamp)
+    public ConnectionCounters? TryOpen(int limit, string remote, string local, long timestamp, System.Net.IPEndPoint? remoteEndPoint = null)
     {
         lock (_lock)
         {
             if (_live.Count >= limit)
             {
-                _rejectedConnections++;
+                Interlocked.Increment(ref _rejectedConnections);
                 return null;
             }
 
@@ -52,6 +52,7 @@ internal sealed class ServerStatistics
             {
                 Id = _nextId++,
                 RemoteAddress = remote,
+                RemoteEndPoint = remoteEndPoint,
                 LocalAddress = local,
                 LastCommandTimestamp = timestamp,
             };
@@ -72,6 +73,9 @@ internal sealed class ServerStatistics
             _sources.Add(counters);
         }
     }
+
+    /// <summary>Counts a connection refused by another limit (--max-conns-per-ip) in rejected_connections.</summary>
+    public void CountRejected() => Interlocked.Increment(ref _rejectedConnections);
 
     /// <summary>Removes a closed connection, keeping its counts in the totals.</summary>
     public void Close(ConnectionCounters counters)

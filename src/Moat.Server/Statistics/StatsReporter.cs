@@ -13,6 +13,11 @@ internal sealed class StatsReporter(MoatServerContext context)
 {
     private static readonly byte[] VersionBytes = Encoding.ASCII.GetBytes(MoatServerContext.CompatibleVersion);
 
+    /// <summary>The peer asking (null when not a network connection); key dumps are for loopback peers unless -o dump_remote.</summary>
+    public System.Net.IPAddress? Peer { get; init; }
+
+    private bool PeerMayDump => Hardening.DumpPolicy.AllowsPeer(Peer, context.Options.DumpRemote);
+
     /// <summary>Dispatches "stats [args]" given the command's tokens.</summary>
     public void Execute(in TextTokens tokens, IBufferWriter<byte> output)
     {
@@ -115,7 +120,14 @@ internal sealed class StatsReporter(MoatServerContext context)
         }
         else if (argument.SequenceEqual("dump"u8))
         {
-            context.Executor.Prefixes.Dump(output);
+            if (PeerMayDump)
+            {
+                context.Executor.Prefixes.Dump(output);
+            }
+            else
+            {
+                TextResponseWriter.Write(output, "CLIENT_ERROR stats detail dump not allowed\r\n"u8);
+            }
         }
         else
         {
@@ -125,7 +137,7 @@ internal sealed class StatsReporter(MoatServerContext context)
 
     private void ExecuteCachedump(in TextTokens tokens, IBufferWriter<byte> output)
     {
-        if (!context.Options.DumpEnabled)
+        if (!context.Options.DumpEnabled || !PeerMayDump)
         {
             TextResponseWriter.Write(output, TextReply.CachedumpNotAllowed);
         }
@@ -175,6 +187,12 @@ internal sealed class StatsReporter(MoatServerContext context)
         if (context.SecurityLog.IsEnabled)
         {
             TextResponseWriter.WriteStat(output, "security_log_dropped"u8, context.SecurityLog.Dropped);
+        }
+
+        // Network hardening counters (docs/security.md).
+        foreach (var (name, value) in context.Hardening.Counters.All())
+        {
+            TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(name), value);
         }
 
         TextResponseWriter.WriteStat(output, "pointer_size"u8, (long)(IntPtr.Size * 8));
@@ -290,8 +308,15 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "dump_enabled"u8, YesNo(o.DumpEnabled));
         TextResponseWriter.WriteStat(output, "lru_maintainer_thread"u8, "no"u8);
         TextResponseWriter.WriteStat(output, "idle_timeout"u8, (long)o.IdleTimeoutSeconds);
-        TextResponseWriter.WriteStat(output, "read_buf_mem_limit"u8, 0L);
+        TextResponseWriter.WriteStat(output, "read_buf_mem_limit"u8, o.ReadBufferMemoryLimitBytes);
         TextResponseWriter.WriteStat(output, "max_get_line"u8, (long)o.MaxGetLineLength);
+        TextResponseWriter.WriteStat(output, "allow"u8, Encoding.ASCII.GetBytes(context.Hardening.AllowList.Text));
+        TextResponseWriter.WriteStat(output, "insecure_public"u8, YesNo(o.InsecurePublic));
+        TextResponseWriter.WriteStat(output, "max_conns_per_ip"u8, (long)o.MaxConnectionsPerAddress);
+        TextResponseWriter.WriteStat(output, "slow_request_timeout"u8, (long)o.SlowRequestTimeoutSeconds);
+        TextResponseWriter.WriteStat(output, "dump_remote"u8, YesNo(o.DumpRemote));
+        TextResponseWriter.WriteStat(output, "output_pause_bytes"u8, (long)Hardening.NetworkHardening.OutputPauseBytes);
+        TextResponseWriter.WriteStat(output, "output_limit_bytes"u8, Hardening.NetworkHardening.OutputHardLimitBytes);
         Tls.TlsStatistics.WriteSettings(output, o);
     }
 

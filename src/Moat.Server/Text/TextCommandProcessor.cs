@@ -1,6 +1,8 @@
 using System.Buffers;
 using Moat.Protocol.Text;
+using Moat.Security.Events;
 using Moat.Server.Connections;
+using Moat.Server.Hardening;
 using Moat.Server.Meta;
 using Moat.Server.Statistics;
 using Moat.Storage;
@@ -14,11 +16,11 @@ namespace Moat.Server.Text;
 /// </summary>
 internal sealed class TextCommandProcessor(MoatServerContext context, ConnectionCounters counters) : Connections.IProtocolProcessor
 {
-    /// <summary>memcached closes a connection whose line has no newline after this many bytes (unless it is a get).</summary>
+    /// <summary>memcached closes a connection whose line has no newline after this many bytes (unless it is a get, gets, gat or gats).</summary>
     public const int MaxLineLengthWithoutNewline = 2048;
 
 
-    private readonly StatsReporter _stats = new(context);
+    private readonly StatsReporter _stats = new(context) { Peer = counters.RemoteEndPoint?.Address };
     private readonly MetaCommandProcessor _meta = new(context, counters);
     private BatchControl _batch;
     private byte[] _lineCopy = [];
@@ -28,6 +30,9 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
 
     /// <summary>Who is connected (for "udptoken"); null on UDP, where the transport answers token requests itself.</summary>
     public Auth.PeerSession? Session { get; init; }
+
+    /// <inheritdoc />
+    public bool IsSkipping => _batch.SkipRemaining > 0;
 
     /// <summary>
     /// Runs the complete commands at the start of <paramref name="buffer"/> and slices it past what was consumed.
@@ -84,7 +89,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
                 var position = buffer.IsSingleSegment ? null : buffer.PositionOf((byte)'\n');
                 if (position is null)
                 {
-                    return LineTooLong(buffer) ? ProcessOutcome.Close : ProcessOutcome.NeedMoreData;
+                    return LineTooLong(buffer) ? CloseForLongLine(buffer.Length) : ProcessOutcome.NeedMoreData;
                 }
 
                 var lineSequence = buffer.Slice(0, position.Value);
@@ -160,8 +165,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
             case TextCommandKind.Gets:
             case TextCommandKind.Gat:
             case TextCommandKind.Gats:
-                ExecuteRetrieval(ref request, output);
-                return null;
+                return ExecuteRetrieval(ref request, output) ? null : CloseForOutputLimit();
             case TextCommandKind.Incr:
             case TextCommandKind.Decr:
                 ExecuteArithmetic(ref request, output);
@@ -256,7 +260,8 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         return null;
     }
 
-    private void ExecuteRetrieval(ref TextRequest request, IBufferWriter<byte> output)
+    /// <summary>Runs a retrieval; false when its replies passed the per-connection hard output limit (the connection must close).</summary>
+    private bool ExecuteRetrieval(ref TextRequest request, IBufferWriter<byte> output)
     {
         var line = request.Tokens.Line;
         var keys = request.Tokens.Count > request.FirstKeyToken
@@ -269,7 +274,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
             if (key.Length > TextCommandParser.MaxKeyLength)
             {
                 TextResponseWriter.Write(output, TextReply.BadCommandLineFormat);
-                return;
+                return true;
             }
         }
 
@@ -279,9 +284,17 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         {
             var sink = new TextValueSink(output, key, withCas);
             context.Executor.Read(key, touch, request.Exptime, ref sink, ref Counters.Values);
+
+            // One command cannot be paused half way, so a multi-get of large values is the one way to pile up
+            // replies beyond the back-pressure threshold: past the hard limit the connection is given up.
+            if (output is CountingBufferWriter { Pending: > NetworkHardening.OutputHardLimitBytes })
+            {
+                return false;
+            }
         }
 
         TextResponseWriter.Write(output, TextReply.End);
+        return true;
     }
 
     private void ExecuteArithmetic(ref TextRequest request, IBufferWriter<byte> output)
@@ -360,8 +373,21 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         }
 
         var command = head[spaces..n];
-        var isGet = command.StartsWith("get "u8) || command.StartsWith("gets "u8);
+        var isGet = command.StartsWith("get "u8) || command.StartsWith("gets "u8) || command.StartsWith("gat "u8) || command.StartsWith("gats "u8);
         return !isGet || buffer.Length > context.Options.MaxGetLineLength;
+    }
+
+    private ProcessOutcome CloseForLongLine(long length)
+    {
+        Interlocked.Increment(ref context.Hardening.Counters.LineTooLongCloses);
+        NetworkHardening.ReportTcp(context.SecurityLog, SecurityEventKind.LineTooLong, Counters.RemoteEndPoint, "close", $"{length} bytes without a newline");
+        return ProcessOutcome.Close;
+    }
+
+    private ProcessOutcome CloseForOutputLimit()
+    {
+        Interlocked.Increment(ref context.Hardening.Counters.OutputLimitCloses);
+        return ProcessOutcome.Close;
     }
 
     private static bool IsCrLf(in ReadOnlySequence<byte> terminator)

@@ -29,6 +29,7 @@ internal sealed class UdpRequestHandler
     private readonly UdpSecurity _security;
     private readonly ConnectionCounters _commandCounters;
     private readonly Auth.Authenticator? _auth;
+    private readonly Hardening.NetworkHardening _hardening;
     private readonly TextCommandProcessor _processor;
     private readonly BinaryCommandProcessor _binaryProcessor;
     private readonly ArrayBufferWriter<byte> _output = new(64 * 1024);
@@ -39,6 +40,7 @@ internal sealed class UdpRequestHandler
         _context = context;
         _security = security;
         _auth = context.Auth;
+        _hardening = context.Hardening;
 
         // Counted in the server's command statistics as memcached counts UDP, but not a connection (curr_connections stays TCP-only).
         _commandCounters = new ConnectionCounters { RemoteAddress = "udp", LocalAddress = "udp" };
@@ -67,6 +69,14 @@ internal sealed class UdpRequestHandler
 
     private void HandleCore(ReadOnlyMemory<byte> datagram, ReadOnlySpan<byte> address, int port, IDatagramSink sink)
     {
+        if (!_hardening.AllowList.Contains(address))
+        {
+            // --allow comes before every other check (spec 0, class "denied").
+            Interlocked.Increment(ref _hardening.Counters.AclDroppedDatagrams);
+            _context.SecurityLog.Report(new SecurityEvent { Kind = SecurityEventKind.AclReject, Transport = "udp", Source = address, SourcePort = port, RequestBytes = datagram.Length, Action = "drop" });
+            return;
+        }
+
         var counters = _security.Counters;
         Interlocked.Increment(ref counters.Requests);
         Interlocked.Add(ref counters.BytesIn, datagram.Length);

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Sockets;
+using Moat.Security.Udp;
+
+namespace Moat.Security.Network;
+
+/// <summary>
+/// The <c>--allow</c> list (spec B2): the client networks allowed to talk to the server at all, over TCP and UDP.
+/// Matching works on raw address bytes, so the UDP receive loop checks every datagram without allocating.
+/// </summary>
+internal sealed class ClientAllowList
+{
+    private readonly (UInt128 Network, UInt128 Mask)[] _networks;
+
+    private ClientAllowList((UInt128, UInt128)[] networks, string text, bool allowsAny, bool includesPublic)
+    {
+        _networks = networks;
+        Text = text;
+        AllowsAny = allowsAny;
+        IncludesPublicRanges = includesPublic;
+    }
+
+    /// <summary>The default: loopback only (127.0.0.0/8 and ::1).</summary>
+    public static ClientAllowList Loopback { get; } = Parse("127.0.0.0/8,::1/128");
+
+    /// <summary>The list normalised to "address/prefix,…" or "any", as stats settings shows it.</summary>
+    public string Text { get; }
+
+    /// <summary>True for <c>--allow any</c>.</summary>
+    public bool AllowsAny { get; }
+
+    /// <summary>True when some range is neither private, CGNAT, loopback nor link-local (then auth is required).</summary>
+    public bool IncludesPublicRanges { get; }
+
+    /// <summary>Parses "any" or "CIDR[,CIDR…]" (a bare address is a host route); throws <see cref="FormatException"/> with the CLI's message.</summary>
+    public static ClientAllowList Parse(string list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        var parts = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0)
+        {
+            throw new FormatException("ERROR: --allow needs CIDR networks (like 10.0.0.0/8) or 'any'");
+        }
+
+        if (parts is ["any"])
+        {
+            return new ClientAllowList([(0, 0)], "any", allowsAny: true, includesPublic: true);
+        }
+
+        var networks = new List<(UInt128, UInt128)>();
+        var text = new List<string>();
+        var includesPublic = false;
+        foreach (var part in parts)
+        {
+            if (!TryParseNetwork(part, out var network))
+            {
+                throw new FormatException($"ERROR: --allow {part} is not a CIDR network (like 10.0.0.0/8) or 'any'");
+            }
+
+            var v4 = network.BaseAddress.AddressFamily == AddressFamily.InterNetwork;
+            var bits = (v4 ? 96 : 0) + network.PrefixLength;
+
+            // UInt128 shifts are taken modulo 128: a zero-length prefix and a host route need their masks spelled out.
+            var mask = bits >= 128 ? UInt128.MaxValue : ~(UInt128.MaxValue >> bits);
+            var key = AddressKey.From(network.BaseAddress.GetAddressBytes());
+            if ((key & mask) != key)
+            {
+                throw new FormatException($"ERROR: --allow {part} has host bits set: write the network address (like 10.0.0.0/8)");
+            }
+
+            networks.Add((key, mask));
+            text.Add(network.ToString());
+            includesPublic |= !TrustedNetworks.IsPrivate(network);
+        }
+
+        return new ClientAllowList([.. networks], string.Join(',', text), allowsAny: false, includesPublic);
+    }
+
+    /// <summary>True if the 4- or 16-byte address is allowed (IPv4-mapped IPv6 counts as IPv4).</summary>
+    public bool Contains(ReadOnlySpan<byte> address)
+    {
+        if (AllowsAny)
+        {
+            return true;
+        }
+
+        if (address.Length is not (4 or 16))
+        {
+            return false;
+        }
+
+        var key = AddressKey.From(address);
+        foreach (var (network, mask) in _networks)
+        {
+            if ((key & mask) == network)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True if <paramref name="address"/> is allowed.</summary>
+    public bool Contains(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        Span<byte> bytes = stackalloc byte[16];
+        return address.TryWriteBytes(bytes, out var written) && Contains(bytes[..written]);
+    }
+
+    private static bool TryParseNetwork(string text, out IPNetwork network)
+    {
+        if (text.Contains('/', StringComparison.Ordinal))
+        {
+            return IPNetwork.TryParse(text, out network);
+        }
+
+        if (IPAddress.TryParse(text, out var host))
+        {
+            network = new IPNetwork(host, host.AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+
+        network = default;
+        return false;
+    }
+}

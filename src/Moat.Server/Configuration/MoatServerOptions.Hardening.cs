@@ -1,0 +1,29 @@
+namespace Moat.Server.Configuration;
+
+/// <summary>Network hardening options (docs/security.md: listening, allowlists, limits, timeouts, back-pressure).</summary>
+public sealed partial class MoatServerOptions
+{
+    /// <summary>Default of <see cref="MaxConnectionsPerAddress"/>: a quarter of -c's default.</summary>
+    public const int DefaultMaxConnectionsPerAddress = 256;
+
+    /// <summary>Default of <see cref="SlowRequestTimeoutSeconds"/>.</summary>
+    public const int DefaultSlowRequestTimeoutSeconds = 30;
+
+    /// <summary>--allow: client networks ("CIDR,…" or "any"); null means loopback only (127.0.0.0/8, ::1).</summary>
+    public string? AllowedClients { get; set; }
+
+    /// <summary>--insecure-public: accept --allow any (or public ranges) without -S/-Y authentication.</summary>
+    public bool InsecurePublic { get; set; }
+
+    /// <summary>--max-conns-per-ip: simultaneous connections one client address may hold (0 = only -c applies).</summary>
+    public int MaxConnectionsPerAddress { get; set; } = DefaultMaxConnectionsPerAddress;
+
+    /// <summary>--slow-request-timeout: seconds a connection may hold a partial command line or value (0 = off).</summary>
+    public int SlowRequestTimeoutSeconds { get; set; } = DefaultSlowRequestTimeoutSeconds;
+
+    /// <summary>-o dump_remote: let non-loopback peers run stats cachedump, stats detail dump and me.</summary>
+    public bool DumpRemote { get; set; }
+
+    /// <summary>-o read_buf_mem_limit (given in MB, as memcached): bytes all connections may hold as unprocessed input; 0 = unlimited.</summary>
+    public long ReadBufferMemoryLimitBytes { get; set; }
+}
