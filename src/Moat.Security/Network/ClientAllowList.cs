@@ -62,13 +62,7 @@ internal sealed class ClientAllowList
 
             // UInt128 shifts are taken modulo 128: a zero-length prefix and a host route need their masks spelled out.
             var mask = bits >= 128 ? UInt128.MaxValue : ~(UInt128.MaxValue >> bits);
-            var key = AddressKey.From(network.BaseAddress.GetAddressBytes());
-            if ((key & mask) != key)
-            {
-                throw new FormatException($"ERROR: --allow {part} has host bits set: write the network address (like 10.0.0.0/8)");
-            }
-
-            networks.Add((key, mask));
+            networks.Add((AddressKey.From(network.BaseAddress.GetAddressBytes()) & mask, mask));
             text.Add(network.ToString());
             includesPublic |= !TrustedNetworks.IsPrivate(network);
         }

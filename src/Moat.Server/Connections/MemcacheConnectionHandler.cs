@@ -128,6 +128,12 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
                 do
                 {
                     outcome = processor.Process(ref buffer, writer);
+                    if (outcome == ProcessOutcome.Abort)
+                    {
+                        connection.Abort(new ConnectionAbortedException("replies passed the per-connection output limit"));
+                        break;
+                    }
+
                     if (writer.Pending > 0)
                     {
                         counters.Values.BytesWritten += writer.Pending;
@@ -154,7 +160,7 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
                 }
 
                 heldInput = held;
-                if (outcome == ProcessOutcome.Close || result.IsCompleted || result.IsCanceled)
+                if (outcome is ProcessOutcome.Close or ProcessOutcome.Abort || result.IsCompleted || result.IsCanceled)
                 {
                     break;
                 }

@@ -11,4 +11,7 @@ internal enum ProcessOutcome : byte
 
     /// <summary>Flush what was written, then close (quit, line too long, shutdown, HTTP request).</summary>
     Close,
+
+    /// <summary>Drop what was written and close at once (replies past the hard output limit: flushing them is what must not happen).</summary>
+    Abort,
 }

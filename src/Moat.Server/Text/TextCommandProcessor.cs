@@ -387,7 +387,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
     private ProcessOutcome CloseForOutputLimit()
     {
         Interlocked.Increment(ref context.Hardening.Counters.OutputLimitCloses);
-        return ProcessOutcome.Close;
+        return ProcessOutcome.Abort;
     }
 
     private static bool IsCrLf(in ReadOnlySequence<byte> terminator)

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using Moat.Server.Tests.Infrastructure;
+
+namespace Moat.Server.Tests.Security.Hardening;
+
+/// <summary>Spec B6: --slow-request-timeout (slowloris) and -o idle_timeout, with 1 s values.</summary>
+public sealed class TimeoutTests
+{
+    [Fact]
+    public void Half_sent_value_is_closed_after_the_slow_request_timeout()
+    {
+        using var server = new MoatServerFixture(o => o.SlowRequestTimeoutSeconds = 1);
+        using var client = HardeningWire.ConnectFrom("127.0.0.1", "127.0.0.1", server.Port);
+        client.Send("set k 0 0 10\r\nabc"u8);
+        var ending = HardeningWire.ReadUntilClosed(client, 10_000);
+        Assert.True(ending.Closed, "a half-sent value was held open");
+        Assert.Equal(string.Empty, ending.Received);
+        Assert.InRange(ending.After.TotalSeconds, 0.8, 6);
+        Assert.Equal(1, HardeningWire.Counter(server.Port, "slow_request_closes"));
+    }
+
+    [Fact]
+    public void Partial_command_line_is_closed_after_the_slow_request_timeout()
+    {
+        using var server = new MoatServerFixture(o => o.SlowRequestTimeoutSeconds = 1);
+        using var client = HardeningWire.ConnectFrom("127.0.0.1", "127.0.0.1", server.Port);
+        client.Send("get someke"u8);
+        var ending = HardeningWire.ReadUntilClosed(client, 10_000);
+        Assert.True(ending.Closed);
+        Assert.InRange(ending.After.TotalSeconds, 0.8, 6);
+    }
+
+    [Fact]
+    public void Value_trickling_a_byte_every_100_ms_within_the_window_is_stored()
+    {
+        using var server = new MoatServerFixture(o => o.SlowRequestTimeoutSeconds = 2);
+        using var client = HardeningWire.ConnectFrom("127.0.0.1", "127.0.0.1", server.Port);
+
+        // Ten trickled requests in a row: the window restarts with each request, it is not per connection.
+        for (var round = 0; round < 3; round++)
+        {
+            client.Send("set k 0 0 5\r\n"u8);
+            foreach (var b in "hello\r\n"u8.ToArray())
+            {
+                Thread.Sleep(100);
+                client.Send([b]);
+            }
+
+            Assert.Equal("STORED\r\n", HardeningWire.Roundtrip(client, string.Empty));
+        }
+
+        Assert.Equal(0, HardeningWire.Counter(server.Port, "slow_request_closes"));
+    }
+
+    [Fact]
+    public void Trickle_that_outlasts_the_window_is_closed_although_bytes_keep_coming()
+    {
+        using var server = new MoatServerFixture(o => o.SlowRequestTimeoutSeconds = 1);
+        using var client = HardeningWire.ConnectFrom("127.0.0.1", "127.0.0.1", server.Port);
+        client.Send("set k 0 0 40\r\n"u8);
+        var stopwatch = Stopwatch.StartNew();
+        var closed = false;
+        for (var i = 0; i < 40 && !closed; i++)
+        {
+            Thread.Sleep(100);
+            try
+            {
+                client.Send("x"u8);
+            }
+            catch (SocketException)
+            {
+                closed = true;
+            }
+
+            closed |= client.Poll(0, SelectMode.SelectRead) && client.Available == 0;
+        }
+
+        Assert.True(closed, "a request trickled for 4 s survived a 1 s slow-request timeout");
+        Assert.InRange(stopwatch.Elapsed.TotalSeconds, 0.8, 6);
+    }
+
+    [Fact]
+    public void Idle_timeout_closes_silent_connections_and_spares_active_ones()
+    {
+        using var server = new MoatServerFixture(o => o.IdleTimeoutSeconds = 1);
+        AssertIdleBehaviour(server.Port);
+    }
+
+    [RequiresMemcachedFact]
+    public void Idle_timeout_behaves_as_memcacheds()
+    {
+        var port = MemcachedProcessFixture.FreePort();
+        var info = new ProcessStartInfo(MemcachedProcessFixture.Binary) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { "-p", port.ToString(CultureInfo.InvariantCulture), "-U", "0", "-l", "127.0.0.1", "-o", "idle_timeout=1", "-u", "nobody" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var memcached = Process.Start(info)!;
+        try
+        {
+            var deadline = Environment.TickCount64 + 10_000;
+            while (!HardeningWire.CanConnect("127.0.0.1", port) && Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(50);
+            }
+
+            AssertIdleBehaviour(port);
+        }
+        finally
+        {
+            memcached.Kill();
+            memcached.WaitForExit(5000);
+        }
+    }
+
+    private static void AssertIdleBehaviour(int port)
+    {
+        using var idle = HardeningWire.ConnectFrom("127.0.0.1", "127.0.0.1", port);
+        using var active = HardeningWire.ConnectFrom("127.0.0.1", "127.0.0.1", port);
+        Assert.Equal("VERSION 1.6.18\r\n", HardeningWire.Roundtrip(idle, "version\r\n"));
+
+        // memcached checks idle connections about once a second: allow it a few.
+        var started = Environment.TickCount64;
+        while (Environment.TickCount64 - started < 2500)
+        {
+            Assert.StartsWith("VERSION ", HardeningWire.Roundtrip(active, "version\r\n"), StringComparison.Ordinal);
+            Thread.Sleep(250);
+        }
+
+        var ending = HardeningWire.ReadUntilClosed(idle, 8000);
+        Assert.True(ending.Closed, "the idle connection was not closed");
+        Assert.Equal(string.Empty, ending.Received);
+        Assert.StartsWith("VERSION ", HardeningWire.Roundtrip(active, "version\r\n"), StringComparison.Ordinal);
+    }
+}
