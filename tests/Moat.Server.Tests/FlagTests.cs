@@ -70,7 +70,6 @@ public sealed class FlagTests
     [InlineData("-I", "2g")]
     [InlineData("-m", "1", "-I", "1m")]
     [InlineData("-c", "0")]
-    [InlineData("-l", "not-an-address")]
     [InlineData("-p")]
     public void Unsupported_or_bad_flags_exit_64_with_one_line(params string[] args)
     {

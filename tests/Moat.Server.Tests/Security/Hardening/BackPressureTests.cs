@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Xunit.Abstractions;
 
 namespace Moat.Server.Tests.Security.Hardening;
 
@@ -8,7 +9,7 @@ namespace Moat.Server.Tests.Security.Hardening;
 /// reading it) instead of buffering replies; one multi-get whose replies pass the hard limit closes it. The
 /// server's resident memory is measured on a moat child process; another client is served meanwhile.
 /// </summary>
-public sealed class BackPressureTests
+public sealed class BackPressureTests(ITestOutputHelper output)
 {
     private const int BigValueBytes = 100_000;
     private const long RssGrowthLimit = 100L * 1024 * 1024;
@@ -42,6 +43,8 @@ public sealed class BackPressureTests
         var written = HardeningWire.Counter(moat.Port, "bytes_written");
         var growth = moat.ResidentBytes() - baseline;
 
+        output.WriteLine($"paused: bytes_written {written}, RSS growth {growth / 1024 / 1024} MB");
+
         // Paused: at most the pause threshold plus what the kernel buffers hold went out, of the 1 GB asked for.
         Assert.True(written < 64L * 1024 * 1024, $"the server wrote {written} bytes to a client that reads nothing");
         Assert.True(growth < RssGrowthLimit, $"server RSS grew by {growth / 1024 / 1024} MB");
@@ -64,6 +67,7 @@ public sealed class BackPressureTests
         var growth = moat.ResidentBytes() - baseline;
         var ending = HardeningWire.ReadUntilClosed(greedy, 15_000);
 
+        output.WriteLine($"hard limit: received {ending.Received.Length} bytes before the close, RSS growth {growth / 1024 / 1024} MB");
         Assert.True(ending.Closed, "the connection survived a reply past the hard limit");
         Assert.True(ending.Received.Length < 1000 * BigValueBytes, "the whole reply was delivered");
         Assert.True(growth < RssGrowthLimit, $"server RSS grew by {growth / 1024 / 1024} MB");

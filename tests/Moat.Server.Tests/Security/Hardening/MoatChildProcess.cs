@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using Moat.Server.Tests.Infrastructure;
 
 namespace Moat.Server.Tests.Security.Hardening;
@@ -8,6 +9,7 @@ namespace Moat.Server.Tests.Security.Hardening;
 internal sealed class MoatChildProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly StringBuilder _log = new();
 
     public MoatChildProcess(params string[] extraArgs)
     {
@@ -20,12 +22,18 @@ internal sealed class MoatChildProcess : IDisposable
         }
 
         _process = Process.Start(info)!;
+
+        // Drained all along: a server logging at -vvv must never block on a full pipe.
+        _process.ErrorDataReceived += (_, line) => Append(line.Data);
+        _process.OutputDataReceived += (_, line) => Append(line.Data);
+        _process.BeginErrorReadLine();
+        _process.BeginOutputReadLine();
         var deadline = Environment.TickCount64 + 20_000;
         while (!HardeningWire.CanConnect("127.0.0.1", Port))
         {
             if (_process.HasExited || Environment.TickCount64 > deadline)
             {
-                throw new InvalidOperationException("moat did not start: " + (_process.HasExited ? _process.StandardError.ReadToEnd() : "timeout"));
+                throw new InvalidOperationException("moat did not start: " + (_process.HasExited ? StopAndReadLog() : "timeout"));
             }
 
             Thread.Sleep(100);
@@ -47,6 +55,35 @@ internal sealed class MoatChildProcess : IDisposable
         }
 
         throw new InvalidOperationException("no VmRSS line");
+    }
+
+    /// <summary>Stops the server and returns everything it wrote to stdout and stderr.</summary>
+    public string StopAndReadLog()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        _process.WaitForExit(5000);
+        _process.WaitForExit();
+        lock (_log)
+        {
+            return _log.ToString();
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
     }
 
     public void Dispose()
