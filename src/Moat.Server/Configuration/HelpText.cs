@@ -13,6 +13,9 @@ internal static class HelpText
           listens on 127.0.0.1 and ::1 only (memcached: every interface)
           UDP is off (-U 0); with -U, unvalidated sources get at most K x request bytes (docs/udp.md)
           shutdown command off (-A enables), flush_all on (-F disables)
+          only loopback clients (--allow); non-loopback -l needs --allow, public ranges need auth
+          256 connections per client address, half-sent requests closed after 30 s
+          key dumps (stats cachedump, stats detail dump, me) for loopback peers only
 
         Flags (memcached's meanings):
           -p, --port=<num>            TCP port (default 11211; 0 = any free port)
@@ -49,7 +52,13 @@ internal static class HelpText
           --compat-strict-flags       refuse -U with -S/-Y as memcached does (default: UDP only for
                                       auth-bound tokens from "udptoken")
           -o, --extended=<opt,...>    idle_timeout=<s>, hashpower=<n>, maxconns_fast,
-                                      slab_chunk_max=<size>, max_get_line=<bytes>, modern
+                                      slab_chunk_max=<size>, max_get_line=<bytes>, modern,
+                                      read_buf_mem_limit=<mb>, dump_remote
+          --allow=<cidr,...|any>      client networks allowed (default 127.0.0.0/8,::1)
+          --insecure-public           allow public ranges / any without -S or -Y
+          --max-conns-per-ip=<num>    connections per client address (default 256, 0 = off)
+          --slow-request-timeout=<s>  close partial requests older than this (default 30, 0 = off)
+          --max-get-line=<size>       longest get/gets/gat/gats line (default 256k)
           -Z, --enable-ssl            TLS on every TCP listener (TLS 1.2/1.3 only; UDP is never TLS)
                                       -o ssl_chain_cert=<pem>, ssl_key=<pem>, ssl_ca_cert=<pem>,
                                       ssl_verify_mode=0|1|2|3 (none, request, require, once),
