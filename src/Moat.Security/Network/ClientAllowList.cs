@@ -10,9 +10,9 @@ namespace Moat.Security.Network;
 /// </summary>
 internal sealed class ClientAllowList
 {
-    private readonly (UInt128 Network, UInt128 Mask)[] _networks;
+    private readonly NetworkList _networks;
 
-    private ClientAllowList((UInt128, UInt128)[] networks, string text, bool allowsAny, bool includesPublic)
+    private ClientAllowList(NetworkList networks, string text, bool allowsAny, bool includesPublic)
     {
         _networks = networks;
         Text = text;
@@ -44,10 +44,10 @@ internal sealed class ClientAllowList
 
         if (parts is ["any"])
         {
-            return new ClientAllowList([(0, 0)], "any", allowsAny: true, includesPublic: true);
+            return new ClientAllowList(new NetworkList([]), "any", allowsAny: true, includesPublic: true);
         }
 
-        var networks = new List<(UInt128, UInt128)>();
+        var networks = new List<IPNetwork>();
         var text = new List<string>();
         var includesPublic = false;
         foreach (var part in parts)
@@ -57,43 +57,16 @@ internal sealed class ClientAllowList
                 throw new FormatException($"ERROR: --allow {part} is not a CIDR network (like 10.0.0.0/8) or 'any'");
             }
 
-            var v4 = network.BaseAddress.AddressFamily == AddressFamily.InterNetwork;
-            var bits = (v4 ? 96 : 0) + network.PrefixLength;
-
-            // UInt128 shifts are taken modulo 128: a zero-length prefix and a host route need their masks spelled out.
-            var mask = bits >= 128 ? UInt128.MaxValue : ~(UInt128.MaxValue >> bits);
-            networks.Add((AddressKey.From(network.BaseAddress.GetAddressBytes()) & mask, mask));
+            networks.Add(network);
             text.Add(network.ToString());
             includesPublic |= !TrustedNetworks.IsPrivate(network);
         }
 
-        return new ClientAllowList([.. networks], string.Join(',', text), allowsAny: false, includesPublic);
+        return new ClientAllowList(new NetworkList(networks), string.Join(',', text), allowsAny: false, includesPublic);
     }
 
     /// <summary>True if the 4- or 16-byte address is allowed (IPv4-mapped IPv6 counts as IPv4).</summary>
-    public bool Contains(ReadOnlySpan<byte> address)
-    {
-        if (AllowsAny)
-        {
-            return true;
-        }
-
-        if (address.Length is not (4 or 16))
-        {
-            return false;
-        }
-
-        var key = AddressKey.From(address);
-        foreach (var (network, mask) in _networks)
-        {
-            if ((key & mask) == network)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public bool Contains(ReadOnlySpan<byte> address) => AllowsAny || _networks.Contains(address);
 
     /// <summary>True if <paramref name="address"/> is allowed.</summary>
     public bool Contains(IPAddress address)

@@ -9,16 +9,16 @@ namespace Moat.Security.Udp;
 /// </summary>
 internal sealed class TrustedNetworks
 {
-    private readonly (UInt128 Network, UInt128 Mask)[] _networks;
+    private readonly Network.NetworkList _networks;
 
-    private TrustedNetworks((UInt128, UInt128)[] networks, IReadOnlyList<string> text, bool hasPublic)
+    private TrustedNetworks(Network.NetworkList networks, IReadOnlyList<string> text, bool hasPublic)
     {
         _networks = networks;
         Text = text;
         IncludesPublicRanges = hasPublic;
     }
 
-    public static TrustedNetworks None { get; } = new([], [], false);
+    public static TrustedNetworks None { get; } = new(new Network.NetworkList([]), [], false);
 
     /// <summary>The networks as the operator wrote them, normalised to "address/prefix".</summary>
     public IReadOnlyList<string> Text { get; }
@@ -26,13 +26,13 @@ internal sealed class TrustedNetworks
     /// <summary>True when some range is neither private, CGNAT, loopback nor link-local (a configuration warning).</summary>
     public bool IncludesPublicRanges { get; }
 
-    public bool IsEmpty => _networks.Length == 0;
+    public bool IsEmpty => _networks.IsEmpty;
 
     /// <summary>Parses "CIDR[,CIDR…]"; throws <see cref="FormatException"/> with the message the CLI prints.</summary>
     public static TrustedNetworks Parse(string list)
     {
         ArgumentNullException.ThrowIfNull(list);
-        var networks = new List<(UInt128, UInt128)>();
+        var networks = new List<IPNetwork>();
         var text = new List<string>();
         var hasPublic = false;
         foreach (var part in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -48,37 +48,16 @@ internal sealed class TrustedNetworks
                 throw new FormatException($"ERROR: --udp-trusted {part} too broad (at least /8 for IPv4, /32 for IPv6)");
             }
 
-            var bytes = network.BaseAddress.GetAddressBytes();
-            var bits = (v4 ? 96 : 0) + network.PrefixLength;
-            // UInt128 shifts are taken modulo 128, so a /32 (IPv4) or /128 host route needs the all-ones mask spelled out.
-            var mask = bits >= 128 ? UInt128.MaxValue : ~(UInt128.MaxValue >> bits);
-            networks.Add((AddressKey.From(bytes) & mask, mask));
+            networks.Add(network);
             text.Add(network.ToString());
             hasPublic |= !IsPrivate(network);
         }
 
-        return new TrustedNetworks([.. networks], text, hasPublic);
+        return new TrustedNetworks(new Network.NetworkList(networks), text, hasPublic);
     }
 
     /// <summary>True if the 4- or 16-byte address lies in one of the networks (IPv4-mapped IPv6 counts as IPv4).</summary>
-    public bool Contains(ReadOnlySpan<byte> address)
-    {
-        if (_networks.Length == 0)
-        {
-            return false;
-        }
-
-        var key = AddressKey.From(address);
-        foreach (var (network, mask) in _networks)
-        {
-            if ((key & mask) == network)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public bool Contains(ReadOnlySpan<byte> address) => _networks.Contains(address);
 
     private static readonly IPNetwork[] PrivateRanges =
     [
