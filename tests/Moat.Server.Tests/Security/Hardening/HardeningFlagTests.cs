@@ -67,6 +67,22 @@ public sealed class HardeningFlagTests
     }
 
     [Fact]
+    public void Allow_any_with_ascii_auth_starts()
+    {
+        var authFile = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(authFile, "user:secret\n");
+            var result = MemcachedFlagParser.Parse(["-l", "0.0.0.0", "--allow", "any", "-Y", authFile]);
+            Assert.True(result.Options is not null, result.Error);
+        }
+        finally
+        {
+            File.Delete(authFile);
+        }
+    }
+
+    [Fact]
     public void Unresolvable_listen_name_exits_71()
     {
         var result = MemcachedFlagParser.Parse(["-l", "no-such-host.invalid"]);
