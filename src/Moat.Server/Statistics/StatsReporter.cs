@@ -267,6 +267,15 @@ internal sealed class StatsReporter(MoatServerContext context)
             TextResponseWriter.WriteStat(output, "udp_unvalidated_rate"u8, Encoding.ASCII.GetBytes(FormattableString.Invariant($"{limits.UnvalidatedPerSource.PerSecond}/{limits.UnvalidatedPerSource.Burst}")));
             TextResponseWriter.WriteStat(output, "udp_unvalidated_prefix_rate"u8, Encoding.ASCII.GetBytes(FormattableString.Invariant($"{limits.UnvalidatedPerPrefix.PerSecond}/{limits.UnvalidatedPerPrefix.Burst}")));
             TextResponseWriter.WriteStat(output, "udp_unvalidated_bytes_rate"u8, Encoding.ASCII.GetBytes(FormattableString.Invariant($"{limits.UnvalidatedGlobalBytes.PerSecond}/{limits.UnvalidatedGlobalBytes.Burst}")));
+            TextResponseWriter.WriteStat(output, "udp_prefix4"u8, (long)limits.Prefix4);
+            TextResponseWriter.WriteStat(output, "udp_prefix6"u8, (long)limits.Prefix6);
+            TextResponseWriter.WriteStat(output, "udp_token_ttl"u8, (long)o.UdpTokenTtlSeconds);
+            TextResponseWriter.WriteStat(output, "udp_token_rotate"u8, (long)o.UdpTokenRotateSeconds);
+            TextResponseWriter.WriteStat(output, "udp_token_secret"u8, Encoding.UTF8.GetBytes(o.UdpTokenSecretFile ?? "random"));
+            TextResponseWriter.WriteStat(output, "udp_deny_src_ports"u8, Encoding.ASCII.GetBytes(string.Join(',', o.UdpDeniedSourcePorts)));
+            TextResponseWriter.WriteStat(output, "udp_unvalidated_cmds"u8, Encoding.ASCII.GetBytes(string.Join(',', o.UdpUnvalidatedCommands)));
+            TextResponseWriter.WriteStat(output, "udp_max_payload"u8, (long)o.UdpMaxPayload);
+            TextResponseWriter.WriteStat(output, "udp_max_response"u8, o.EffectiveUdpMaxResponse);
         }
 
         if (context.SecurityLog.IsEnabled)

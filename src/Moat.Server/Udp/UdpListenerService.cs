@@ -59,13 +59,25 @@ internal sealed partial class UdpListenerService : BackgroundService
         {
             // A3: allowed, but a public range can be spoofed from anywhere on the internet to get full-size replies.
             var detail = $"--udp-trusted {options.UdpTrusted} includes non-private ranges: their UDP requests skip address validation and the amplification budget";
-            LogTrustedPublic(_logger, detail);
+            LogConfigWarning(_logger, detail);
             _context.SecurityLog.Report(new Moat.Security.Events.SecurityEvent
             {
                 Kind = Moat.Security.Events.SecurityEventKind.ConfigWarning,
                 Transport = "udp",
                 Action = "warn",
                 Detail = detail,
+            });
+        }
+
+        if (options.UdpTokenSecretWarning is { } secretWarning)
+        {
+            LogConfigWarning(_logger, secretWarning);
+            _context.SecurityLog.Report(new Moat.Security.Events.SecurityEvent
+            {
+                Kind = Moat.Security.Events.SecurityEventKind.ConfigWarning,
+                Transport = "udp",
+                Action = "warn",
+                Detail = secretWarning,
             });
         }
 
@@ -147,7 +159,7 @@ internal sealed partial class UdpListenerService : BackgroundService
     private static partial void LogListening(ILogger logger, int port, int factor);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Detail}")]
-    private static partial void LogTrustedPublic(ILogger logger, string detail);
+    private static partial void LogConfigWarning(ILogger logger, string detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "UDP request failed")]
     private static partial void LogRequestFailed(ILogger logger, Exception error);

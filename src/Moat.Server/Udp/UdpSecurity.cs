@@ -9,11 +9,11 @@ internal sealed class UdpSecurity
     public UdpSecurity(MoatServerOptions options, IEnumerable<int> ownUdpPorts)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Guard = new AmplificationGuard(options.UdpAmplificationFactor, Math.Min(options.ItemSizeMax + 1024L, 16L * 1024 * 1024));
-        Hygiene = new SourceHygiene(SourceHygiene.DefaultDeniedPorts.Concat(ownUdpPorts));
-        Policy = new UdpCommandPolicy();
+        Guard = new AmplificationGuard(options.UdpAmplificationFactor, options.EffectiveUdpMaxResponse, options.UdpMaxPayload);
+        Hygiene = new SourceHygiene(options.UdpDeniedSourcePorts.Concat(ownUdpPorts));
+        Policy = new UdpCommandPolicy(options.UdpUnvalidatedCommands);
         RateLimiter = new UdpRateLimiter(options.Clock, options.UdpRateLimits);
-        Tokens = new AddressValidationTokens(options.Clock, TimeSpan.FromSeconds(600), TimeSpan.FromSeconds(3600));
+        Tokens = new AddressValidationTokens(options.Clock, TimeSpan.FromSeconds(options.UdpTokenTtlSeconds), TimeSpan.FromSeconds(options.UdpTokenRotateSeconds), options.UdpTokenSecret);
         Counters = new UdpCounters(options.Clock, options.UdpRateLimits.Prefix4, options.UdpRateLimits.Prefix6);
         Trusted = options.UdpTrusted is { Length: > 0 } list ? TrustedNetworks.Parse(list) : TrustedNetworks.None;
     }
