@@ -58,32 +58,30 @@ internal sealed partial class UdpListenerService : BackgroundService
         if (Security.Trusted.IncludesPublicRanges)
         {
             // A3: allowed, but a public range can be spoofed from anywhere on the internet to get full-size replies.
-            var detail = $"--udp-trusted {options.UdpTrusted} includes non-private ranges: their UDP requests skip address validation and the amplification budget";
-            LogConfigWarning(_logger, detail);
-            _context.SecurityLog.Report(new Moat.Security.Events.SecurityEvent
-            {
-                Kind = Moat.Security.Events.SecurityEventKind.ConfigWarning,
-                Transport = "udp",
-                Action = "warn",
-                Detail = detail,
-            });
+            WarnConfig($"--udp-trusted {options.UdpTrusted} includes non-private ranges: their UDP requests skip address validation and the amplification budget");
         }
 
         if (options.UdpTokenSecretWarning is { } secretWarning)
         {
-            LogConfigWarning(_logger, secretWarning);
-            _context.SecurityLog.Report(new Moat.Security.Events.SecurityEvent
-            {
-                Kind = Moat.Security.Events.SecurityEventKind.ConfigWarning,
-                Transport = "udp",
-                Action = "warn",
-                Detail = secretWarning,
-            });
+            WarnConfig(secretWarning);
         }
 
         _context.UdpSecurity = Security;
         LogListening(_logger, options.UdpPort, options.UdpAmplificationFactor);
         return base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>A setting that is allowed but weakens the guard: on stderr and as a config_warning security event.</summary>
+    private void WarnConfig(string detail)
+    {
+        LogConfigWarning(_logger, detail);
+        _context.SecurityLog.Report(new Moat.Security.Events.SecurityEvent
+        {
+            Kind = Moat.Security.Events.SecurityEventKind.ConfigWarning,
+            Transport = "udp",
+            Action = "warn",
+            Detail = detail,
+        });
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>

@@ -2,7 +2,7 @@ using Moat.Server.Configuration;
 
 namespace Moat.Server.Tests.Udp;
 
-/// <summary>A1, A3, A5: the UDP flags and their bad-input behaviour (exit 64).</summary>
+/// <summary>A1–A8: the UDP flags and their bad-input behaviour (exit 64).</summary>
 public sealed class UdpFlagTests
 {
     [Fact]
@@ -34,6 +34,22 @@ public sealed class UdpFlagTests
     [InlineData("ERROR: --udp-trusted ::/0 too broad", "--udp-trusted=::/0")]
     [InlineData("ERROR: --udp-trusted banana is not a CIDR network", "--udp-trusted=banana")]
     [InlineData("ERROR: option --udp-trusted requires an argument", "--udp-trusted")]
+    [InlineData("ERROR: --udp-token-ttl must be a whole number of seconds > 0", "--udp-token-ttl=0")]
+    [InlineData("ERROR: --udp-token-ttl must be a whole number of seconds > 0", "--udp-token-ttl=ten")]
+    [InlineData("ERROR: --udp-token-rotate must be a whole number of seconds > 0", "--udp-token-rotate=-5")]
+    [InlineData("ERROR: --udp-deny-src-ports must be ports 1-65535 separated by commas", "--udp-deny-src-ports=1900,70000")]
+    [InlineData("ERROR: --udp-deny-src-ports must be ports 1-65535 separated by commas", "--udp-deny-src-ports=1900,,53")]
+    [InlineData("ERROR: --udp-unvalidated-cmds allows only get,gets,mg,udptoken: 'set'", "--udp-unvalidated-cmds=get,set")]
+    [InlineData("ERROR: --udp-unvalidated-cmds allows only get,gets,mg,udptoken: 'stats'", "--udp-unvalidated-cmds=stats")]
+    [InlineData("ERROR: --udp-max-payload must be 512-1400 bytes", "--udp-max-payload=1401")]
+    [InlineData("ERROR: --udp-max-payload must be 512-1400 bytes", "--udp-max-payload=511")]
+    [InlineData("ERROR: --udp-max-response must be 1-91224720 bytes", "--udp-max-response=91224721")]
+    [InlineData("ERROR: --udp-max-response must be 1-91224720 bytes", "--udp-max-response=0")]
+    [InlineData("ERROR: --udp-prefix4 must be 8-32", "--udp-prefix4=7")]
+    [InlineData("ERROR: --udp-prefix4 must be 8-32", "--udp-prefix4=33")]
+    [InlineData("ERROR: --udp-prefix6 must be 32-128", "--udp-prefix6=31")]
+    [InlineData("ERROR: --udp-prefix6 must be 32-128", "--udp-prefix6=129")]
+    [InlineData("ERROR: option --udp-prefix6 requires an argument", "--udp-prefix6")]
     public void Bad_udp_flags_exit_64(string message, params string[] args)
     {
         var result = MemcachedFlagParser.Parse(args);

@@ -111,30 +111,6 @@ public sealed class UdpGuardFlagTests : IDisposable
         Assert.Contains("cannot be read", result.Error, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("ERROR: --udp-token-ttl must be a whole number of seconds > 0", "--udp-token-ttl=0")]
-    [InlineData("ERROR: --udp-token-ttl must be a whole number of seconds > 0", "--udp-token-ttl=ten")]
-    [InlineData("ERROR: --udp-token-rotate must be a whole number of seconds > 0", "--udp-token-rotate=-5")]
-    [InlineData("ERROR: --udp-deny-src-ports must be ports 1-65535 separated by commas", "--udp-deny-src-ports=1900,70000")]
-    [InlineData("ERROR: --udp-deny-src-ports must be ports 1-65535 separated by commas", "--udp-deny-src-ports=1900,,53")]
-    [InlineData("ERROR: --udp-unvalidated-cmds allows only get,gets,mg,udptoken: 'set'", "--udp-unvalidated-cmds=get,set")]
-    [InlineData("ERROR: --udp-unvalidated-cmds allows only get,gets,mg,udptoken: 'stats'", "--udp-unvalidated-cmds=stats")]
-    [InlineData("ERROR: --udp-max-payload must be 512-1400 bytes", "--udp-max-payload=1401")]
-    [InlineData("ERROR: --udp-max-payload must be 512-1400 bytes", "--udp-max-payload=511")]
-    [InlineData("ERROR: --udp-max-response must be 1-91224720 bytes", "--udp-max-response=91224721")]
-    [InlineData("ERROR: --udp-max-response must be 1-91224720 bytes", "--udp-max-response=0")]
-    [InlineData("ERROR: --udp-prefix4 must be 8-32", "--udp-prefix4=7")]
-    [InlineData("ERROR: --udp-prefix4 must be 8-32", "--udp-prefix4=33")]
-    [InlineData("ERROR: --udp-prefix6 must be 32-128", "--udp-prefix6=31")]
-    [InlineData("ERROR: --udp-prefix6 must be 32-128", "--udp-prefix6=129")]
-    [InlineData("ERROR: option --udp-prefix6 requires an argument", "--udp-prefix6")]
-    public void Bad_guard_flags_exit_64(string message, params string[] args)
-    {
-        var result = MemcachedFlagParser.Parse(args);
-        Assert.Equal(64, result.ExitCode);
-        Assert.StartsWith(message, result.Error);
-    }
-
     [Fact]
     public void A_running_server_applies_the_flags_and_shows_them_in_stats_settings()
     {
