@@ -49,6 +49,13 @@ internal static class ServerCommand
             Console.SetError(new StreamWriter(logFile, append: true) { AutoFlush = true });
         }
 
+        // Printed whatever the verbosity (the listener logs warnings only with -v): a readable key file lets anyone
+        // mint UDP address-validation tokens.
+        if (options.UdpPort != 0 && options.UdpTokenSecretWarning is { } secretWarning)
+        {
+            Console.Error.WriteLine($"WARNING: {secretWarning}");
+        }
+
         if (Moat.Security.Events.SecurityEventLog.CheckWritable(options.EffectiveSecurityLog) is { } logError)
         {
             Console.Error.WriteLine(logError);

@@ -63,7 +63,8 @@ internal sealed partial class UdpListenerService : BackgroundService
 
         if (options.UdpTokenSecretWarning is { } secretWarning)
         {
-            WarnConfig(secretWarning);
+            // The moat command has already printed it to stderr; here it goes to the security event log.
+            ReportConfigWarning(secretWarning);
         }
 
         _context.UdpSecurity = Security;
@@ -75,6 +76,10 @@ internal sealed partial class UdpListenerService : BackgroundService
     private void WarnConfig(string detail)
     {
         LogConfigWarning(_logger, detail);
+        ReportConfigWarning(detail);
+    }
+
+    private void ReportConfigWarning(string detail) =>
         _context.SecurityLog.Report(new Moat.Security.Events.SecurityEvent
         {
             Kind = Moat.Security.Events.SecurityEventKind.ConfigWarning,
@@ -82,7 +87,6 @@ internal sealed partial class UdpListenerService : BackgroundService
             Action = "warn",
             Detail = detail,
         });
-    }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(_sockets.Select(socket => Task.Run(() => ReceiveLoopAsync(socket, stoppingToken), stoppingToken)));
