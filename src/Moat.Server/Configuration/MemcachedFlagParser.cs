@@ -331,8 +331,6 @@ public static partial class MemcachedFlagParser
                 return new FlagParseResult { ExitCode = 0, Output = HelpText.Text };
             case 'V':
                 return new FlagParseResult { ExitCode = 0, Output = $"moat {ServerVersion.Moat} (memcached 1.6.18 compatible)" };
-            case 'Z':
-                return FlagParseResult.Fail("ERROR: -Z (TLS) is not supported yet");
             case 'd':
                 return FlagParseResult.Fail("ERROR: option -d (daemonize) is not supported: run moat under systemd or another supervisor");
             case 's':
