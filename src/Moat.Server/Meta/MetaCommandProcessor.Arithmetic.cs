@@ -14,20 +14,13 @@ internal sealed partial class MetaCommandProcessor
 
     private void ExecuteArithmetic(in TextTokens tokens, IBufferWriter<byte> output)
     {
-        if (tokens.Count < 2)
+        // memcached reads the numbers with the flags, so a bad number or key answers before a bad M mode.
+        if (!TryOpen(in tokens, ArithmeticFlags, namedFlagErrors: false, output, out var flags, out var key))
         {
-            MetaResponseWriter.Write(output, TextResponses.Line(TextReply.Error));
             return;
         }
 
-        if (tokens[1].Length > MaxKeyLength)
-        {
-            MetaResponseWriter.Write(output, BadFormat);
-            return;
-        }
-
-        if (MetaFlags.Parse(in tokens, 2, ArithmeticFlags, out var flags) != MetaFlagError.None
-            || !TryBuildArithmetic(in flags, out var request, out var modeError))
+        if (!TryBuildArithmetic(in flags, out var request, out var modeError))
         {
             MetaResponseWriter.Write(output, InvalidOrDuplicate);
             return;
@@ -36,12 +29,6 @@ internal sealed partial class MetaCommandProcessor
         if (modeError)
         {
             MetaResponseWriter.Write(output, "CLIENT_ERROR invalid mode for ma M token\r\n"u8);
-            return;
-        }
-
-        if (!TryDecodeKey(tokens[1], flags.Has((byte)'b'), _keyScratch, out var key))
-        {
-            MetaResponseWriter.Write(output, InvalidOrDuplicate);
             return;
         }
 

@@ -14,31 +14,10 @@ internal sealed partial class MetaCommandProcessor
 {
     private static ReadOnlySpan<byte> DeleteFlags => "bCEIkOqTx"u8;
 
-    private static ReadOnlySpan<byte> InvalidOrDuplicate => "CLIENT_ERROR invalid or duplicate flag\r\n"u8;
-
     private void ExecuteDelete(in TextTokens tokens, IBufferWriter<byte> output)
     {
-        if (tokens.Count < 2)
+        if (!TryOpen(in tokens, DeleteFlags, namedFlagErrors: false, output, out var flags, out var key))
         {
-            MetaResponseWriter.Write(output, TextResponses.Line(TextReply.Error));
-            return;
-        }
-
-        if (tokens[1].Length > MaxKeyLength)
-        {
-            MetaResponseWriter.Write(output, BadFormat);
-            return;
-        }
-
-        if (MetaFlags.Parse(in tokens, 2, DeleteFlags, out var flags) != MetaFlagError.None)
-        {
-            MetaResponseWriter.Write(output, InvalidOrDuplicate);
-            return;
-        }
-
-        if (!TryDecodeKey(tokens[1], flags.Has((byte)'b'), _keyScratch, out var key))
-        {
-            MetaResponseWriter.Write(output, InvalidOrDuplicate);
             return;
         }
 

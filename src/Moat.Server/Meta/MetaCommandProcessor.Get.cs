@@ -14,28 +14,8 @@ internal sealed partial class MetaCommandProcessor
 
     private void ExecuteGet(in TextTokens tokens, IBufferWriter<byte> output)
     {
-        if (tokens.Count < 2)
+        if (!TryOpen(in tokens, GetFlags, namedFlagErrors: true, output, out var flags, out var key))
         {
-            MetaResponseWriter.Write(output, TextResponses.Line(TextReply.Error));
-            return;
-        }
-
-        if (tokens[1].Length > MaxKeyLength)
-        {
-            MetaResponseWriter.Write(output, BadFormat);
-            return;
-        }
-
-        var error = MetaFlags.Parse(in tokens, 2, GetFlags, out var flags);
-        if (error != MetaFlagError.None)
-        {
-            MetaResponseWriter.Write(output, error == MetaFlagError.Duplicate ? "CLIENT_ERROR duplicate flag\r\n"u8 : "CLIENT_ERROR invalid flag\r\n"u8);
-            return;
-        }
-
-        if (!TryDecodeKey(tokens[1], flags.Has((byte)'b'), _keyScratch, out var key))
-        {
-            MetaResponseWriter.Write(output, KeyDecodeError);
             return;
         }
 

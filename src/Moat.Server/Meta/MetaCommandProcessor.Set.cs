@@ -15,18 +15,20 @@ internal sealed partial class MetaCommandProcessor
     private ProcessOutcome? ExecuteSet(in TextTokens tokens, long lineLength, ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output, out long swallow)
     {
         swallow = 0;
+        var opening = Open(in tokens, 3, SetFlags, namedFlagErrors: true, out var flags, out var key, out var errorLine);
 
         // Until the data length is known memcached cannot skip the value, so those errors leave it to be read as commands.
-        if (tokens.Count < 3 || tokens[1].Length > MaxKeyLength
-            || !AsciiNumber.TryParseInt32(tokens[2], out var dataLength) || dataLength < 0)
+        if (opening == MetaOpening.LineRefused || !AsciiNumber.TryParseInt32(tokens[2], out var dataLength) || dataLength < 0)
         {
             buffer = buffer.Slice(lineLength);
-            MetaResponseWriter.Write(output, BadFormat);
+            MetaResponseWriter.Write(output, opening == MetaOpening.LineRefused ? errorLine : BadFormat);
             return null;
         }
 
         var blockLength = dataLength + 2L;
-        var valid = ValidateSet(in tokens, out var flags, out var request, out var errorLine);
+        StoreRequest request = default;
+        var valid = opening != MetaOpening.FlagsRefused
+            && ValidateSet(in flags, keyDecoded: opening == MetaOpening.Ready, out request, out errorLine);
         if (!valid || dataLength > context.Options.ItemSizeMax)
         {
             // Refused after the line: the value is skipped as it arrives, never buffered.
@@ -47,13 +49,6 @@ internal sealed partial class MetaCommandProcessor
         if (buffer.Length < lineLength + blockLength)
         {
             return ProcessOutcome.NeedMoreData;
-        }
-
-        if (!TryDecodeKey(tokens[1], flags.Has((byte)'b'), _keyScratch, out var key))
-        {
-            buffer = buffer.Slice(lineLength + blockLength);
-            MetaResponseWriter.Write(output, KeyDecodeError);
-            return null;
         }
 
         var data = buffer.Slice(lineLength, dataLength);
@@ -133,17 +128,14 @@ internal sealed partial class MetaCommandProcessor
         EndLine(output);
     }
 
-    /// <summary>Checks the flags of ms once its data length is known; false with the error line to send.</summary>
-    private static bool ValidateSet(in TextTokens tokens, out MetaFlags flags, out StoreRequest request, out ReadOnlySpan<byte> errorLine)
+    /// <summary>
+    /// Checks the flag values of ms once its data length is known; false with the error line to send. A key that did
+    /// not decode fails at its b token, so a later bad value replaces that error, as in memcached.
+    /// </summary>
+    private static bool ValidateSet(scoped in MetaFlags flags, bool keyDecoded, out StoreRequest request, out ReadOnlySpan<byte> errorLine)
     {
         request = default;
-        errorLine = default;
-        var error = MetaFlags.Parse(in tokens, 3, SetFlags, out flags);
-        if (error != MetaFlagError.None)
-        {
-            errorLine = error == MetaFlagError.Duplicate ? "CLIENT_ERROR duplicate flag\r\n"u8 : "CLIENT_ERROR invalid flag\r\n"u8;
-            return false;
-        }
+        var tokens = flags.Tokens;
 
         // memcached checks the flag tokens in order; each bad number replaces the error line, F keeps the default one.
         uint clientFlags = 0;
@@ -158,6 +150,9 @@ internal sealed partial class MetaCommandProcessor
             var text = token[1..];
             switch (token[0])
             {
+                case (byte)'b':
+                    failed |= Refuse(!keyDecoded, KeyDecodeError, ref errorLine);
+                    break;
                 case (byte)'F':
                     failed |= !AsciiNumber.TryParseUInt32(text, out clientFlags);
                     break;

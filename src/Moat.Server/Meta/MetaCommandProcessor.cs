@@ -31,6 +31,24 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
 
     private static ReadOnlySpan<byte> KeyDecodeError => "CLIENT_ERROR error decoding key\r\n"u8;
 
+    private static ReadOnlySpan<byte> InvalidOrDuplicate => "CLIENT_ERROR invalid or duplicate flag\r\n"u8;
+
+    /// <summary>How far the opening of a keyed meta command got (see <see cref="Open"/>).</summary>
+    private enum MetaOpening
+    {
+        /// <summary>The key and the flags are ready.</summary>
+        Ready,
+
+        /// <summary>The line is refused before any flag was read: too few tokens or a key token over 250 bytes.</summary>
+        LineRefused,
+
+        /// <summary>A flag letter is unknown to the command or repeated.</summary>
+        FlagsRefused,
+
+        /// <summary>The flags are fine but the key does not decode as base64 (flag b).</summary>
+        KeyRefused,
+    }
+
     /// <summary>Whether <paramref name="line"/> is a meta command this processor answers (mg, ms, md, ma, mn, me).</summary>
     public static bool IsMetaCommand(ReadOnlySpan<byte> line)
     {
@@ -83,6 +101,76 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The opening mg, ms, md and ma share, in memcached 1.6.18's order: a key token ("ERROR" without one), at most
+    /// 250 bytes long, the tokens up to <paramref name="firstFlagToken"/> ("bad command line format" when missing), the
+    /// flags from there on, and last the key, decoded with flag b. mg and ms name the flag error ("duplicate flag",
+    /// "invalid flag", "error decoding key"); md and ma answer each with "invalid or duplicate flag", as memcached does.
+    /// Otherwise <paramref name="errorLine"/> is the reply to send.
+    /// </summary>
+    private MetaOpening Open(
+        in TextTokens tokens,
+        int firstFlagToken,
+        ReadOnlySpan<byte> allowedFlags,
+        bool namedFlagErrors,
+        out MetaFlags flags,
+        out ReadOnlySpan<byte> key,
+        out ReadOnlySpan<byte> errorLine)
+    {
+        flags = default;
+        key = default;
+        if (tokens.Count < 2)
+        {
+            errorLine = TextResponses.Line(TextReply.Error);
+            return MetaOpening.LineRefused;
+        }
+
+        if (tokens[1].Length > MaxKeyLength || tokens.Count < firstFlagToken)
+        {
+            errorLine = BadFormat;
+            return MetaOpening.LineRefused;
+        }
+
+        var error = MetaFlags.Parse(in tokens, firstFlagToken, allowedFlags, out flags);
+        if (error != MetaFlagError.None)
+        {
+            errorLine = !namedFlagErrors ? InvalidOrDuplicate
+                : error == MetaFlagError.Duplicate ? "CLIENT_ERROR duplicate flag\r\n"u8
+                : "CLIENT_ERROR invalid flag\r\n"u8;
+            return MetaOpening.FlagsRefused;
+        }
+
+        if (!TryDecodeKey(tokens[1], flags.Has((byte)'b'), _keyScratch, out key))
+        {
+            errorLine = namedFlagErrors ? KeyDecodeError : InvalidOrDuplicate;
+            return MetaOpening.KeyRefused;
+        }
+
+        errorLine = default;
+        return MetaOpening.Ready;
+    }
+
+    /// <summary>
+    /// <see cref="Open"/> for the commands whose flags start right after the key (mg, md, ma): writes the error
+    /// reply and returns false when the command is refused.
+    /// </summary>
+    private bool TryOpen(
+        in TextTokens tokens,
+        ReadOnlySpan<byte> allowedFlags,
+        bool namedFlagErrors,
+        IBufferWriter<byte> output,
+        out MetaFlags flags,
+        out ReadOnlySpan<byte> key)
+    {
+        if (Open(in tokens, 2, allowedFlags, namedFlagErrors, out flags, out key, out var errorLine) == MetaOpening.Ready)
+        {
+            return true;
+        }
+
+        MetaResponseWriter.Write(output, errorLine);
+        return false;
     }
 
     /// <summary>
