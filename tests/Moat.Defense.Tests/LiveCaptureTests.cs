@@ -113,7 +113,7 @@ public sealed class LiveCaptureTests
         public JsonElement LiveJson => JsonDocument.Parse(LiveText).RootElement;
 
         public long CountWithTcpdump(string capture) =>
-            _netns.Exec(Tools.Find("tcpdump")!, $"-r {capture} -nn", TimeSpan.FromSeconds(30)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            _netns.Exec(Tools.Find("tcpdump")!, "-r", capture, "-nn").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
 
         public void Dispose()
         {
@@ -124,18 +124,18 @@ public sealed class LiveCaptureTests
         private void Run(LiveSource source)
         {
             var scripts = Path.Combine(AppContext.BaseDirectory, "Support");
-            _netns.Start(Tools.Find("memcached")!, $"-l 127.0.0.1 -p {MemcachedPort} -U {MemcachedPort} -u root -m 64 -t 1");
-            _netns.Start(Tools.Find("dotnet")!, $"{MoatProcess.Dll} -l 127.0.0.2 -p {MoatPort} -U {MoatPort}");
-            Wait.Until(() => _netns.TryExec("python3", $"{scripts}/setvalue.py 127.0.0.1 {MemcachedPort} big 100000"));
-            Wait.Until(() => _netns.TryExec("python3", $"{scripts}/setvalue.py 127.0.0.2 {MoatPort} big 100000"));
+            _netns.Start(Tools.Find("memcached")!, "-l", "127.0.0.1", "-p", $"{MemcachedPort}", "-U", $"{MemcachedPort}", "-u", "root", "-m", "64", "-t", "1");
+            _netns.Start(Tools.Find("dotnet")!, MoatProcess.Dll, "-l", "127.0.0.2", "-p", $"{MoatPort}", "-U", $"{MoatPort}");
+            Wait.Until(() => _netns.TryExec("python3", $"{scripts}/setvalue.py", "127.0.0.1", $"{MemcachedPort}", "big", "100000"));
+            Wait.Until(() => _netns.TryExec("python3", $"{scripts}/setvalue.py", "127.0.0.2", $"{MoatPort}", "big", "100000"));
 
             // Large kernel buffers: ~11,700 datagrams arrive within 3 s. Immediate mode: otherwise packets still in
             // the kernel's current ring block when SIGTERM arrives are lost without being counted as drops.
             var filter = $"udp port {MemcachedPort} or udp port {MoatPort}";
-            var any = _netns.Start(Tools.Find("tcpdump")!, $"-i any -B 32768 --immediate-mode -U -w {AnyCapture} {filter}");
+            var any = _netns.StartWithOutput(Tools.Find("tcpdump")!, "-i", "any", "-B", "32768", "--immediate-mode", "-U", "-w", AnyCapture, filter);
             var live = source == LiveSource.Tcpdump
-                ? _netns.Start(Tools.Find("tcpdump")!, $"-i lo -B 32768 --immediate-mode -U -w - {filter}", redirectOutput: true)
-                : _netns.Start(Tools.Find("dumpcap")!, $"-i lo -B 32 -q -w - -f \"{filter}\"", redirectOutput: true);
+                ? _netns.StartWithOutput(Tools.Find("tcpdump")!, "-i", "lo", "-B", "32768", "--immediate-mode", "-U", "-w", "-", filter)
+                : _netns.StartWithOutput(Tools.Find("dumpcap")!, "-i", "lo", "-B", "32", "-q", "-w", "-", "-f", filter);
             Wait.Until(() => any.StandardError.Peek() >= 0);
             if (source == LiveSource.Tcpdump)
             {
@@ -154,7 +154,7 @@ public sealed class LiveCaptureTests
                 stderr,
                 () => new TeeStream(live.StandardOutput.BaseStream, copy)));
 
-            _netns.Exec("python3", $"{scripts}/spoof.py 127.0.0.99 5555 127.0.0.1:{MemcachedPort},127.0.0.2:{MoatPort} 300 3", TimeSpan.FromSeconds(30));
+            _netns.Exec("python3", $"{scripts}/spoof.py", "127.0.0.99", "5555", $"127.0.0.1:{MemcachedPort},127.0.0.2:{MoatPort}", "300", "3");
             Thread.Sleep(1000);
             NetworkNamespace.Terminate(live);
             NetworkNamespace.Terminate(any);

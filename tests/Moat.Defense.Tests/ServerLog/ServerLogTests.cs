@@ -119,17 +119,17 @@ public sealed class ServerLogTests
         var scripts = Path.Combine(AppContext.BaseDirectory, "Support");
         var log = directory.File("security.log");
         var capture = directory.File("moat.pcap");
-        var moat = netns.Start(Tools.Find("dotnet")!, $"{MoatProcess.Dll} -l 127.0.0.1 -p {Port} -U {Port} --security-log {log}");
-        Wait.Until(() => netns.TryExec("python3", $"{scripts}/setvalue.py 127.0.0.1 {Port} big 100000"));
-        var dump = netns.Start(Tools.Find("tcpdump")!, $"-i lo --immediate-mode -U -w {capture} udp port {Port}");
+        var moat = netns.Start(Tools.Find("dotnet")!, MoatProcess.Dll, "-l", "127.0.0.1", "-p", $"{Port}", "-U", $"{Port}", "--security-log", log);
+        Wait.Until(() => netns.TryExec("python3", $"{scripts}/setvalue.py", "127.0.0.1", $"{Port}", "big", "100000"));
+        var dump = netns.StartWithOutput(Tools.Find("tcpdump")!, "-i", "lo", "--immediate-mode", "-U", "-w", capture, $"udp port {Port}");
         Wait.Until(() => dump.StandardError.Peek() >= 0);
         Thread.Sleep(500);
 
-        netns.Exec("python3", $"{scripts}/spoof.py 127.0.0.99 5555 127.0.0.1:{Port} 300 3", TimeSpan.FromSeconds(30));
+        netns.Exec("python3", $"{scripts}/spoof.py", "127.0.0.99", "5555", $"127.0.0.1:{Port}", "300", "3");
 
         // One legitimate miss, answered with END: the capture then shows the reply direction, so the silence
         // towards the spoofed source reads as guarded, not as a one-way capture (targeted).
-        netns.Exec("python3", $"{scripts}/udpget.py 127.0.0.1 {Port} nokey");
+        netns.Exec("python3", $"{scripts}/udpget.py", "127.0.0.1", $"{Port}", "nokey");
         Thread.Sleep(1000);
         NetworkNamespace.Terminate(dump);
         NetworkNamespace.Terminate(moat);

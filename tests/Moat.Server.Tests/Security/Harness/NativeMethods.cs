@@ -4,12 +4,6 @@ namespace Moat.Server.Tests.Security.Harness;
 
 internal static partial class NativeMethods
 {
-    /// <summary>CLONE_NEWNET: setns into a network namespace.</summary>
-    public const int CloneNewNet = 0x40000000;
-
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int setns(int fd, int nstype);
-
     [LibraryImport("libc")]
     public static partial uint geteuid();
 

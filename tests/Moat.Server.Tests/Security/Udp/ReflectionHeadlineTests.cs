@@ -59,7 +59,8 @@ public sealed class ReflectionHeadlineTests(ITestOutputHelper output)
     public void Spoofed_requests_never_draw_more_than_k_times_their_bytes_toward_the_victim(int factor)
     {
         using var netns = new NetworkNamespace();
-        netns.StartMoat(
+        netns.Start(
+            "dotnet", MoatProcess.Dll,
             "-p", MoatTcpPort.ToString(CultureInfo.InvariantCulture), "-U", MoatUdpPort.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1",
             "--udp-amp-factor", factor.ToString(CultureInfo.InvariantCulture),
             "--udp-unvalidated-rate", "100000/100000", "--udp-unvalidated-prefix-rate", "100000/100000",

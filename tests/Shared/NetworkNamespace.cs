@@ -1,21 +1,26 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
-namespace Moat.Server.Tests.Security.Harness;
+namespace Moat.Tests.Shared;
 
 /// <summary>
-/// A private network namespace made by the test (spec E4): its own loopback and free ports, deleted at dispose.
-/// Servers run inside it through "ip netns exec"; the test's own sockets are created inside it by switching the
-/// calling thread there for the moment of creation (setns), after which they work from any thread.
+/// A private network namespace made by the test (spec E4): its own loopback and free ports, so spoofed traffic and
+/// captures stay inside. Programs run inside it through "ip netns exec"; the test's own sockets are created inside it
+/// by switching a thread there for the moment of creation (setns), after which they work from any thread. Processes
+/// started in it are killed and the namespace deleted at dispose. Shared by the server and defense tests.
 /// </summary>
-internal sealed class NetworkNamespace : IDisposable
+internal sealed partial class NetworkNamespace : IDisposable
 {
+    /// <summary>CLONE_NEWNET: setns into a network namespace.</summary>
+    private const int CloneNewNet = 0x40000000;
+
     private static int _counter;
     private readonly List<Process> _processes = [];
 
     public NetworkNamespace()
     {
-        Name = $"moatsec{Environment.ProcessId}x{Interlocked.Increment(ref _counter)}";
+        Name = $"moat{Environment.ProcessId}x{Interlocked.Increment(ref _counter)}";
         Run("ip", "netns", "add", Name);
         Run("ip", "netns", "exec", Name, "ip", "link", "set", "lo", "up");
     }
@@ -28,27 +33,51 @@ internal sealed class NetworkNamespace : IDisposable
         return InNamespace(() => new Socket(family, type, protocol));
     }
 
-    /// <summary>Runs a command inside the namespace to its end (throws with its stderr on failure).</summary>
+    /// <summary>Runs a command inside the namespace to its end (throws with its stderr on failure or after 30 s).</summary>
     public string Exec(params string[] command) => Run(["ip", "netns", "exec", Name, .. command]);
 
-    /// <summary>Starts a long-running process inside the namespace; it is killed at dispose.</summary>
+    /// <summary>Runs a command inside the namespace; false when it fails (for polling until a server is ready).</summary>
+    public bool TryExec(params string[] command)
+    {
+        try
+        {
+            Exec(command);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Starts a long-running process inside the namespace; its output is read and dropped.</summary>
     public Process Start(params string[] command)
     {
-        var info = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])["netns", "exec", Name, .. command])
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(info)!;
+        var process = Launch(command);
         process.StandardOutput.ReadToEndAsync();
         process.StandardError.ReadToEndAsync();
-        _processes.Add(process);
         return process;
     }
 
-    /// <summary>Starts the moat executable inside the namespace.</summary>
-    public Process StartMoat(params string[] args) => Start(["dotnet", MoatProcess.Dll, .. args]);
+    /// <summary>
+    /// Starts a long-running process inside the namespace whose stdout and stderr the caller reads (a capture written
+    /// to "-", a "listening" line to wait for).
+    /// </summary>
+    public Process StartWithOutput(params string[] command) => Launch(command);
+
+    /// <summary>
+    /// SIGTERM and wait: tcpdump flushes its capture, moat drains its logs. `ip netns exec` execs the command,
+    /// so the PID is the command's own.
+    /// </summary>
+    public static void Terminate(Process process)
+    {
+        if (!process.HasExited)
+        {
+            using var kill = Process.Start("kill", $"-TERM {process.Id}");
+            kill.WaitForExit(5000);
+            process.WaitForExit(15_000);
+        }
+    }
 
     public void Dispose()
     {
@@ -80,6 +109,13 @@ internal sealed class NetworkNamespace : IDisposable
         }
     }
 
+    private Process Launch(string[] command)
+    {
+        var process = Process.Start(StartInfo(["ip", "netns", "exec", Name, .. command]))!;
+        _processes.Add(process);
+        return process;
+    }
+
     private T InNamespace<T>(Func<T> create)
     {
         T result = default!;
@@ -91,9 +127,9 @@ internal sealed class NetworkNamespace : IDisposable
             try
             {
                 using var target = File.OpenHandle($"/var/run/netns/{Name}");
-                if (NativeMethods.setns((int)target.DangerousGetHandle(), NativeMethods.CloneNewNet) != 0)
+                if (setns((int)target.DangerousGetHandle(), CloneNewNet) != 0)
                 {
-                    throw new InvalidOperationException($"setns failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+                    throw new InvalidOperationException($"setns failed: errno {Marshal.GetLastPInvokeError()}");
                 }
 
                 result = create();
@@ -113,7 +149,7 @@ internal sealed class NetworkNamespace : IDisposable
         return result;
     }
 
-    private static string Run(params string[] command)
+    private static ProcessStartInfo StartInfo(string[] command)
     {
         var info = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in command.Skip(1))
@@ -121,7 +157,12 @@ internal sealed class NetworkNamespace : IDisposable
             info.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(info)!;
+        return info;
+    }
+
+    private static string Run(params string[] command)
+    {
+        using var process = Process.Start(StartInfo(command))!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(30_000))
@@ -137,4 +178,7 @@ internal sealed class NetworkNamespace : IDisposable
 
         return output.Result;
     }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int setns(int fd, int nstype);
 }
