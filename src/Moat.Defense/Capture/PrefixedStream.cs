@@ -1,7 +1,7 @@
 namespace Moat.Defense.Capture;
 
 /// <summary>Replays the bytes an <see cref="InputBuffer"/> already holds, then continues with the stream.</summary>
-internal sealed class PrefixedStream : Stream
+internal sealed class PrefixedStream : ReadOnlyStream
 {
     private readonly InputBuffer _prefix;
     private readonly Stream _rest;
@@ -10,20 +10,6 @@ internal sealed class PrefixedStream : Stream
     {
         _prefix = prefix;
         _rest = rest;
-    }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
     }
 
     public override int Read(byte[] buffer, int offset, int count)
@@ -38,14 +24,4 @@ internal sealed class PrefixedStream : Stream
 
         return _rest.Read(buffer, offset, count);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
