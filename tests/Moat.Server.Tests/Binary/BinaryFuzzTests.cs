@@ -99,59 +99,41 @@ public sealed class BinaryFuzzTests
         Assert.True(batches >= 10, $"only {batches} batches ran");
     }
 
-    /// <summary>One to four corpus frames, concatenated, then mutated in one of several ways.</summary>
-    private static byte[] Mutate(Random random)
+    private static byte[] Mutate(Random random) =>
+        FuzzMutations.Mutate(random, Corpus, RewriteLengthField, RewriteOpcode);
+
+    /// <summary>Rewrites the first frame's key length, extras length or body length.</summary>
+    private static byte[] RewriteLengthField(byte[] bytes, Random random)
     {
-        var frames = new List<byte>();
-        var count = random.Next(1, 5);
-        for (var i = 0; i < count; i++)
+        if (bytes.Length < 24)
         {
-            frames.AddRange(Corpus[random.Next(Corpus.Length)]);
+            return bytes;
         }
 
-        var bytes = frames.ToArray();
-        var mutations = random.Next(1, 4);
-        for (var m = 0; m < mutations; m++)
+        var field = random.Next(3);
+        if (field == 0)
         {
-            switch (random.Next(6))
-            {
-                case 0:
-                    bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8));
-                    break;
-                case 1:
-                    bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
-                    break;
-                case 2 when bytes.Length >= 24:
-                    // Rewrite the first frame's key length, extras length or body length.
-                    var field = random.Next(3);
-                    if (field == 0)
-                    {
-                        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(2), (ushort)random.Next(0, 65536));
-                    }
-                    else if (field == 1)
-                    {
-                        bytes[4] = (byte)random.Next(256);
-                    }
-                    else
-                    {
-                        uint[] interesting = [0, 1, 23, 255, 256, 65535, 1_048_576, 1_048_600, int.MaxValue, 0x80000000, uint.MaxValue];
-                        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(8), random.Next(2) == 0 ? interesting[random.Next(interesting.Length)] : (uint)random.Next());
-                    }
+            BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(2), (ushort)random.Next(0, 65536));
+        }
+        else if (field == 1)
+        {
+            bytes[4] = (byte)random.Next(256);
+        }
+        else
+        {
+            uint[] interesting = [0, 1, 23, 255, 256, 65535, 1_048_576, 1_048_600, int.MaxValue, 0x80000000, uint.MaxValue];
+            BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(8), random.Next(2) == 0 ? interesting[random.Next(interesting.Length)] : (uint)random.Next());
+        }
 
-                    break;
-                case 3:
-                    bytes = bytes[..random.Next(1, bytes.Length + 1)];
-                    break;
-                case 4 when bytes.Length >= 2:
-                    bytes[1] = (byte)random.Next(256);
-                    break;
-                case 2 or 4:
-                    break;
-                default:
-                    var cut = random.Next(bytes.Length);
-                    bytes = [.. bytes[..cut], .. Corpus[random.Next(Corpus.Length)], .. bytes[cut..]];
-                    break;
-            }
+        return bytes;
+    }
+
+    /// <summary>Rewrites the first frame's opcode.</summary>
+    private static byte[] RewriteOpcode(byte[] bytes, Random random)
+    {
+        if (bytes.Length >= 2)
+        {
+            bytes[1] = (byte)random.Next(256);
         }
 
         return bytes;

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Moat.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Moat.Server.Tests.Security.Hardening;
@@ -45,6 +46,8 @@ public sealed class TextMetaFuzzTests(ITestOutputHelper output)
         "mn\r\n",
         "me fz\r\n",
     ];
+
+    private static readonly byte[][] CorpusBytes = [.. Corpus.Select(Encoding.Latin1.GetBytes)];
 
     private static readonly string[] InterestingNumbers =
         ["0", "2147483648", "2147483647", "4294967295", "4294967296", "-1", "-2147483649", "18446744073709551615", "18446744073709551616", "99999999999999999999999"];
@@ -123,43 +126,8 @@ public sealed class TextMetaFuzzTests(ITestOutputHelper output)
         }
     }
 
-    private static byte[] Mutate(Random random)
-    {
-        var text = new StringBuilder();
-        for (var i = random.Next(1, 5); i > 0; i--)
-        {
-            text.Append(Corpus[random.Next(Corpus.Length)]);
-        }
-
-        var bytes = Encoding.Latin1.GetBytes(text.ToString());
-        for (var m = random.Next(1, 4); m > 0; m--)
-        {
-            switch (random.Next(6))
-            {
-                case 0:
-                    bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8));
-                    break;
-                case 1:
-                    bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
-                    break;
-                case 2:
-                    bytes = bytes[..random.Next(1, bytes.Length + 1)];
-                    break;
-                case 3:
-                    bytes = RemoveLineEnding(bytes, random);
-                    break;
-                case 4:
-                    bytes = ReplaceNumber(bytes, random);
-                    break;
-                default:
-                    var cut = random.Next(bytes.Length);
-                    bytes = [.. bytes[..cut], .. Encoding.Latin1.GetBytes(Corpus[random.Next(Corpus.Length)]), .. bytes[cut..]];
-                    break;
-            }
-        }
-
-        return bytes;
-    }
+    private static byte[] Mutate(Random random) =>
+        FuzzMutations.Mutate(random, CorpusBytes, RemoveLineEnding, ReplaceNumber);
 
     /// <summary>Drops one "\r\n", "\r" or "\n".</summary>
     private static byte[] RemoveLineEnding(byte[] bytes, Random random)
