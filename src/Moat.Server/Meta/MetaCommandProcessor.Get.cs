@@ -14,55 +14,12 @@ internal sealed partial class MetaCommandProcessor
 
     private void ExecuteGet(in TextTokens tokens, IBufferWriter<byte> output)
     {
-        if (!TryOpen(in tokens, GetFlags, namedFlagErrors: true, output, out var flags, out var key))
+        var opening = Open(in tokens, 2, GetFlags, namedFlagErrors: true, out var flags, out var key, out var errorLine);
+        if (opening is MetaOpening.LineRefused or MetaOpening.FlagsRefused
+            || !TryBuildRead(in flags, keyDecoded: opening == MetaOpening.Ready, out var request, out errorLine))
         {
+            MetaResponseWriter.Write(output, errorLine);
             return;
-        }
-
-        var request = default(ReadRequest);
-        if (flags.Has((byte)'T'))
-        {
-            if (!TryParseExptime(flags.Value((byte)'T'), out var exptime))
-            {
-                MetaResponseWriter.Write(output, BadToken);
-                return;
-            }
-
-            request = request with { Touch = true, TouchExptime = exptime };
-        }
-
-        if (flags.Has((byte)'N'))
-        {
-            if (!TryParseExptime(flags.Value((byte)'N'), out var exptime))
-            {
-                MetaResponseWriter.Write(output, BadToken);
-                return;
-            }
-
-            request = request with { Vivify = true, VivifyExptime = exptime };
-        }
-
-        if (flags.Has((byte)'R'))
-        {
-            if (!TryParseExptime(flags.Value((byte)'R'), out var threshold))
-            {
-                MetaResponseWriter.Write(output, BadToken);
-                return;
-            }
-
-            request = request with { Recache = true, RecacheThreshold = threshold };
-        }
-
-        if (flags.Has((byte)'E'))
-        {
-            // Only a stub created by N takes it: memcached ignores E when mg changes nothing.
-            if (!AsciiNumber.TryParseUInt64(flags.Value((byte)'E'), out var newCas))
-            {
-                MetaResponseWriter.Write(output, BadToken);
-                return;
-            }
-
-            request = request with { ExplicitCas = newCas };
         }
 
         var withValue = flags.Has((byte)'v');
@@ -86,6 +43,50 @@ internal sealed partial class MetaCommandProcessor
             WriteKeyAndOpaque(output, in flags);
             EndLine(output);
         }
+    }
+
+    /// <summary>
+    /// Reads mg's T N R E values in token order, as memcached does: a key that did not decode fails at its b token,
+    /// and the last failure names the error line.
+    /// </summary>
+    private static bool TryBuildRead(scoped in MetaFlags flags, bool keyDecoded, out ReadRequest request, out ReadOnlySpan<byte> errorLine)
+    {
+        request = default;
+        errorLine = default;
+        var failed = false;
+        var tokens = flags.Tokens;
+        for (var i = flags.FirstFlagToken; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            var text = token[1..];
+            switch (token[0])
+            {
+                case (byte)'b':
+                    failed |= Refuse(!keyDecoded, KeyDecodeError, ref errorLine);
+                    break;
+                case (byte)'T':
+                    failed |= Refuse(!TryParseExptime(text, out var touchExptime), BadToken, ref errorLine);
+                    request = request with { Touch = true, TouchExptime = touchExptime };
+                    break;
+                case (byte)'N':
+                    failed |= Refuse(!TryParseExptime(text, out var vivifyExptime), BadToken, ref errorLine);
+                    request = request with { Vivify = true, VivifyExptime = vivifyExptime };
+                    break;
+                case (byte)'R':
+                    failed |= Refuse(!TryParseExptime(text, out var threshold), BadToken, ref errorLine);
+                    request = request with { Recache = true, RecacheThreshold = threshold };
+                    break;
+                case (byte)'E':
+                    // Only a stub created by N takes it: memcached ignores E when mg changes nothing.
+                    failed |= Refuse(!AsciiNumber.TryParseUInt64(text, out var newCas), BadToken, ref errorLine);
+                    request = request with { ExplicitCas = newCas };
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return !failed;
     }
 
     /// <summary>

@@ -221,15 +221,4 @@ internal sealed partial class MetaCommandProcessor
         };
         return true;
     }
-
-    /// <summary>When <paramref name="refused"/>, makes <paramref name="message"/> the error line; returns <paramref name="refused"/>.</summary>
-    private static bool Refuse(bool refused, ReadOnlySpan<byte> message, ref ReadOnlySpan<byte> errorLine)
-    {
-        if (refused)
-        {
-            errorLine = message;
-        }
-
-        return refused;
-    }
 }

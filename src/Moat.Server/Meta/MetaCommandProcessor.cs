@@ -190,6 +190,17 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
         return status == OperationStatus.Done && written > 0;
     }
 
+    /// <summary>When <paramref name="refused"/>, makes <paramref name="message"/> the error line; returns <paramref name="refused"/>.</summary>
+    private static bool Refuse(bool refused, ReadOnlySpan<byte> message, ref ReadOnlySpan<byte> errorLine)
+    {
+        if (refused)
+        {
+            errorLine = message;
+        }
+
+        return refused;
+    }
+
     /// <summary>memcached's exptime token: a signed 32-bit decimal.</summary>
     private static bool TryParseExptime(ReadOnlySpan<byte> text, out int exptime) => AsciiNumber.TryParseInt32(text, out exptime);
 

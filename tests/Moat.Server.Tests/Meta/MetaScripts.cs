@@ -43,7 +43,7 @@ public static class MetaScripts
         ("ma_basic", "ma n\r\nma n q\r\nma n N0 J5 v\r\nma n D3 v\r\nma n MD D100 v\r\nma n MI D18446744073709551615 v\r\nma n v t k O2\r\nma n q D1\r\nma n\r\nmg n v\r\nmn\r\n"),
         ("ma_modes", "ma m N0 J10 M+ v\r\nma m M- v\r\nma m Md v\r\nma m Mi v\r\nma m MX v\r\nma m M v\r\n"),
         ("ma_cas", "ms n 1\r\n5\r\nma n C1\r\nma n C1 k O7\r\nmg n v\r\n"),
-        ("key_decode_error_order", "ms\r\nma !!! b MX\r\nma !!! MX b\r\nma !!! b Dx\r\nms !!! 2 b MX\r\nab\r\nms !!! 2 Tx b\r\nab\r\nms !!! 2 b Tx\r\nab\r\nms !!! 2 F b\r\nab\r\nms !!! 2 b\r\nabc\r\nmg !!! T1x b\r\nmd !!! b Tx\r\nmn\r\n"),
+        ("key_decode_error_order", "ms\r\nma !!! b MX\r\nma !!! MX b\r\nma !!! b Dx\r\nms !!! 2 b MX\r\nab\r\nms !!! 2 Tx b\r\nab\r\nms !!! 2 b Tx\r\nab\r\nms !!! 2 F b\r\nab\r\nms !!! 2 b\r\nabc\r\nmg !!! T1x b\r\nmg !!! b T1x\r\nmg !!! b R5 Nx\r\nmd !!! b Tx\r\nmn\r\n"),
         ("ma_errors", "ms t 3\r\nabc\r\nma t\r\nma n Dabc\r\nma n b\r\nma n N\r\nma n D1 D2\r\nma n X\r\nma\r\nma " + Key251 + "\r\nmn\r\n"),
         ("ma_vivify_ttl", "ma v N100 J7 v t\r\nma v v t\r\nma w N0 v t\r\n"),
         ("ma_touch", "ms n 1 T0\r\n1\r\nma n T100 v t\r\n"),
