@@ -15,7 +15,7 @@ internal sealed partial class MetaCommandProcessor
     private void ExecuteArithmetic(in TextTokens tokens, IBufferWriter<byte> output)
     {
         // memcached reads the numbers with the flags, so a bad number or key answers before a bad M mode.
-        if (!TryOpen(in tokens, ArithmeticFlags, namedFlagErrors: false, output, out var flags, out var key))
+        if (!TryOpen(in tokens, ArithmeticFlags, output, out var flags, out var key))
         {
             return;
         }

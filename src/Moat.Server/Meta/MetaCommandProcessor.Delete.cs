@@ -16,7 +16,7 @@ internal sealed partial class MetaCommandProcessor
 
     private void ExecuteDelete(in TextTokens tokens, IBufferWriter<byte> output)
     {
-        if (!TryOpen(in tokens, DeleteFlags, namedFlagErrors: false, output, out var flags, out var key))
+        if (!TryOpen(in tokens, DeleteFlags, output, out var flags, out var key))
         {
             return;
         }

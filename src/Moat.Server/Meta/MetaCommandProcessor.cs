@@ -108,7 +108,8 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
     /// 250 bytes long, the tokens up to <paramref name="firstFlagToken"/> ("bad command line format" when missing), the
     /// flags from there on, and last the key, decoded with flag b. mg and ms name the flag error ("duplicate flag",
     /// "invalid flag", "error decoding key"); md and ma answer each with "invalid or duplicate flag", as memcached does.
-    /// Otherwise <paramref name="errorLine"/> is the reply to send.
+    /// Unless Ready, <paramref name="errorLine"/> is the reply to send; on KeyRefused mg and ms may still replace it
+    /// with a later bad value's error, since memcached reads the key and the values in one pass.
     /// </summary>
     private MetaOpening Open(
         in TextTokens tokens,
@@ -153,18 +154,17 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
     }
 
     /// <summary>
-    /// <see cref="Open"/> for the commands whose flags start right after the key (mg, md, ma): writes the error
-    /// reply and returns false when the command is refused.
+    /// <see cref="Open"/> for md and ma, which answer every refusal with one line and read their values after the key:
+    /// writes the error reply and returns false when the command is refused.
     /// </summary>
     private bool TryOpen(
         in TextTokens tokens,
         ReadOnlySpan<byte> allowedFlags,
-        bool namedFlagErrors,
         IBufferWriter<byte> output,
         out MetaFlags flags,
         out ReadOnlySpan<byte> key)
     {
-        if (Open(in tokens, 2, allowedFlags, namedFlagErrors, out flags, out key, out var errorLine) == MetaOpening.Ready)
+        if (Open(in tokens, 2, allowedFlags, namedFlagErrors: false, out flags, out key, out var errorLine) == MetaOpening.Ready)
         {
             return true;
         }
