@@ -27,6 +27,8 @@ internal static class HelpText
           --udp-unvalidated-rate=<r/b>        requests/s and burst per unvalidated source (default 10/20)
           --udp-unvalidated-prefix-rate=<r/b> requests/s and burst per /24 or /56 (default 50/100)
           --udp-unvalidated-bytes-rate=<r/b>  reply bytes/s and burst to all unvalidated sources (default 65536/131072)
+          --udp-validated-rate=<r/b>          requests/s and burst per validated or trusted source (default 20000/40000)
+          --udp-validated-bytes-rate=<r/b>    reply bytes/s and burst per validated or trusted source (default 67108864/67108864)
           --udp-unvalidated-cmds=<cmd,...>    commands open to unvalidated sources, of get,gets,mg,udptoken (default all)
           --udp-deny-src-ports=<port,...>     source ports refused besides < 1024 and our own (default 1900,3283,3702,5353,10001,11211)
           --udp-token-ttl=<s>         address-validation token lifetime (default 600)

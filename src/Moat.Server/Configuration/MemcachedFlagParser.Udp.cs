@@ -36,6 +36,14 @@ public static partial class MemcachedFlagParser
             ParseRate(value!, "udp-unvalidated-bytes-rate", out var limit)
                 ?? Set(() => state.Options.UdpRateLimits = state.Options.UdpRateLimits with { UnvalidatedGlobalBytes = limit }));
 
+        // A8 buckets for validated (token-holding) and trusted sources, per address: requests and reply bytes.
+        table.LongOptions["udp-validated-rate"] = (true, static (value, state) =>
+            ParseRate(value!, "udp-validated-rate", out var limit)
+                ?? Set(() => state.Options.UdpRateLimits = state.Options.UdpRateLimits with { ValidatedPerSource = limit }));
+        table.LongOptions["udp-validated-bytes-rate"] = (true, static (value, state) =>
+            ParseRate(value!, "udp-validated-bytes-rate", out var limit)
+                ?? Set(() => state.Options.UdpRateLimits = state.Options.UdpRateLimits with { ValidatedBytesPerSource = limit }));
+
         table.LongOptions["udp-token-ttl"] = (true, static (value, state) =>
             ParseInt(value!, 1, int.MaxValue, "ERROR: --udp-token-ttl must be a whole number of seconds > 0", out var seconds)
                 ?? Set(() => state.Options.UdpTokenTtlSeconds = seconds));

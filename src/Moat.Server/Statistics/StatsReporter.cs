@@ -267,6 +267,8 @@ internal sealed class StatsReporter(MoatServerContext context)
             TextResponseWriter.WriteStat(output, "udp_unvalidated_rate"u8, Encoding.ASCII.GetBytes(FormattableString.Invariant($"{limits.UnvalidatedPerSource.PerSecond}/{limits.UnvalidatedPerSource.Burst}")));
             TextResponseWriter.WriteStat(output, "udp_unvalidated_prefix_rate"u8, Encoding.ASCII.GetBytes(FormattableString.Invariant($"{limits.UnvalidatedPerPrefix.PerSecond}/{limits.UnvalidatedPerPrefix.Burst}")));
             TextResponseWriter.WriteStat(output, "udp_unvalidated_bytes_rate"u8, Encoding.ASCII.GetBytes(FormattableString.Invariant($"{limits.UnvalidatedGlobalBytes.PerSecond}/{limits.UnvalidatedGlobalBytes.Burst}")));
+            TextResponseWriter.WriteStat(output, "udp_validated_rate"u8, Encoding.ASCII.GetBytes(FormattableString.Invariant($"{limits.ValidatedPerSource.PerSecond}/{limits.ValidatedPerSource.Burst}")));
+            TextResponseWriter.WriteStat(output, "udp_validated_bytes_rate"u8, Encoding.ASCII.GetBytes(FormattableString.Invariant($"{limits.ValidatedBytesPerSource.PerSecond}/{limits.ValidatedBytesPerSource.Burst}")));
             TextResponseWriter.WriteStat(output, "udp_prefix4"u8, (long)limits.Prefix4);
             TextResponseWriter.WriteStat(output, "udp_prefix6"u8, (long)limits.Prefix6);
             TextResponseWriter.WriteStat(output, "udp_token_ttl"u8, (long)o.UdpTokenTtlSeconds);

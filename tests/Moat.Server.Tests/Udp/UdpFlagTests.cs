@@ -50,10 +50,33 @@ public sealed class UdpFlagTests
     [InlineData("ERROR: --udp-prefix6 must be 32-128", "--udp-prefix6=31")]
     [InlineData("ERROR: --udp-prefix6 must be 32-128", "--udp-prefix6=129")]
     [InlineData("ERROR: option --udp-prefix6 requires an argument", "--udp-prefix6")]
+    [InlineData("ERROR: --udp-validated-rate must be RATE/BURST", "--udp-validated-rate=100")]
+    [InlineData("ERROR: --udp-validated-rate must be RATE/BURST", "--udp-validated-rate=100/0")]
+    [InlineData("ERROR: --udp-validated-rate must be RATE/BURST", "--udp-validated-rate=-1/5")]
+    [InlineData("ERROR: --udp-validated-rate must be RATE/BURST", "--udp-validated-rate=1.5/5")]
+    [InlineData("ERROR: --udp-validated-rate must be RATE/BURST", "--udp-validated-rate=fast/5")]
+    [InlineData("ERROR: option --udp-validated-rate requires an argument", "--udp-validated-rate")]
+    [InlineData("ERROR: --udp-validated-bytes-rate must be RATE/BURST", "--udp-validated-bytes-rate=65536")]
+    [InlineData("ERROR: --udp-validated-bytes-rate must be RATE/BURST", "--udp-validated-bytes-rate=65536/0")]
+    [InlineData("ERROR: --udp-validated-bytes-rate must be RATE/BURST", "--udp-validated-bytes-rate=64k/128k")]
     public void Bad_udp_flags_exit_64(string message, params string[] args)
     {
         var result = MemcachedFlagParser.Parse(args);
         Assert.Equal(64, result.ExitCode);
         Assert.StartsWith(message, result.Error);
+    }
+
+    [Theory]
+    [InlineData(20_000, 40_000, 67_108_864, 67_108_864)]
+    [InlineData(5, 10, 67_108_864, 67_108_864, "--udp-validated-rate=5/10")]
+    [InlineData(20_000, 40_000, 1000, 1500, "--udp-validated-bytes-rate", "1000/1500")]
+    [InlineData(0, 0, 0, 0, "--udp-validated-rate=0/0", "--udp-validated-bytes-rate=0/0")]
+    [InlineData(7, 7, 67_108_864, 67_108_864, "--udp-validated-rate=1/1", "--udp-validated-rate=7/7")]
+    public void Validated_rate_flags_set_the_validated_buckets_only(double rate, double burst, double bytesRate, double bytesBurst, params string[] args)
+    {
+        var limits = MemcachedFlagParser.Parse(args).Options!.UdpRateLimits;
+        Assert.Equal((rate, burst), (limits.ValidatedPerSource.PerSecond, limits.ValidatedPerSource.Burst));
+        Assert.Equal((bytesRate, bytesBurst), (limits.ValidatedBytesPerSource.PerSecond, limits.ValidatedBytesPerSource.Burst));
+        Assert.Equal(new Moat.Security.Udp.UdpRateLimitSettings().UnvalidatedPerSource, limits.UnvalidatedPerSource);
     }
 }

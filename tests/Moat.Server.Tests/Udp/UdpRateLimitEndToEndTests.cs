@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using Moat.Server.Configuration;
 using Moat.Server.Tests.Infrastructure;
 
 namespace Moat.Server.Tests.Udp;
@@ -42,6 +44,88 @@ public sealed class UdpRateLimitEndToEndTests
         WaitForRequests(server.Port, 229);
         Assert.Equal(10, source.Drain().Count);
         Assert.Equal(199, Stat(server.Port, "udp_ratelimited_source"));
+    }
+
+    [Theory]
+    [InlineData(new string[0], 50, 0)]
+    [InlineData(new[] { "--udp-validated-rate=5/10" }, 10, 40)]
+    public void A_token_holder_is_limited_by_udp_validated_rate_and_not_at_the_default(string[] flags, int answered, long limited)
+    {
+        var clock = new FrozenClock();
+        var udpPort = UdpProbe.FreeUdpPort();
+        var limits = MemcachedFlagParser.Parse(flags).Options!.UdpRateLimits;
+        using var server = new MoatServerFixture(o =>
+        {
+            o.UdpPort = udpPort;
+            o.Clock = clock;
+            o.UdpRateLimits = limits;
+        });
+        using var holder = new UdpProbe(udpPort, "127.0.0.98");
+        var token = RequestTokenOverUdp(holder);
+
+        for (var i = 0; i < 50; i++)
+        {
+            holder.Send(UdpProbe.Frame((ushort)i, $"@tok {token}\r\nget missing\r\n"));
+        }
+
+        // The token request and the probe's sentinel, then the 50 validated requests.
+        WaitForRequests(server.Port, 52);
+        var replies = holder.Drain();
+        Assert.Equal(answered, replies.Count);
+        Assert.All(replies, reply => Assert.Equal("END\r\n", Encoding.ASCII.GetString(reply, 8, reply.Length - 8)));
+        Assert.Equal(limited, Stat(server.Port, "udp_ratelimited_source"));
+        Assert.Equal(50, Stat(server.Port, "udp_requests_validated"));
+        var settings = UdpServerStats.Read(server.Port, "stats settings");
+        Assert.Equal(flags.Length == 0 ? "20000/40000" : "5/10", settings["udp_validated_rate"]);
+
+        if (flags.Length > 0)
+        {
+            // A second refills five tokens at 5/s.
+            clock.Advance(TimeSpan.FromSeconds(1));
+            for (var i = 0; i < 20; i++)
+            {
+                holder.Send(UdpProbe.Frame((ushort)i, $"@tok {token}\r\nget missing\r\n"));
+            }
+
+            WaitForRequests(server.Port, 72);
+            Assert.Equal(5, holder.Drain().Count);
+        }
+    }
+
+    [Fact]
+    public void Udp_validated_bytes_rate_caps_the_reply_bytes_a_token_holder_draws()
+    {
+        var clock = new FrozenClock();
+        var udpPort = UdpProbe.FreeUdpPort();
+
+        // Each "END" reply is 13 bytes with its frame header: a 26-byte burst pays for two.
+        var limits = MemcachedFlagParser.Parse(["--udp-validated-bytes-rate=13/26"]).Options!.UdpRateLimits;
+        using var server = new MoatServerFixture(o =>
+        {
+            o.UdpPort = udpPort;
+            o.Clock = clock;
+            o.UdpRateLimits = limits;
+        });
+        using var holder = new UdpProbe(udpPort, "127.0.0.97");
+        var token = RequestTokenOverUdp(holder);
+        for (var i = 0; i < 10; i++)
+        {
+            holder.Send(UdpProbe.Frame((ushort)i, $"@tok {token}\r\nget missing\r\n"));
+        }
+
+        WaitForRequests(server.Port, 12);
+        Assert.Equal(2, holder.Drain().Count);
+        Assert.Equal(8, Stat(server.Port, "udp_ratelimited_global"));
+        Assert.Equal("13/26", UdpServerStats.Read(server.Port, "stats settings")["udp_validated_bytes_rate"]);
+    }
+
+    /// <summary>A7/A4: "udptoken" padded to 64 bytes, so the token reply is no larger than the request.</summary>
+    private static string RequestTokenOverUdp(UdpProbe probe)
+    {
+        var reply = Assert.Single(probe.Exchange(UdpProbe.Frame(9999, "udptoken " + new string('p', 50) + "\r\n")));
+        var line = Encoding.ASCII.GetString(reply, 8, reply.Length - 8);
+        Assert.StartsWith("TOKEN ", line, StringComparison.Ordinal);
+        return line.Split(' ')[1];
     }
 
     private static void WaitForRequests(int port, long count)
