@@ -10,12 +10,13 @@ internal sealed class MemcachedUdpProcess : IDisposable
 {
     private readonly Process _process;
 
-    public MemcachedUdpProcess()
+    /// <param name="extraArguments">More memcached flags, e.g. "-t 1" so one worker reads the UDP socket and answers in order.</param>
+    public MemcachedUdpProcess(params string[] extraArguments)
     {
         TcpPort = MemcachedProcessFixture.FreePort();
         UdpPort = UdpProbe.FreeUdpPort();
         var info = new ProcessStartInfo(MemcachedProcessFixture.Binary) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "-p", TcpPort.ToString(CultureInfo.InvariantCulture), "-U", UdpPort.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1" })
+        foreach (var arg in new[] { "-p", TcpPort.ToString(CultureInfo.InvariantCulture), "-U", UdpPort.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1" }.Concat(extraArguments))
         {
             info.ArgumentList.Add(arg);
         }
