@@ -26,23 +26,13 @@ public static partial class MemcachedFlagParser
 
         // A8 buckets for unvalidated sources, "RATE/BURST" (e.g. 10/20). Raising them never raises K: each answered
         // request still gets at most K x its own bytes in one datagram.
-        table.LongOptions["udp-unvalidated-rate"] = (true, static (value, state) =>
-            ParseRate(value!, "udp-unvalidated-rate", out var limit)
-                ?? Set(() => state.Options.UdpRateLimits = state.Options.UdpRateLimits with { UnvalidatedPerSource = limit }));
-        table.LongOptions["udp-unvalidated-prefix-rate"] = (true, static (value, state) =>
-            ParseRate(value!, "udp-unvalidated-prefix-rate", out var limit)
-                ?? Set(() => state.Options.UdpRateLimits = state.Options.UdpRateLimits with { UnvalidatedPerPrefix = limit }));
-        table.LongOptions["udp-unvalidated-bytes-rate"] = (true, static (value, state) =>
-            ParseRate(value!, "udp-unvalidated-bytes-rate", out var limit)
-                ?? Set(() => state.Options.UdpRateLimits = state.Options.UdpRateLimits with { UnvalidatedGlobalBytes = limit }));
+        RegisterRate(table, "udp-unvalidated-rate", static (limits, limit) => limits with { UnvalidatedPerSource = limit });
+        RegisterRate(table, "udp-unvalidated-prefix-rate", static (limits, limit) => limits with { UnvalidatedPerPrefix = limit });
+        RegisterRate(table, "udp-unvalidated-bytes-rate", static (limits, limit) => limits with { UnvalidatedGlobalBytes = limit });
 
         // A8 buckets for validated (token-holding) and trusted sources, per address: requests and reply bytes.
-        table.LongOptions["udp-validated-rate"] = (true, static (value, state) =>
-            ParseRate(value!, "udp-validated-rate", out var limit)
-                ?? Set(() => state.Options.UdpRateLimits = state.Options.UdpRateLimits with { ValidatedPerSource = limit }));
-        table.LongOptions["udp-validated-bytes-rate"] = (true, static (value, state) =>
-            ParseRate(value!, "udp-validated-bytes-rate", out var limit)
-                ?? Set(() => state.Options.UdpRateLimits = state.Options.UdpRateLimits with { ValidatedBytesPerSource = limit }));
+        RegisterRate(table, "udp-validated-rate", static (limits, limit) => limits with { ValidatedPerSource = limit });
+        RegisterRate(table, "udp-validated-bytes-rate", static (limits, limit) => limits with { ValidatedBytesPerSource = limit });
 
         table.LongOptions["udp-token-ttl"] = (true, static (value, state) =>
             ParseInt(value!, 1, int.MaxValue, "ERROR: --udp-token-ttl must be a whole number of seconds > 0", out var seconds)
@@ -145,6 +135,13 @@ public static partial class MemcachedFlagParser
 
         return null;
     }
+
+    /// <summary>A "--NAME RATE/BURST" option that replaces one bucket of the A8 table.</summary>
+    private static void RegisterRate(
+        FlagExtensionTable table, string name, Func<Moat.Security.Udp.UdpRateLimitSettings, Moat.Security.Udp.RateLimit, Moat.Security.Udp.UdpRateLimitSettings> replace) =>
+        table.LongOptions[name] = (true, (value, state) =>
+            ParseRate(value!, name, out var limit)
+                ?? Set(() => state.Options.UdpRateLimits = replace(state.Options.UdpRateLimits, limit)));
 
     /// <summary>"RATE/BURST" as a token bucket; a zero rate with a zero burst denies everything.</summary>
     private static FlagParseResult? ParseRate(string text, string name, out Moat.Security.Udp.RateLimit limit)

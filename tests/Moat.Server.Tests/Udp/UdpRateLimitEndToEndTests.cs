@@ -53,20 +53,10 @@ public sealed class UdpRateLimitEndToEndTests
     {
         var clock = new FrozenClock();
         var udpPort = UdpProbe.FreeUdpPort();
-        var limits = MemcachedFlagParser.Parse(flags).Options!.UdpRateLimits;
-        using var server = new MoatServerFixture(o =>
-        {
-            o.UdpPort = udpPort;
-            o.Clock = clock;
-            o.UdpRateLimits = limits;
-        });
+        using var server = StartWithFlags(clock, udpPort, flags);
         using var holder = new UdpProbe(udpPort, "127.0.0.98");
         var token = RequestTokenOverUdp(holder);
-
-        for (var i = 0; i < 50; i++)
-        {
-            holder.Send(UdpProbe.Frame((ushort)i, $"@tok {token}\r\nget missing\r\n"));
-        }
+        SendValidatedMisses(holder, token, 50);
 
         // The token request and the probe's sentinel, then the 50 validated requests.
         WaitForRequests(server.Port, 52);
@@ -82,10 +72,7 @@ public sealed class UdpRateLimitEndToEndTests
         {
             // A second refills five tokens at 5/s.
             clock.Advance(TimeSpan.FromSeconds(1));
-            for (var i = 0; i < 20; i++)
-            {
-                holder.Send(UdpProbe.Frame((ushort)i, $"@tok {token}\r\nget missing\r\n"));
-            }
+            SendValidatedMisses(holder, token, 20);
 
             WaitForRequests(server.Port, 72);
             Assert.Equal(5, holder.Drain().Count);
@@ -95,28 +82,37 @@ public sealed class UdpRateLimitEndToEndTests
     [Fact]
     public void Udp_validated_bytes_rate_caps_the_reply_bytes_a_token_holder_draws()
     {
-        var clock = new FrozenClock();
         var udpPort = UdpProbe.FreeUdpPort();
 
         // Each "END" reply is 13 bytes with its frame header: a 26-byte burst pays for two.
-        var limits = MemcachedFlagParser.Parse(["--udp-validated-bytes-rate=13/26"]).Options!.UdpRateLimits;
-        using var server = new MoatServerFixture(o =>
-        {
-            o.UdpPort = udpPort;
-            o.Clock = clock;
-            o.UdpRateLimits = limits;
-        });
+        using var server = StartWithFlags(new FrozenClock(), udpPort, "--udp-validated-bytes-rate=13/26");
         using var holder = new UdpProbe(udpPort, "127.0.0.97");
-        var token = RequestTokenOverUdp(holder);
-        for (var i = 0; i < 10; i++)
-        {
-            holder.Send(UdpProbe.Frame((ushort)i, $"@tok {token}\r\nget missing\r\n"));
-        }
+        SendValidatedMisses(holder, RequestTokenOverUdp(holder), 10);
 
         WaitForRequests(server.Port, 12);
         Assert.Equal(2, holder.Drain().Count);
         Assert.Equal(8, Stat(server.Port, "udp_ratelimited_global"));
         Assert.Equal("13/26", UdpServerStats.Read(server.Port, "stats settings")["udp_validated_bytes_rate"]);
+    }
+
+    /// <summary>A server whose rate limits are what the command-line <paramref name="flags"/> make of them.</summary>
+    private static MoatServerFixture StartWithFlags(FrozenClock clock, int udpPort, params string[] flags)
+    {
+        var limits = MemcachedFlagParser.Parse(flags).Options!.UdpRateLimits;
+        return new MoatServerFixture(o =>
+        {
+            o.UdpPort = udpPort;
+            o.Clock = clock;
+            o.UdpRateLimits = limits;
+        });
+    }
+
+    private static void SendValidatedMisses(UdpProbe holder, string token, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            holder.Send(UdpProbe.Frame((ushort)i, $"@tok {token}\r\nget missing\r\n"));
+        }
     }
 
     /// <summary>A7/A4: "udptoken" padded to 64 bytes, so the token reply is no larger than the request.</summary>
