@@ -28,4 +28,19 @@ internal sealed class AuthCounters
     public long UdpUnauthenticatedDropped;
 
     public static void Increment(ref long counter) => Interlocked.Increment(ref counter);
+
+    /// <summary>
+    /// "stats reset": memcached 1.6.18 zeroes auth_cmds and auth_errors (per-thread stats), so every counter here
+    /// starts over with them; an increment racing the reset is either kept or cleared, never lost halfway.
+    /// </summary>
+    public void Reset()
+    {
+        Interlocked.Exchange(ref Commands, 0);
+        Interlocked.Exchange(ref Errors, 0);
+        Interlocked.Exchange(ref Failures, 0);
+        Interlocked.Exchange(ref RateLimited, 0);
+        Interlocked.Exchange(ref UnauthenticatedCommands, 0);
+        Interlocked.Exchange(ref Timeouts, 0);
+        Interlocked.Exchange(ref UdpUnauthenticatedDropped, 0);
+    }
 }

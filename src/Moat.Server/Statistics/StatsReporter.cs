@@ -34,6 +34,8 @@ internal sealed class StatsReporter(MoatServerContext context)
             context.Statistics.Reset();
             context.Store.ResetStatistics();
             context.Executor.ClassCommands.Reset();
+            context.Auth?.Counters.Reset();
+            Interlocked.Exchange(ref context.UdpTokensIssuedTcp, 0);
             TextResponseWriter.Write(output, TextReply.Reset);
         }
         else if (group.SequenceEqual("detail"u8))

@@ -157,14 +157,8 @@ public sealed class SaslTests : IDisposable
     [RequiresToolFact(MemcachedProcessFixture.Binary, "/usr/sbin/saslpasswd2")]
     public void Every_script_is_answered_as_memcached_with_cyrus_sasl_answers()
     {
-        // memcached -S with Cyrus SASL: PLAIN only, users in a sasldb of our own (SASL_CONF_PATH points at it).
         using var files = new AuthFiles();
-        var sasldb = files.Write("sasldb2", "");
-        File.Delete(sasldb);
-        var (created, createOutput) = RunTool("/usr/sbin/saslpasswd2", ["-p", "-a", "memcached", "-c", "-f", sasldb, "alice"], standardInput: "secret");
-        Assert.True(created == 0, createOutput);
-        var confDirectory = Path.GetDirectoryName(files.Write("memcached.conf", $"mech_list: plain\nsasldb_path: {sasldb}\n"))!;
-        using var memcached = new MemcachedAuthProcess(["-S"], new Dictionary<string, string> { ["SASL_CONF_PATH"] = confDirectory });
+        using var memcached = StartCyrusSaslMemcached(files, "alice", "secret");
         using var moat = Start();
         foreach (var (name, frames) in Scripts)
         {
@@ -173,6 +167,17 @@ public sealed class SaslTests : IDisposable
             Assert.True(expected.Reply.Length > 0, $"{name}: memcached sent nothing (is the SASL setup working?)");
             Assert.Equal($"{name}: {BinaryFrames.Describe(expected.Reply)} closed={expected.Closed}", $"{name}: {BinaryFrames.Describe(actual.Reply)} closed={actual.Closed}");
         }
+    }
+
+    /// <summary>memcached -S with Cyrus SASL: PLAIN only, one user in a sasldb of our own (SASL_CONF_PATH points at it).</summary>
+    internal static MemcachedAuthProcess StartCyrusSaslMemcached(AuthFiles files, string user, string password)
+    {
+        var sasldb = files.Write("sasldb2", "");
+        File.Delete(sasldb);
+        var (created, createOutput) = RunTool("/usr/sbin/saslpasswd2", ["-p", "-a", "memcached", "-c", "-f", sasldb, user], standardInput: password);
+        Assert.True(created == 0, createOutput);
+        var confDirectory = Path.GetDirectoryName(files.Write("memcached.conf", $"mech_list: plain\nsasldb_path: {sasldb}\n"))!;
+        return new MemcachedAuthProcess(["-S"], new Dictionary<string, string> { ["SASL_CONF_PATH"] = confDirectory });
     }
 
     private static (int ExitCode, string Output) RunTool(string tool, params string[] args) => RunTool(tool, args, standardInput: null);
