@@ -3,8 +3,14 @@ namespace Moat.Storage;
 /// <summary>Options of delete and meta md.</summary>
 public readonly record struct DeleteRequest
 {
-    /// <summary>md C: delete only if the item's CAS equals this; 0 means no comparison.</summary>
+    /// <summary>md C: delete only if the item's CAS equals this; 0 means no comparison unless <see cref="CompareZeroCas"/>.</summary>
     public ulong CompareCas { get; init; }
+
+    /// <summary>
+    /// md C0: compare even though <see cref="CompareCas"/> is 0, so only an item whose CAS is 0 (md/ms E0) matches.
+    /// Binary DELETE leaves it unset: its CAS field 0 means "no comparison".
+    /// </summary>
+    public bool CompareZeroCas { get; init; }
 
     /// <summary>
     /// md E: with Invalidate or RemoveValueOnly, the new CAS value (0 included). Null: Invalidate assigns a new one,

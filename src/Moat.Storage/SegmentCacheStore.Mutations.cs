@@ -153,7 +153,7 @@ public sealed unsafe partial class SegmentCacheStore
                 var location = IndexSlot.Location(*slotPointer);
                 var itemCas = CasOf(item, location);
                 slabClass = ClassOf(item);
-                if (request.CompareCas != 0 && request.CompareCas != itemCas)
+                if ((request.CompareCas != 0 || request.CompareZeroCas) && request.CompareCas != itemCas)
                 {
                     return DeleteStatus.Exists;
                 }

@@ -41,7 +41,8 @@ internal sealed partial class MetaCommandProcessor
                 return;
             }
 
-            request = request with { CompareCas = compareCas };
+            // memcached's md C0 compares too (only a CAS-0 item matches), under the same bucket lock as the delete.
+            request = request with { CompareCas = compareCas, CompareZeroCas = true };
         }
 
         if (flags.Has((byte)'E'))
@@ -55,10 +56,7 @@ internal sealed partial class MetaCommandProcessor
             request = request with { ExplicitCas = newCas };
         }
 
-        // The store reads CompareCas 0 as "no comparison"; memcached's md C0 compares, so only a CAS-0 item matches.
-        var status = flags.Has((byte)'C') && request.CompareCas == 0 && HasNonZeroCas(key)
-            ? DeleteStatus.Exists
-            : context.Executor.Delete(key, in request, ref Counters.Values);
+        var status = context.Executor.Delete(key, in request, ref Counters.Values);
         ReadOnlySpan<byte> code;
         switch (status)
         {
@@ -83,12 +81,5 @@ internal sealed partial class MetaCommandProcessor
         MetaResponseWriter.Write(output, code);
         WriteKeyAndOpaque(output, in flags);
         EndLine(output);
-    }
-
-    private bool HasNonZeroCas(ReadOnlySpan<byte> key)
-    {
-        var peek = new ReadRequest { NoBump = true, MetadataOnly = true };
-        var sink = default(MetadataSink);
-        return context.Executor.Store.Read(key, in peek, ref sink) == ReadStatus.Hit && sink.Metadata.Cas != 0;
     }
 }
