@@ -96,10 +96,57 @@ internal sealed class CacheServerProcess : IDisposable
         return false;
     }
 
-    /// <summary>SIGSTOP / SIGCONT: the server keeps its sockets but stops answering.</summary>
-    public void Pause() => Signal("STOP");
+    /// <summary>
+    /// SIGSTOP: the server keeps its sockets but stops answering. Returns once every thread is stopped: the kernel
+    /// hands a group stop to one thread, and until that thread runs (late, on a loaded machine) the others keep
+    /// answering requests.
+    /// </summary>
+    public void Pause()
+    {
+        Signal("STOP");
+        WaitForThreads(static states => states.All(state => state is 'T' or 't'), "stop");
+    }
 
-    public void Resume() => Signal("CONT");
+    /// <summary>SIGCONT; returns once no thread is stopped any more.</summary>
+    public void Resume()
+    {
+        Signal("CONT");
+        WaitForThreads(static states => !states.Any(state => state is 'T' or 't'), "resume");
+    }
+
+    private void WaitForThreads(Func<List<char>, bool> reached, string what)
+    {
+        var deadline = Environment.TickCount64 + 10_000;
+        while (!reached(ThreadStates()))
+        {
+            if (Environment.TickCount64 > deadline)
+            {
+                throw new TimeoutException($"{Backend} (pid {ProcessId}) did not {what} within 10 s");
+            }
+
+            Thread.Sleep(5);
+        }
+    }
+
+    /// <summary>The scheduler state letter of each thread (/proc/PID/task/TID/stat, the field after "(comm)").</summary>
+    private List<char> ThreadStates()
+    {
+        var states = new List<char>();
+        foreach (var task in Directory.GetDirectories($"/proc/{ProcessId}/task"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                states.Add(stat[stat.LastIndexOf(')') + 2]);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // the thread ended while we looked
+            }
+        }
+
+        return states;
+    }
 
     private void Signal(string signal)
     {
