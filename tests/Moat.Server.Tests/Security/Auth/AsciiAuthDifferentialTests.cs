@@ -130,16 +130,7 @@ public sealed class AsciiAuthDifferentialTests
     {
         using var connection = new AuthConnection(port, "127.0.4.1");
         Assert.Equal("STORED\r\n", connection.Send("set k 0 0 12\r\nalice secret\r\n"));
-        var text = connection.Send(command, expectedLength: 5);
-        for (var i = 0; i < 20 && !text.EndsWith("END\r\n", StringComparison.Ordinal); i++)
-        {
-            text += connection.Send("", expectedLength: 1);
-        }
-
-        return text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries)
-            .Where(line => line.StartsWith("STAT ", StringComparison.Ordinal))
-            .Select(line => line.Split(' ', 3))
-            .ToDictionary(parts => parts[1], parts => parts.Length > 2 ? parts[2] : "");
+        return connection.Stats(command);
     }
 
     private static string Show(string text) => text.Length > 80

@@ -80,6 +80,21 @@ internal sealed class AuthConnection : IDisposable
         return received.ToArray();
     }
 
+    /// <summary>Sends a stats <paramref name="command"/> and returns its STAT lines by name, read up to END.</summary>
+    public Dictionary<string, string> Stats(string command = "stats\r\n")
+    {
+        var text = Send(command, expectedLength: 5);
+        for (var i = 0; i < 20 && !text.EndsWith("END\r\n", StringComparison.Ordinal); i++)
+        {
+            text += Send("", expectedLength: 1);
+        }
+
+        return text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries)
+            .Where(line => line.StartsWith("STAT ", StringComparison.Ordinal))
+            .Select(line => line.Split(' ', 3))
+            .ToDictionary(parts => parts[1], parts => parts.Length > 2 ? parts[2] : "");
+    }
+
     /// <summary>Waits up to <paramref name="timeout"/> for the server to close the connection.</summary>
     public bool WaitForClose(TimeSpan timeout)
     {

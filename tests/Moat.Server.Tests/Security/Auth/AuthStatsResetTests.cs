@@ -31,18 +31,7 @@ public sealed class AuthStatsResetTests : IDisposable
         using var memcached = new MemcachedAuthProcess(["-Y", authFile]);
         using var moat = new MoatServerFixture(o => o.AsciiAuthFile = authFile);
 
-        var memcachedSteps = RunAsciiSequence(memcached.Port);
-        var moatSteps = RunAsciiSequence(moat.Port);
-
-        Assert.Equal(Pick(memcachedSteps, MemcachedCounters), Pick(moatSteps, MemcachedCounters));
-        Assert.Equal(["3", "2"], Pick(memcachedSteps, MemcachedCounters)[0]);
-        Assert.Equal(["0", "0"], Pick(memcachedSteps, MemcachedCounters)[1]);
-        Assert.Equal(["2", "1"], Pick(memcachedSteps, MemcachedCounters)[2]);
-
-        // Before the reset Moat counted the failures and the command refused before login; after it, nothing.
-        Assert.Equal(["2", "0", "1", "0"], Pick(moatSteps, MoatOnlyCounters)[0]);
-        Assert.Equal(["0", "0", "0", "0"], Pick(moatSteps, MoatOnlyCounters)[1]);
-        Assert.Equal(["1", "0", "0", "0"], Pick(moatSteps, MoatOnlyCounters)[2]);
+        AssertCountersAroundReset(RunAsciiSequence(memcached.Port), RunAsciiSequence(moat.Port));
     }
 
     [RequiresToolFact(MemcachedProcessFixture.Binary, "/usr/sbin/saslpasswd2")]
@@ -56,16 +45,7 @@ public sealed class AuthStatsResetTests : IDisposable
             o.SaslPasswordDatabase = database;
         });
 
-        var memcachedSteps = RunSaslSequence(memcached.Port);
-        var moatSteps = RunSaslSequence(moat.Port);
-
-        Assert.Equal(Pick(memcachedSteps, MemcachedCounters), Pick(moatSteps, MemcachedCounters));
-        Assert.Equal(["3", "2"], Pick(memcachedSteps, MemcachedCounters)[0]);
-        Assert.Equal(["0", "0"], Pick(memcachedSteps, MemcachedCounters)[1]);
-        Assert.Equal(["2", "1"], Pick(memcachedSteps, MemcachedCounters)[2]);
-        Assert.Equal(["2", "0", "1", "0"], Pick(moatSteps, MoatOnlyCounters)[0]);
-        Assert.Equal(["0", "0", "0", "0"], Pick(moatSteps, MoatOnlyCounters)[1]);
-        Assert.Equal(["1", "0", "0", "0"], Pick(moatSteps, MoatOnlyCounters)[2]);
+        AssertCountersAroundReset(RunSaslSequence(memcached.Port), RunSaslSequence(moat.Port));
     }
 
     [Fact]
@@ -93,11 +73,11 @@ public sealed class AuthStatsResetTests : IDisposable
             Thread.Sleep(20);
         }
 
-        var before = AsciiStats(connection);
+        var before = connection.Stats();
         Assert.Equal("1", before["udp_token_issued_tcp"]);
         Assert.Equal("1", before["udp_unauthenticated_dropped"]);
         Assert.Equal("RESET\r\n", connection.Send("stats reset\r\n", expectedLength: 7));
-        var after = AsciiStats(connection);
+        var after = connection.Stats();
         Assert.Equal("0", after["udp_token_issued_tcp"]);
         Assert.Equal("0", after["udp_unauthenticated_dropped"]);
     }
@@ -120,9 +100,9 @@ public sealed class AuthStatsResetTests : IDisposable
         using (var admin = new AuthConnection(port))
         {
             Assert.Equal("STORED\r\n", admin.Send("set k 0 0 12\r\nalice secret\r\n", expectedLength: 8));
-            steps.Add(AsciiStats(admin));
+            steps.Add(admin.Stats());
             Assert.Equal("RESET\r\n", admin.Send("stats reset\r\n", expectedLength: 7));
-            steps.Add(AsciiStats(admin));
+            steps.Add(admin.Stats());
         }
 
         using (var failed = new AuthConnection(port))
@@ -132,7 +112,7 @@ public sealed class AuthStatsResetTests : IDisposable
 
         using var last = new AuthConnection(port);
         Assert.Equal("STORED\r\n", last.Send("set k 0 0 12\r\nalice secret\r\n", expectedLength: 8));
-        steps.Add(AsciiStats(last));
+        steps.Add(last.Stats());
         return steps;
     }
 
@@ -161,18 +141,18 @@ public sealed class AuthStatsResetTests : IDisposable
             .Select(line => line[(line.IndexOf(" key=", StringComparison.Ordinal) + 5)..].Split(" value=", 2))
             .ToDictionary(parts => parts[0], parts => parts[1]);
 
-    private static Dictionary<string, string> AsciiStats(AuthConnection connection)
+    /// <summary>Stats before the reset, right after it, and after one more failed and one good login.</summary>
+    private static void AssertCountersAroundReset(List<Dictionary<string, string>> memcachedSteps, List<Dictionary<string, string>> moatSteps)
     {
-        var text = connection.Send("stats\r\n", expectedLength: 5);
-        for (var i = 0; i < 20 && !text.EndsWith("END\r\n", StringComparison.Ordinal); i++)
-        {
-            text += connection.Send("", expectedLength: 1);
-        }
+        Assert.Equal(Pick(memcachedSteps, MemcachedCounters), Pick(moatSteps, MemcachedCounters));
+        Assert.Equal(["3", "2"], Pick(memcachedSteps, MemcachedCounters)[0]);
+        Assert.Equal(["0", "0"], Pick(memcachedSteps, MemcachedCounters)[1]);
+        Assert.Equal(["2", "1"], Pick(memcachedSteps, MemcachedCounters)[2]);
 
-        return text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries)
-            .Where(line => line.StartsWith("STAT ", StringComparison.Ordinal))
-            .Select(line => line.Split(' ', 3))
-            .ToDictionary(parts => parts[1], parts => parts.Length > 2 ? parts[2] : "");
+        // Before the reset Moat counted the failures and the command refused before login; after it, nothing.
+        Assert.Equal(["2", "0", "1", "0"], Pick(moatSteps, MoatOnlyCounters)[0]);
+        Assert.Equal(["0", "0", "0", "0"], Pick(moatSteps, MoatOnlyCounters)[1]);
+        Assert.Equal(["1", "0", "0", "0"], Pick(moatSteps, MoatOnlyCounters)[2]);
     }
 
     private static List<string[]> Pick(List<Dictionary<string, string>> steps, string[] names) =>
