@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -42,6 +43,11 @@ public static class MoatServiceCollectionExtensions
         services.AddHostedService<MoatServerLifetime>();
         services.AddSingleton<Udp.UdpListenerService>();
         services.AddHostedService(sp => sp.GetRequiredService<Udp.UdpListenerService>());
+        // Plain TCP listeners run on Moat's own transport, TLS ones on Kestrel's socket transport (registered here
+        // explicitly: Kestrel only adds it when no transport is registered yet). Kestrel asks the last registered
+        // factory first, and ours takes only PlainTcpEndPoints.
+        services.AddSingleton<IConnectionListenerFactory, SocketTransportFactory>();
+        services.AddSingleton<IConnectionListenerFactory, Transport.PlainTcpTransportFactory>();
         services.Configure<SocketTransportOptions>(socket =>
         {
             socket.UnsafePreferInlineScheduling = true;
@@ -67,7 +73,8 @@ public static class MoatServiceCollectionExtensions
             var tls = context.Tls;
             foreach (var (endPoint, tlsMode) in TlsListeners.EndPoints(options))
             {
-                kestrel.Listen(endPoint, listen =>
+                EndPoint listenOn = tls is null || tlsMode == TlsListenerMode.None ? new Transport.PlainTcpEndPoint(endPoint) : endPoint;
+                kestrel.Listen(listenOn, listen =>
                 {
                     // The --allow check MUST stay the first middleware: peers outside the list are reset before any
                     // other layer (the TLS handshake included) reads or writes a byte. TLS and the rest come after it.

@@ -1,0 +1,144 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Moat.Server.Transport;
+
+/// <summary>
+/// One accepted plain TCP connection. Its <see cref="Transport"/> is a <see cref="SocketInput"/> (the socket receives
+/// straight into the buffer the parser reads) and a <see cref="SocketOutput"/> (replies are written into one buffer
+/// and a flush is one send call), so a request costs one receive, one parse pass and one send, with no pipe, no pump
+/// loop and no buffer handed between threads.
+/// </summary>
+internal sealed class PlainTcpConnection : ConnectionContext, IDuplexPipe, IConnectionSocketFeature
+{
+    private readonly Socket _socket;
+    private readonly SocketInput _input;
+    private readonly SocketOutput _output;
+    private readonly CancellationTokenSource _closed = new();
+    private int _disposed;
+
+    public PlainTcpConnection(Socket socket, long id, long maxReadBufferBytes)
+    {
+        _socket = socket;
+        ConnectionId = "P" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        LocalEndPoint = socket.LocalEndPoint;
+        RemoteEndPoint = socket.RemoteEndPoint;
+        _input = new SocketInput(socket, maxReadBufferBytes, this);
+        _output = new SocketOutput(socket, this);
+        Features.Set<IConnectionSocketFeature>(this);
+    }
+
+    public override string ConnectionId { get; set; }
+
+    public override IFeatureCollection Features { get; } = new FeatureCollection();
+
+    public override IDictionary<object, object?> Items { get; set; } = new Dictionary<object, object?>();
+
+    public override IDuplexPipe Transport
+    {
+        get => this;
+        set => throw new NotSupportedException("The plain TCP transport cannot be replaced; TLS listeners use Kestrel's socket transport.");
+    }
+
+    public override CancellationToken ConnectionClosed
+    {
+        get => _closed.Token;
+        set => throw new NotSupportedException();
+    }
+
+    public PipeReader Input => _input;
+
+    public PipeWriter Output => _output;
+
+    public Socket Socket => _socket;
+
+    public override void Abort(ConnectionAbortedException abortReason)
+    {
+        // A graceful close first (memcached's peers see FIN), then the socket goes: a pending receive or send ends.
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // Already reset by the peer.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already closed.
+        }
+
+        _socket.Dispose();
+        SignalClosed();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            // Every reply was sent before the handler returned (a flush completes only when the kernel has the
+            // bytes), so closing here loses nothing.
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (SocketException)
+            {
+                // Reset by the peer.
+            }
+            catch (ObjectDisposedException)
+            {
+                // Aborted.
+            }
+
+            _socket.Dispose();
+            _input.Dispose();
+            _output.Release();
+            SignalClosed();
+            _closed.Dispose();
+        }
+
+        return base.DisposeAsync();
+    }
+
+    /// <summary>The peer closed or reset, or the connection was aborted: <see cref="ConnectionClosed"/> fires once.</summary>
+    internal void SignalClosed()
+    {
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_closed.IsCancellationRequested)
+            {
+                // Off this thread: the callbacks must not run inside a socket completion.
+                ThreadPool.UnsafeQueueUserWorkItem(static state => ((CancellationTokenSource)state!).TryCancel(), _closed, preferLocal: false);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed meanwhile.
+        }
+    }
+}
+
+/// <summary>Cancels without throwing when the source was disposed meanwhile.</summary>
+internal static class CancellationTokenSourceExtensions
+{
+    public static void TryCancel(this CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection was disposed first; nobody is left to notify.
+        }
+    }
+}

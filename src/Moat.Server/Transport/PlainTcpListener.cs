@@ -1,0 +1,58 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+
+namespace Moat.Server.Transport;
+
+/// <summary>Accepts plain TCP connections for Kestrel; Kestrel calls <see cref="AcceptAsync"/> in its accept loop.</summary>
+internal sealed class PlainTcpListener(Socket socket, PlainTcpEndPoint endPoint, long maxReadBufferBytes) : IConnectionListener
+{
+    private long _nextId;
+
+    public EndPoint EndPoint { get; } = endPoint;
+
+    public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Socket accepted;
+            try
+            {
+                accepted = await socket.AcceptAsync(cancellationToken);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Unbound: Kestrel ends its accept loop on null.
+                return null;
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.OperationAborted)
+            {
+                return null;
+            }
+            catch (SocketException)
+            {
+                // The peer reset before the accept completed: nothing to serve, keep accepting.
+                continue;
+            }
+
+            accepted.NoDelay = true;
+            return new PlainTcpConnection(accepted, Interlocked.Increment(ref _nextId), maxReadBufferBytes);
+        }
+    }
+
+    public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+    {
+        socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
