@@ -73,7 +73,7 @@ public static class MoatServiceCollectionExtensions
             var tls = context.Tls;
             foreach (var (endPoint, tlsMode) in TlsListeners.EndPoints(options))
             {
-                EndPoint listenOn = tls is null || tlsMode == TlsListenerMode.None ? new Transport.PlainTcpEndPoint(endPoint) : endPoint;
+                EndPoint listenOn = Transport.PlainTcpTransportFactory.IsSupported && (tls is null || tlsMode == TlsListenerMode.None) ? new Transport.PlainTcpEndPoint(endPoint) : endPoint;
                 kestrel.Listen(listenOn, listen =>
                 {
                     // The --allow check MUST stay the first middleware: peers outside the list are reset before any

@@ -15,19 +15,23 @@ namespace Moat.Server.Transport;
 internal sealed class PlainTcpConnection : ConnectionContext, IDuplexPipe, IConnectionSocketFeature
 {
     private readonly Socket _socket;
+    private readonly EpollSocketIo _io;
     private readonly SocketInput _input;
     private readonly SocketOutput _output;
     private readonly CancellationTokenSource _closed = new();
     private int _disposed;
 
-    public PlainTcpConnection(Socket socket, long id, long maxReadBufferBytes)
+    public PlainTcpConnection(Socket socket, long id, long maxReadBufferBytes, EpollLoop loop)
     {
         _socket = socket;
         ConnectionId = "P" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
-        _input = new SocketInput(socket, maxReadBufferBytes, this);
-        _output = new SocketOutput(socket, this);
+        _io = new EpollSocketIo(socket, loop);
+        _input = new SocketInput(_io, maxReadBufferBytes, this);
+        _output = new SocketOutput(_io, this);
+        _io.Input = _input;
+        _io.Output = _output;
         Features.Set<IConnectionSocketFeature>(this);
     }
 
@@ -57,7 +61,8 @@ internal sealed class PlainTcpConnection : ConnectionContext, IDuplexPipe, IConn
 
     public override void Abort(ConnectionAbortedException abortReason)
     {
-        // A graceful close first (memcached's peers see FIN), then the socket goes: a pending receive or send ends.
+        // Shut down, do not close: the descriptor stays ours until the handler is done (a closed number could be
+        // reused by the next accept while the event loop still acts on it). A waiting read or flush ends now.
         try
         {
             _socket.Shutdown(SocketShutdown.Both);
@@ -68,10 +73,11 @@ internal sealed class PlainTcpConnection : ConnectionContext, IDuplexPipe, IConn
         }
         catch (ObjectDisposedException)
         {
-            // Already closed.
+            // Already closed (the --allow reset closes before aborting).
         }
 
-        _socket.Dispose();
+        _input.OnAborted();
+        _output.OnAborted();
         SignalClosed();
     }
 
@@ -94,6 +100,7 @@ internal sealed class PlainTcpConnection : ConnectionContext, IDuplexPipe, IConn
                 // Aborted.
             }
 
+            _io.Unregister();
             _socket.Dispose();
             _input.Dispose();
             _output.Release();

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Connections;
 namespace Moat.Server.Transport;
 
 /// <summary>Accepts plain TCP connections for Kestrel; Kestrel calls <see cref="AcceptAsync"/> in its accept loop.</summary>
-internal sealed class PlainTcpListener(Socket socket, PlainTcpEndPoint endPoint, long maxReadBufferBytes) : IConnectionListener
+internal sealed class PlainTcpListener(Socket socket, PlainTcpEndPoint endPoint, long maxReadBufferBytes, EpollLoop[] loops) : IConnectionListener
 {
     private long _nextId;
 
@@ -40,7 +40,8 @@ internal sealed class PlainTcpListener(Socket socket, PlainTcpEndPoint endPoint,
             }
 
             accepted.NoDelay = true;
-            return new PlainTcpConnection(accepted, Interlocked.Increment(ref _nextId), maxReadBufferBytes);
+            var id = Interlocked.Increment(ref _nextId);
+            return new PlainTcpConnection(accepted, id, maxReadBufferBytes, loops[id % loops.Length]);
         }
     }
 

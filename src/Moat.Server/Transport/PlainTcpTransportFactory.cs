@@ -13,8 +13,13 @@ namespace Moat.Server.Transport;
 /// and two pump loops. docs/architecture.md has the measurements that justify it.
 /// </summary>
 internal sealed class PlainTcpTransportFactory(IOptions<SocketTransportOptions> options)
-    : IConnectionListenerFactory, IConnectionListenerFactorySelector
+    : IConnectionListenerFactory, IConnectionListenerFactorySelector, IDisposable
 {
+    private readonly Lazy<EpollLoop[]> _loops = new(() => Enumerable.Range(0, Math.Max(1, options.Value.IOQueueCount)).Select(i => new EpollLoop(i)).ToArray());
+
+    /// <summary>The event loops use Linux epoll with the x86-64 layout of its event struct; elsewhere Kestrel's transport serves.</summary>
+    public static bool IsSupported => OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64;
+
     private const long DefaultMaxReadBufferBytes = 1024 * 1024;
 
     public bool CanBind(EndPoint endpoint) => endpoint is PlainTcpEndPoint;
@@ -43,7 +48,18 @@ internal sealed class PlainTcpTransportFactory(IOptions<SocketTransportOptions> 
         }
 
         var bound = (IPEndPoint)socket.LocalEndPoint!;
-        IConnectionListener listener = new PlainTcpListener(socket, new PlainTcpEndPoint(bound), options.Value.MaxReadBufferSize ?? DefaultMaxReadBufferBytes);
+        IConnectionListener listener = new PlainTcpListener(socket, new PlainTcpEndPoint(bound), options.Value.MaxReadBufferSize ?? DefaultMaxReadBufferBytes, _loops.Value);
         return ValueTask.FromResult(listener);
+    }
+
+    public void Dispose()
+    {
+        if (_loops.IsValueCreated)
+        {
+            foreach (var loop in _loops.Value)
+            {
+                loop.Dispose();
+            }
+        }
     }
 }

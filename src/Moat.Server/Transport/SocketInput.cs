@@ -1,18 +1,20 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
-using Microsoft.AspNetCore.Connections;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks.Sources;
 
 namespace Moat.Server.Transport;
 
 /// <summary>
 /// The input side of a plain TCP connection: one buffer the socket receives into and the parser reads in place.
-/// Unconsumed bytes (a partial command) move to the front before the next receive; the buffer doubles while one
-/// incomplete request needs more room, up to the read limit (one whole value plus its line), and shrinks back once
-/// that request is consumed. A read returns at once while unexamined bytes remain, else receives more.
+/// Unconsumed bytes (a partial command) move to the front before the next receive; the buffer grows from the
+/// shared pool while one incomplete request needs more room, up to the read limit (one whole value plus its line),
+/// and shrinks back once that request is consumed. A read returns at once while unexamined bytes remain; it
+/// receives only when the event loop has reported data since the socket was last found drained, and otherwise
+/// waits for the loop, which receives and resumes the handler on its own thread.
 /// </summary>
-internal sealed class SocketInput(Socket socket, long maxBufferBytes, PlainTcpConnection connection) : PipeReader, IDisposable
+internal sealed class SocketInput(EpollSocketIo io, long maxBufferBytes, PlainTcpConnection connection) : PipeReader, IValueTaskSource<ReadResult>, IDisposable
 {
     private const int InitialBufferBytes = 16 * 1024;
 
@@ -22,23 +24,24 @@ internal sealed class SocketInput(Socket socket, long maxBufferBytes, PlainTcpCo
     /// <summary>A buffer grown past this for one large request goes back to the pool once that request is consumed.</summary>
     private const int KeepBufferBytes = 64 * 1024;
 
+    private const int Idle = 0;
+    private const int Waiting = 1;
+
+    private ManualResetValueTaskSourceCore<ReadResult> _pending;
     private byte[] _buffer = GC.AllocateUninitializedArray<byte>(InitialBufferBytes);
+    private bool _rented;
     private int _start;
     private int _end;
-    private bool _rented;
     private bool _allExamined = true;
     private bool _peerClosed;
     private int _cancelRequested;
-    private CancellationTokenSource _receiveCancel = new();
+    private int _state;
+
+    /// <summary>The loop's read-event count when a receive last found the socket drained.</summary>
+    private long _drainedAt = -1;
 
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
-        if (_receiveCancel.IsCancellationRequested)
-        {
-            // A cancelled receive leaves its source spent; the exchange orders this against CancelPendingRead.
-            Interlocked.Exchange(ref _receiveCancel, new CancellationTokenSource()).Dispose();
-        }
-
         if (Interlocked.Exchange(ref _cancelRequested, 0) == 1)
         {
             return new ValueTask<ReadResult>(Result(canceled: true));
@@ -57,20 +60,32 @@ internal sealed class SocketInput(Socket socket, long maxBufferBytes, PlainTcpCo
             return new ValueTask<ReadResult>(Result(canceled: false));
         }
 
-        ValueTask<int> receive;
-        try
+        io.EnsureRegistered();
+        while (true)
         {
-            receive = socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, _receiveCancel.Token);
-        }
-        catch (ObjectDisposedException)
-        {
-            _peerClosed = true;
-            return new ValueTask<ReadResult>(Result(canceled: false));
-        }
+            if (MayHaveData && TryReceive())
+            {
+                return new ValueTask<ReadResult>(Result(canceled: false));
+            }
 
-        return receive.IsCompletedSuccessfully
-            ? new ValueTask<ReadResult>(Received(receive.Result))
-            : AwaitReceiveAsync(receive);
+            _pending.Reset();
+            Interlocked.Exchange(ref _state, Waiting);
+
+            // An event or a cancel that landed between the receive and the line above must not be lost: take the
+            // wait back and look again.
+            if ((MayHaveData || Volatile.Read(ref _cancelRequested) == 1)
+                && Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
+            {
+                if (Interlocked.Exchange(ref _cancelRequested, 0) == 1)
+                {
+                    return new ValueTask<ReadResult>(Result(canceled: true));
+                }
+
+                continue;
+            }
+
+            return new ValueTask<ReadResult>(this, _pending.Version);
+        }
     }
 
     public override bool TryRead(out ReadResult result)
@@ -121,7 +136,11 @@ internal sealed class SocketInput(Socket socket, long maxBufferBytes, PlainTcpCo
     public override void CancelPendingRead()
     {
         Interlocked.Exchange(ref _cancelRequested, 1);
-        Volatile.Read(ref _receiveCancel).TryCancel();
+        if (Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
+        {
+            Interlocked.Exchange(ref _cancelRequested, 0);
+            _pending.SetResult(Result(canceled: true));
+        }
     }
 
     public override void Complete(Exception? exception = null)
@@ -129,75 +148,107 @@ internal sealed class SocketInput(Socket socket, long maxBufferBytes, PlainTcpCo
         // The connection closes the socket when the handler is done.
     }
 
-    /// <summary>Called once the connection is disposed.</summary>
-    public void Dispose()
+    /// <summary>On the event loop's thread: data (or a close) arrived; a waiting read receives it and resumes the handler here.</summary>
+    public void OnReadable()
     {
-        _receiveCancel.Dispose();
-        ReturnRented();
+        while (Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
+        {
+            if (TryReceive())
+            {
+                _pending.SetResult(Result(canceled: false));
+                return;
+            }
+
+            // Drained already (a receive raced this event): wait again, unless yet another event came meanwhile.
+            Interlocked.Exchange(ref _state, Waiting);
+            if (!MayHaveData)
+            {
+                return;
+            }
+        }
     }
+
+    /// <summary>The connection was aborted: a waiting read ends as closed.</summary>
+    public void OnAborted()
+    {
+        if (Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
+        {
+            _peerClosed = true;
+            _pending.SetResult(Result(canceled: false));
+        }
+    }
+
+    /// <summary>True when the loop reported input since a receive last found the socket drained, or the peer hung up.</summary>
+    private bool MayHaveData => Volatile.Read(ref io.ReadEvents) != _drainedAt || io.HungUp;
+
+    /// <summary>Called once the connection is disposed.</summary>
+    public void Dispose() => ReturnRented();
+
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _pending.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _pending.GetStatus(token);
+
+    void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _pending.OnCompleted(continuation, state, token, flags);
 
     private static int IndexOf(SequencePosition position, int fallback) =>
         position.GetObject() is null ? fallback : position.GetInteger() & int.MaxValue;
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ReadResult> AwaitReceiveAsync(ValueTask<int> receive)
+    /// <summary>One receive into the free space: true when it produced data or found the peer gone, false when drained.</summary>
+    private bool TryReceive()
     {
-        int received;
-        try
+        var seen = Volatile.Read(ref io.ReadEvents);
+        var room = _buffer.Length - _end;
+        while (true)
         {
-            received = await receive;
-        }
-        catch (OperationCanceledException)
-        {
-            // CancelPendingRead cancelled the receive; the socket is still open.
-            Interlocked.Exchange(ref _cancelRequested, 0);
-            return Result(canceled: true);
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.OperationAborted)
-        {
-            // The connection was aborted (its socket closed) while the receive was pending.
-            return Closed();
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown)
-        {
-            connection.SignalClosed();
-            throw new ConnectionResetException(e.Message, e);
-        }
-        catch (ObjectDisposedException)
-        {
-            return Closed();
-        }
+            var received = LinuxNative.recv(io.Fd, ref _buffer[_end], room, 0);
+            if (received > 0)
+            {
+                _end += (int)received;
+                _allExamined = false;
+                if (received < room)
+                {
+                    // A short receive empties the socket's queue: until the loop reports more, do not ask again.
+                    _drainedAt = seen;
+                }
 
-        return Received(received);
+                return true;
+            }
+
+            if (received == 0)
+            {
+                Closed();
+                return true;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == LinuxNative.ErrnoInterrupted)
+            {
+                continue;
+            }
+
+            if (errno == LinuxNative.ErrnoWouldBlock)
+            {
+                _drainedAt = seen;
+                return false;
+            }
+
+            // Reset, or the socket was shut down by an abort: the peer is gone either way.
+            Closed();
+            return true;
+        }
     }
 
-    private ReadResult Received(int received)
-    {
-        if (received == 0)
-        {
-            return Closed();
-        }
-
-        _end += received;
-        _allExamined = false;
-        return Result(canceled: false);
-    }
-
-    private ReadResult Closed()
+    private void Closed()
     {
         _peerClosed = true;
         connection.SignalClosed();
-        return Result(canceled: false);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ReadResult Result(bool canceled) =>
         new(new ReadOnlySequence<byte>(_buffer, _start, _end - _start), canceled, _peerClosed);
 
-    /// <summary>
-    /// Ensures room to receive into: compacts the held bytes to the front, or grows (from the shared pool) while one
-    /// incomplete request fills the buffer. False when the buffer is full at the read limit.
-    /// </summary>
     private bool MakeRoom()
     {
         if (_buffer.Length - _end >= MinReceiveBytes)

@@ -1,19 +1,24 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks.Sources;
 
 namespace Moat.Server.Transport;
 
 /// <summary>
 /// The output side of a plain TCP connection: replies are written into one buffer, and a flush sends it with one send
-/// call that usually completes at once. Replies that outgrow the buffer continue in chunks rented from the shared
+/// call that usually takes every byte at once; otherwise the flush waits for the event loop to report the socket
+/// writable and finishes the send there. Replies that outgrow the buffer continue in chunks rented from the shared
 /// pool, sent in order and returned after the flush. A flush completes only when the kernel has taken every byte,
 /// so a peer that stops reading holds its connection's handler at the flush: that connection reads nothing more
 /// (back-pressure) and holds at most one batch of replies, while other connections go on.
 /// </summary>
-internal sealed class SocketOutput(Socket socket, PlainTcpConnection connection) : PipeWriter
+internal sealed class SocketOutput(EpollSocketIo io, PlainTcpConnection connection) : PipeWriter, IValueTaskSource<FlushResult>
 {
+    private const int Idle = 0;
+    private const int Waiting = 1;
+
     private const int HeadBytes = 16 * 1024;
     private const int ChunkBytes = 64 * 1024;
 
@@ -23,6 +28,11 @@ internal sealed class SocketOutput(Socket socket, PlainTcpConnection connection)
     private int _written;
     private long _unflushed;
     private bool _peerGone;
+    private ManualResetValueTaskSourceCore<FlushResult> _pending;
+    private int _state;
+    private int _chunkIndex;
+    private int _chunkOffset;
+    private long _drainedAt = -1;
 
     public override bool CanGetUnflushedBytes => true;
 
@@ -60,30 +70,64 @@ internal sealed class SocketOutput(Socket socket, PlainTcpConnection connection)
             return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: _peerGone));
         }
 
-        if (_full is null or { Count: 0 })
+        io.EnsureRegistered();
+        _chunkIndex = 0;
+        _chunkOffset = 0;
+        while (true)
         {
-            // The common case: the batch's replies fit the head buffer, one send.
-            ValueTask<int> send;
-            try
+            var outcome = TrySendAll();
+            if (outcome is { } done)
             {
-                send = socket.SendAsync(_current.AsMemory(0, _written), SocketFlags.None, cancellationToken);
-            }
-            catch (ObjectDisposedException)
-            {
-                return new ValueTask<FlushResult>(PeerGone());
+                return new ValueTask<FlushResult>(done);
             }
 
-            if (send.IsCompletedSuccessfully)
+            _pending.Reset();
+            Interlocked.Exchange(ref _state, Waiting);
+
+            // A writable event that landed during the send must not be lost: take the wait back and try again.
+            if (Volatile.Read(ref io.WriteEvents) != _drainedAt && Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
             {
-                Discard();
-                return new ValueTask<FlushResult>(default(FlushResult));
+                continue;
             }
 
-            return AwaitSendAsync(send, cancellationToken);
+            return new ValueTask<FlushResult>(this, _pending.Version);
         }
-
-        return SendChunksAsync(cancellationToken);
     }
+
+    /// <summary>On the event loop's thread: the socket can take more; a waiting flush continues and resumes the handler here.</summary>
+    public void OnWritable()
+    {
+        while (Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
+        {
+            if (TrySendAll() is { } done)
+            {
+                _pending.SetResult(done);
+                return;
+            }
+
+            Interlocked.Exchange(ref _state, Waiting);
+            if (Volatile.Read(ref io.WriteEvents) == _drainedAt)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The connection was aborted: a waiting flush ends as completed (peer gone).</summary>
+    public void OnAborted()
+    {
+        if (Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
+        {
+            _pending.SetResult(PeerGone());
+        }
+    }
+
+    FlushResult IValueTaskSource<FlushResult>.GetResult(short token) => _pending.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<FlushResult>.GetStatus(short token) => _pending.GetStatus(token);
+
+    void IValueTaskSource<FlushResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _pending.OnCompleted(continuation, state, token, flags);
 
     public override void CancelPendingFlush()
     {
@@ -133,44 +177,47 @@ internal sealed class SocketOutput(Socket socket, PlainTcpConnection connection)
         return 0;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<FlushResult> AwaitSendAsync(ValueTask<int> send, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends what is left, chunk by chunk: the result when everything went (or the peer is gone), null when the
+    /// socket is full and the rest must wait for a writable event.
+    /// </summary>
+    private FlushResult? TrySendAll()
     {
-        try
+        var chunks = _full?.Count ?? 0;
+        while (_chunkIndex <= chunks)
         {
-            await send;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            return PeerGone();
+            var (array, length) = _chunkIndex < chunks ? _full![_chunkIndex] : (_current, _written);
+            while (_chunkOffset < length)
+            {
+                var seen = Volatile.Read(ref io.WriteEvents);
+                var sent = LinuxNative.send(io.Fd, ref array[_chunkOffset], length - _chunkOffset, LinuxNative.MsgNoSignal | LinuxNative.MsgDontWait);
+                if (sent > 0)
+                {
+                    _chunkOffset += (int)sent;
+                    continue;
+                }
+
+                var errno = sent < 0 ? Marshal.GetLastPInvokeError() : 0;
+                if (errno == LinuxNative.ErrnoInterrupted)
+                {
+                    continue;
+                }
+
+                if (errno == LinuxNative.ErrnoWouldBlock)
+                {
+                    _drainedAt = seen;
+                    return null;
+                }
+
+                return PeerGone();
+            }
+
+            _chunkIndex++;
+            _chunkOffset = 0;
         }
 
         Discard();
-        return default;
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<FlushResult> SendChunksAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            foreach (var (array, length) in _full!)
-            {
-                await socket.SendAsync(array.AsMemory(0, length), SocketFlags.None, cancellationToken);
-            }
-
-            if (_written > 0)
-            {
-                await socket.SendAsync(_current.AsMemory(0, _written), SocketFlags.None, cancellationToken);
-            }
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            return PeerGone();
-        }
-
-        Discard();
-        return default;
+        return default(FlushResult);
     }
 
     private FlushResult PeerGone()

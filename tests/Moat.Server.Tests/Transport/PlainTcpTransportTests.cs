@@ -25,9 +25,7 @@ public sealed class PlainTcpTransportTests(MoatServerFixture server) : IClassFix
         // Warm up the JIT tiers of the whole path (transport, parser, store, writer) first.
         RoundTrips(socket, request, reply, 20_000);
         const int Requests = 20_000;
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        RoundTrips(socket, request, reply, Requests);
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        var allocated = LeastAllocatedOfThree(() => RoundTrips(socket, request, reply, Requests));
 
         Assert.Equal(expected, reply);
 
@@ -45,9 +43,7 @@ public sealed class PlainTcpTransportTests(MoatServerFixture server) : IClassFix
         var reply = new byte[16 * "VALUE pipe:key 0 3\r\nabc\r\nEND\r\n".Length];
         RoundTrips(socket, batch, reply, 5_000);
         const int Batches = 5_000;
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        RoundTrips(socket, batch, reply, Batches);
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        var allocated = LeastAllocatedOfThree(() => RoundTrips(socket, batch, reply, Batches));
 
         Assert.EndsWith("VALUE pipe:key 0 3\r\nabc\r\nEND\r\n", Encoding.ASCII.GetString(reply), StringComparison.Ordinal);
         Assert.True(allocated < Batches * 16 * 4, $"{allocated} bytes allocated in the process for {Batches * 16} pipelined requests");
@@ -108,6 +104,24 @@ public sealed class PlainTcpTransportTests(MoatServerFixture server) : IClassFix
         }
 
         Assert.Equal("STORED\r\nVALUE half 0 2\r\nhi\r\nEND\r\n", Encoding.ASCII.GetString(received.ToArray()));
+    }
+
+    /// <summary>
+    /// Bytes allocated in the whole process while <paramref name="run"/> runs, the least of three runs: the test
+    /// framework allocates on its own threads now and then (expression compilation, type caches), a request path that
+    /// allocates does so in every run.
+    /// </summary>
+    private static long LeastAllocatedOfThree(Action run)
+    {
+        var least = long.MaxValue;
+        for (var i = 0; i < 3; i++)
+        {
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            run();
+            least = Math.Min(least, GC.GetTotalAllocatedBytes(precise: true) - before);
+        }
+
+        return least;
     }
 
     private Socket Connect()
