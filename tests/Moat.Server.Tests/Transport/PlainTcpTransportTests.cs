@@ -11,6 +11,7 @@ namespace Moat.Server.Tests.Transport;
 /// real loopback sockets allocate nothing per request, buffers grow for a large value and shrink after it, and the
 /// connection stays in sync across it.
 /// </summary>
+[Collection(ProcessWideMeasurements.Name)]
 public sealed class PlainTcpTransportTests(MoatServerFixture server) : IClassFixture<MoatServerFixture>
 {
     [Fact]
@@ -107,9 +108,9 @@ public sealed class PlainTcpTransportTests(MoatServerFixture server) : IClassFix
     }
 
     /// <summary>
-    /// Bytes allocated in the whole process while <paramref name="run"/> runs, the least of three runs: the test
-    /// framework allocates on its own threads now and then (expression compilation, type caches), a request path that
-    /// allocates does so in every run.
+    /// Bytes allocated in the whole process while <paramref name="run"/> runs, the least of three runs. The class runs
+    /// alone (its collection disables parallelization), but the test framework still allocates on its own threads now
+    /// and then (expression compilation, type caches); a request path that allocates does so in every run.
     /// </summary>
     private static long LeastAllocatedOfThree(Action run)
     {
@@ -157,4 +158,11 @@ public sealed class PlainTcpTransportTests(MoatServerFixture server) : IClassFix
             }
         }
     }
+}
+
+/// <summary>Tests that measure the whole process (allocations) run alone, after every parallel test class.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessWideMeasurements
+{
+    public const string Name = "process-wide measurements";
 }
