@@ -63,6 +63,32 @@ internal sealed class PlainTcpConnection : ConnectionContext, IDuplexPipe, IConn
     {
         // Shut down, do not close: the descriptor stays ours until the handler is done (a closed number could be
         // reused by the next accept while the event loop still acts on it). A waiting read or flush ends now.
+        ShutdownQuietly();
+        _input.OnAborted();
+        _output.OnAborted();
+        SignalClosed();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            // Every reply was sent before the handler returned (a flush completes only when the kernel has the
+            // bytes), so closing here loses nothing.
+            ShutdownQuietly();
+            _io.Unregister();
+            _socket.Dispose();
+            _input.Dispose();
+            _output.Release();
+            SignalClosed();
+            _closed.Dispose();
+        }
+
+        return base.DisposeAsync();
+    }
+
+    private void ShutdownQuietly()
+    {
         try
         {
             _socket.Shutdown(SocketShutdown.Both);
@@ -75,40 +101,6 @@ internal sealed class PlainTcpConnection : ConnectionContext, IDuplexPipe, IConn
         {
             // Already closed (the --allow reset closes before aborting).
         }
-
-        _input.OnAborted();
-        _output.OnAborted();
-        SignalClosed();
-    }
-
-    public override ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            // Every reply was sent before the handler returned (a flush completes only when the kernel has the
-            // bytes), so closing here loses nothing.
-            try
-            {
-                _socket.Shutdown(SocketShutdown.Both);
-            }
-            catch (SocketException)
-            {
-                // Reset by the peer.
-            }
-            catch (ObjectDisposedException)
-            {
-                // Aborted.
-            }
-
-            _io.Unregister();
-            _socket.Dispose();
-            _input.Dispose();
-            _output.Release();
-            SignalClosed();
-            _closed.Dispose();
-        }
-
-        return base.DisposeAsync();
     }
 
     /// <summary>The peer closed or reset, or the connection was aborted: <see cref="ConnectionClosed"/> fires once.</summary>
