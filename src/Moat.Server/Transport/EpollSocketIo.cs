@@ -65,13 +65,14 @@ internal sealed class EpollSocketIo(Socket socket, EpollLoop loop)
 
         if ((events & (LinuxNative.EpollIn | LinuxNative.EpollRdHup | LinuxNative.EpollHup | LinuxNative.EpollErr)) != 0)
         {
-            Interlocked.Increment(ref ReadEvents);
+            // Only the loop thread writes the counters; the CAS in OnReadable/OnWritable orders this store.
+            Volatile.Write(ref ReadEvents, ReadEvents + 1);
             Input?.OnReadable();
         }
 
         if ((events & (LinuxNative.EpollOut | LinuxNative.EpollHup | LinuxNative.EpollErr)) != 0)
         {
-            Interlocked.Increment(ref WriteEvents);
+            Volatile.Write(ref WriteEvents, WriteEvents + 1);
             Output?.OnWritable();
         }
     }
