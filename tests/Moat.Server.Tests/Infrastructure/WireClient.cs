@@ -21,8 +21,17 @@ public static class WireClient
         var bytes = Encoding.Latin1.GetBytes(request);
         for (var offset = 0; offset < bytes.Length; offset += pieceSize)
         {
-            // Separate sends with NoDelay: the server sees lines and data blocks cut at arbitrary points.
-            socket.Send(bytes, offset, Math.Min(pieceSize, bytes.Length - offset), SocketFlags.None);
+            try
+            {
+                // Separate sends with NoDelay: the server sees lines and data blocks cut at arbitrary points.
+                socket.Send(bytes, offset, Math.Min(pieceSize, bytes.Length - offset), SocketFlags.None);
+            }
+            catch (SocketException)
+            {
+                // The server closed after an earlier piece (quit, a line too long): memcached does too, and the
+                // rest of the request has nowhere to go. What it answered before closing is read below.
+                break;
+            }
         }
 
         var received = new MemoryStream();
