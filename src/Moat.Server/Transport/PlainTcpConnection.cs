@@ -80,7 +80,9 @@ internal sealed class PlainTcpConnection : ConnectionContext, IDuplexPipe, IConn
             _socket.Dispose();
             _input.Dispose();
             _output.Release();
-            SignalClosed();
+
+            // SignalClosed stands down once disposed, so the token is cancelled here, before it goes away.
+            _closed.TryCancel();
             _closed.Dispose();
         }
 
