@@ -19,7 +19,9 @@ internal sealed class EpollLoop : IDisposable
     private readonly Thread _thread;
     private readonly LinuxNative.EpollEvent[] _events = new LinuxNative.EpollEvent[MaxEvents];
     private readonly ConcurrentQueue<GCHandle> _released = new();
+    private readonly Lock _gate = new();
     private volatile bool _stopping;
+    private bool _closed;
 
     public EpollLoop(int index)
     {
@@ -43,6 +45,8 @@ internal sealed class EpollLoop : IDisposable
     /// <summary>Adds a connection's socket; its events go to <see cref="EpollSocketIo.OnEvents"/> from now on.</summary>
     public void Register(EpollSocketIo io)
     {
+        using var scope = _gate.EnterScope();
+        ObjectDisposedException.ThrowIf(_closed, this);
         var handle = GCHandle.Alloc(io);
         io.LoopHandle = handle;
         var registration = new LinuxNative.EpollEvent
@@ -64,8 +68,18 @@ internal sealed class EpollLoop : IDisposable
     /// </summary>
     public void Unregister(EpollSocketIo io)
     {
+        using var scope = _gate.EnterScope();
         if (!io.LoopHandle.IsAllocated)
         {
+            return;
+        }
+
+        if (_closed)
+        {
+            // The loop has stopped and closed its descriptors (whose numbers may belong to new sockets by now):
+            // no event can name this handle any more.
+            io.LoopHandle.Free();
+            io.LoopHandle = default;
             return;
         }
 
@@ -79,8 +93,12 @@ internal sealed class EpollLoop : IDisposable
 
     public void Dispose()
     {
-        _stopping = true;
-        Wake();
+        using var scope = _gate.EnterScope();
+        if (!_closed)
+        {
+            _stopping = true;
+            Wake();
+        }
     }
 
     private void Wake()
@@ -125,8 +143,15 @@ internal sealed class EpollLoop : IDisposable
             }
         }
 
+        // Under the gate: Register, Unregister and Wake never use these descriptor numbers once they are closed.
+        using var scope = _gate.EnterScope();
+        _closed = true;
         _ = close(_epoll);
         _ = close(_wakeup);
+        while (_released.TryDequeue(out var handle))
+        {
+            handle.Free();
+        }
     }
 
     private void DrainWakeup()
