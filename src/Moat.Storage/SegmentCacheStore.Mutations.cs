@@ -304,7 +304,7 @@ public sealed unsafe partial class SegmentCacheStore
             }
         }
 
-        SealReinsertSegmentLocked();
+        SealTargetsLocked();
     }
 
     private void RemoveIfAt(in IndexPosition position, long location)

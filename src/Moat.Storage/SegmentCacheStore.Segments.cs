@@ -86,7 +86,7 @@ public sealed unsafe partial class SegmentCacheStore
             }
 
             OpenLocked(fresh, SegmentState.Active, bucket, now);
-            _segments.AppendToAgeList(fresh);
+            _segments.InsertIntoAgeList(fresh);
             Volatile.Write(ref _activeSegments[bucket], fresh);
             return true;
         }
@@ -96,6 +96,7 @@ public sealed unsafe partial class SegmentCacheStore
     {
         ref var header = ref _segments.Header(segment);
         Volatile.Write(ref header.Sequence, ++_nextSequence);
+        header.AgeKey = header.Sequence;
         header.Epoch = Volatile.Read(ref _flushEpoch);
         header.WriteOffset = 0;
         header.MaxExpiry = 0;
@@ -106,13 +107,17 @@ public sealed unsafe partial class SegmentCacheStore
         header.State = state;
     }
 
-    /// <summary>A free segment: from the free list, fresh from the budget, from dead segments, or by eviction (compaction with -M).</summary>
+    /// <summary>
+    /// A free segment for a writer: from the free list, fresh from the budget, from wholly dead segments, or made
+    /// by merging: compaction moves the live items of the emptiest segments together (nothing live is lost), and
+    /// only when live data fills memory does eviction drop the least valuable items of the oldest segment.
+    /// </summary>
     private int ObtainSegmentLocked(uint now)
     {
-        if (!_evictionEnabled && _spareSegment < 0)
+        if (_spareSegment < 0)
         {
-            // Without eviction, one empty segment is kept back so that compaction can always move a segment's
-            // live items somewhere and free it; otherwise overwritten versions would fill memory for good.
+            // One empty segment is kept back so that a compaction or a reinsertion can always finish moving a
+            // segment's items, however full the targets are; the segment it empties becomes the next spare.
             _spareSegment = TakeFreeOrNewLocked();
         }
 
@@ -124,39 +129,51 @@ public sealed unsafe partial class SegmentCacheStore
 
         if (ReclaimDeadSegmentsLocked(now, stopAfterFirst: true) > 0)
         {
-            return _segments.TakeFree();
-        }
-
-        var rounds = (2 * _segments.AllocatedCount) + 4;
-        if (!_evictionEnabled)
-        {
-            for (var round = 0; round < rounds && CompactEmptiestLocked(now); round++)
+            segment = _segments.TakeFree();
+            if (segment >= 0)
             {
-                segment = _segments.TakeFree();
-                if (segment >= 0)
-                {
-                    return segment;
-                }
+                return segment;
             }
-
-            return -1;
         }
 
-        // Each round evicts the oldest segment; a round may only refill the reinsert segment with hot items, so
-        // allow several, and stop keeping hot items in the second half so that progress is guaranteed.
+        // A compaction frees (1 - live fraction) of a segment, so several may be needed for one free segment; an
+        // eviction round may only move hot items, so stop keeping them in the second half to guarantee progress.
+        var rounds = (4 * _segments.AllocatedCount) + 8;
+        var compacting = true;
         for (var round = 0; round < rounds; round++)
         {
-            if (EvictOldestLocked(now, round < rounds / 2 ? ReclaimMode.KeepHot : ReclaimMode.KeepNone))
+            var progress = false;
+            if (compacting)
             {
-                segment = _segments.TakeFree();
-                if (segment >= 0)
-                {
-                    return segment;
-                }
+                // Items large for the segment can leave each target's tail unused and gain nothing; stop then.
+                var before = FreeRoomLocked();
+                progress = TryCompactLocked(now);
+                compacting = progress && FreeRoomLocked() - before >= MinimumCompactionGain(_segments.SegmentSize) / 2;
+            }
+
+            progress = progress
+                || (_evictionEnabled && EvictOldestLocked(now, round < rounds / 2 ? ReclaimMode.KeepHot : ReclaimMode.KeepNone));
+            segment = _segments.TakeFree();
+            if (segment >= 0)
+            {
+                return segment;
+            }
+
+            if (!progress)
+            {
+                break;
             }
         }
 
         return -1;
+    }
+
+    /// <summary>Space ready for moved items or writers: free and spare segments and the compaction target's tail.</summary>
+    private long FreeRoomLocked()
+    {
+        long segmentSize = _segments.SegmentSize;
+        var room = (_segments.FreeCount + (_spareSegment >= 0 ? 1 : 0)) * segmentSize;
+        return _compactionTarget < 0 ? room : room + segmentSize - _segments.Header(_compactionTarget).WriteOffset;
     }
 
     private int TakeFreeOrNewLocked()
@@ -166,10 +183,12 @@ public sealed unsafe partial class SegmentCacheStore
     }
 
     /// <summary>
-    /// -M compaction: moves every live item of the sealed segment with the least live data into the reinsert
-    /// segment and frees it. Returns false when no segment would give back a useful amount of space.
+    /// Compaction: moves every live item of the sealed segment with the least live data into the compaction
+    /// target and frees it. It runs whenever that gives back space while live data is below
+    /// <see cref="PreserveLiveFraction"/> of the segments (and always with -M); above that, eviction is the
+    /// cheaper way to make room, and compaction is used only when the emptiest segment is at most half live.
     /// </summary>
-    private bool CompactEmptiestLocked(uint now)
+    private bool TryCompactLocked(uint now)
     {
         var segmentSize = _segments.SegmentSize;
         var best = -1;
@@ -191,26 +210,15 @@ public sealed unsafe partial class SegmentCacheStore
             }
         }
 
-        if (best < 0 || bestNeed > segmentSize - (segmentSize / 16))
+        if (best < 0)
         {
             return false;
         }
 
-        var target = _reinsertSegment;
-        if (target < 0 || segmentSize - _segments.Header(target).WriteOffset < bestNeed)
-        {
-            if (_spareSegment < 0)
-            {
-                return false;
-            }
-
-            SealReinsertSegmentLocked();
-            OpenLocked(_spareSegment, SegmentState.Reinsert, -1, now);
-            _reinsertSegment = _spareSegment;
-            _spareSegment = -1;
-        }
-
-        if (!_segments.TryBeginReclaim(best))
+        // What the move gives back: the victim's whole segment less what its items take in the target. (When the
+        // target fills up, its unused tail is lost until it is compacted in turn: up to one item, which the caller
+        // catches by measuring real progress.)
+        if (segmentSize - bestNeed < MinimumCompactionGain(segmentSize) || !_segments.TryBeginReclaim(best))
         {
             return false;
         }
@@ -218,48 +226,58 @@ public sealed unsafe partial class SegmentCacheStore
         DetachLocked(best);
         if (!ReclaimItemsLocked(best, now, ReclaimMode.KeepAll))
         {
-            _segments.AppendToAgeList(best);
+            _segments.InsertIntoAgeList(best);
             _segments.EndReclaim(best);
             return false;
         }
 
-        if (_spareSegment < 0)
-        {
-            _segments.AddFree(best);
-            _spareSegment = _segments.TakeFree();
-        }
-        else
-        {
-            _segments.AddFree(best);
-        }
-
-        _segments.EndReclaim(best);
+        ReleaseReclaimedLocked(best);
         return true;
     }
 
-    /// <summary>Evicts the oldest unpinned segment; true when that produced a free segment.</summary>
+    /// <summary>
+    /// The least space a compaction must give back to be worth its copying: a sixty-fourth of a segment while live
+    /// data is below <see cref="PreserveLiveFraction"/> of the segments (and always with -M), else half a segment
+    /// (at most one byte copied per byte freed; eviction of cold items is the better deal then).
+    /// </summary>
+    private long MinimumCompactionGain(int segmentSize)
+    {
+        var small = Math.Max(1, segmentSize / 64);
+        if (!_evictionEnabled)
+        {
+            return small;
+        }
+
+        var usableSegments = Math.Max(1, _segments.AllocatedCount - 1);
+        var liveBytes = _counters.Sum(StatCounter.Bytes);
+        return liveBytes < PreserveLiveFraction * usableSegments * segmentSize ? small : segmentSize / 2;
+    }
+
+    /// <summary>A reclaimed segment becomes the spare again when a move used the spare, else it goes to the free list.</summary>
+    private void ReleaseReclaimedLocked(int segment)
+    {
+        _segments.AddFree(segment);
+        if (_spareSegment < 0)
+        {
+            _spareSegment = _segments.TakeFree();
+        }
+
+        _segments.EndReclaim(segment);
+    }
+
+    /// <summary>Evicts from the oldest unpinned segment; true when that made progress (its space is free or spare again).</summary>
     private bool EvictOldestLocked(uint now, ReclaimMode mode)
     {
         for (var segment = _segments.AgeHead; segment >= 0; segment = _segments.Header(segment).Next)
         {
-            if (!_segments.TryBeginReclaim(segment))
+            if (_segments.Header(segment).State == SegmentState.Target || !_segments.TryBeginReclaim(segment))
             {
                 continue;
             }
 
             DetachLocked(segment);
             ReclaimItemsLocked(segment, now, mode);
-            if (mode == ReclaimMode.KeepHot && _reinsertSegment < 0)
-            {
-                // The first eviction has nowhere to keep hot items: the emptied segment becomes that place.
-                OpenLocked(segment, SegmentState.Reinsert, -1, now);
-                _reinsertSegment = segment;
-                _segments.EndReclaim(segment);
-                return false;
-            }
-
-            _segments.AddFree(segment);
-            _segments.EndReclaim(segment);
+            ReleaseReclaimedLocked(segment);
             return true;
         }
 
@@ -282,16 +300,15 @@ public sealed unsafe partial class SegmentCacheStore
                     DetachLocked(segment);
 
                     // Dead segments rarely hold live items (only ones touched in place after the check); keep them.
-                    if (!ReclaimItemsLocked(segment, now, _evictionEnabled ? ReclaimMode.KeepHot : ReclaimMode.KeepAll))
+                    if (!ReclaimItemsLocked(segment, now, ReclaimMode.KeepAll))
                     {
-                        _segments.AppendToAgeList(segment);
+                        _segments.InsertIntoAgeList(segment);
                         _segments.EndReclaim(segment);
                         segment = next;
                         continue;
                     }
 
-                    _segments.AddFree(segment);
-                    _segments.EndReclaim(segment);
+                    ReleaseReclaimedLocked(segment);
                     reclaimed++;
                     if (stopAfterFirst)
                     {
@@ -313,6 +330,11 @@ public sealed unsafe partial class SegmentCacheStore
     private bool IsSegmentDead(int segment, uint now)
     {
         ref var header = ref _segments.Header(segment);
+        if (header.State == SegmentState.Target)
+        {
+            return false;
+        }
+
         if (header.Epoch < Volatile.Read(ref _flushEpoch))
         {
             return true;
@@ -335,8 +357,8 @@ public sealed unsafe partial class SegmentCacheStore
     }
 
     /// <summary>
-    /// Walks a claimed segment's items and removes each one's index entry, moving live items to the reinsert
-    /// segment (keeping their CAS) as <paramref name="mode"/> says. False when <see cref="ReclaimMode.KeepAll"/>
+    /// Walks a claimed segment's items and removes each one's index entry, moving live items to a target segment
+    /// (keeping their CAS) as <paramref name="mode"/> says. False when <see cref="ReclaimMode.KeepAll"/>
     /// could not move an item: the walk stops and the segment must stay.
     /// </summary>
     private bool ReclaimItemsLocked(int segment, uint now, ReclaimMode mode)
@@ -376,11 +398,12 @@ public sealed unsafe partial class SegmentCacheStore
                         CountReclaimInClass(item, expiredUnfetched);
                     }
                     else if ((mode == ReclaimMode.KeepAll || (mode == ReclaimMode.KeepHot && IndexSlot.Frequency(slot) > 0))
-                        && TryCopyToReinsertLocked(item, location, now, out var newLocation, out var newLength))
+                        && TryMoveToTargetLocked(item, location, now, mode == ReclaimMode.KeepAll, out var newLocation, out var newLength))
                     {
-                        // Frequency restarts: the item must be hit again to survive its next eviction.
-                        var moved = (slot & ~(IndexSlot.LocationMask | IndexSlot.FrequencyMask)) | (ulong)newLocation;
-                        Volatile.Write(ref *slotPointer, moved);
+                        // A kept hot item's frequency restarts: it must be hit again to survive its next eviction.
+                        // Compaction is not a second chance, so its items keep their frequency.
+                        var keptBits = mode == ReclaimMode.KeepAll ? ~IndexSlot.LocationMask : ~(IndexSlot.LocationMask | IndexSlot.FrequencyMask);
+                        Volatile.Write(ref *slotPointer, (slot & keptBits) | (ulong)newLocation);
                         _segments.AddLive(segment, -item.TotalLength, -1);
                         _segments.AddLive(_segments.SegmentOf(newLocation), newLength, 1);
                         _counters.Add(StatCounter.Bytes, newLength - item.TotalLength);
@@ -413,31 +436,53 @@ public sealed unsafe partial class SegmentCacheStore
         return true;
     }
 
-    /// <summary>Copies a live item into the reinsert segment with its CAS made explicit. Caller holds the key's lock.</summary>
-    private bool TryCopyToReinsertLocked(in ItemView item, long location, uint now, out long newLocation, out int newLength)
+    /// <summary>
+    /// Copies a live item into the compaction target (or the reinsert target) with its CAS made explicit, opening
+    /// a new target from the free list or the spare when the current one is full. Caller holds the key's lock.
+    /// </summary>
+    private bool TryMoveToTargetLocked(in ItemView item, long location, uint now, bool compaction, out long newLocation, out int newLength)
     {
         newLocation = 0;
         var cas = CasOf(item, location);
         var flags = ItemCodec.LayoutFlags(item.Flags, item.Expiry, item.ClientFlags, cas != 0);
         newLength = ItemCodec.TotalLength(flags, item.KeyLength, item.ValueLength);
+        ref var target = ref compaction ? ref _compactionTarget : ref _reinsertTarget;
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            var target = _reinsertSegment;
             if (target < 0)
             {
-                target = _segments.TakeFree();
-                if (target < 0)
+                var fresh = _segments.TakeFree();
+                if (fresh < 0)
+                {
+                    fresh = _spareSegment;
+                    _spareSegment = -1;
+                }
+
+                if (fresh < 0)
                 {
                     return false;
                 }
 
-                OpenLocked(target, SegmentState.Reinsert, -1, now);
-                _reinsertSegment = target;
+                OpenLocked(fresh, SegmentState.Target, -1, now);
+                if (compaction)
+                {
+                    _segments.Header(fresh).AgeKey = long.MaxValue;
+                }
+
+                target = fresh;
             }
 
             ref var header = ref _segments.Header(target);
             if (header.WriteOffset + newLength <= _segments.SegmentSize)
             {
+                if (compaction)
+                {
+                    // The target is as old as the oldest segment that fed it.
+                    ref var source = ref _segments.Header(_segments.SegmentOf(location));
+                    header.AgeKey = Math.Min(header.AgeKey, source.AgeKey);
+                    header.CreatedAt = Math.Min(header.CreatedAt, source.CreatedAt);
+                }
+
                 var destination = _segments.Memory(target) + header.WriteOffset;
                 var headerLength = ItemCodec.WriteHeaderAndKey(destination, flags, item.Key, item.ValueLength, item.Expiry, item.ClientFlags, cas);
                 item.Value.CopyTo(new Span<byte>(destination + headerLength + item.KeyLength, item.ValueLength));
@@ -447,16 +492,23 @@ public sealed unsafe partial class SegmentCacheStore
                 return true;
             }
 
-            SealReinsertSegmentLocked();
+            SealTargetLocked(ref target, compaction);
         }
 
         return false;
     }
 
-    /// <summary>Closes the reinsert segment: it joins the age list as the newest segment.</summary>
-    private void SealReinsertSegmentLocked()
+    /// <summary>Closes both targets (flush_all): they join the age list by their age.</summary>
+    private void SealTargetsLocked()
     {
-        var segment = _reinsertSegment;
+        SealTargetLocked(ref _compactionTarget, compaction: true);
+        SealTargetLocked(ref _reinsertTarget, compaction: false);
+    }
+
+    /// <summary>Closes a target segment: it joins the age list at the place of its age key.</summary>
+    private void SealTargetLocked(ref int target, bool compaction)
+    {
+        var segment = target;
         if (segment < 0)
         {
             return;
@@ -468,9 +520,15 @@ public sealed unsafe partial class SegmentCacheStore
             _segments.Memory(segment)[header.WriteOffset] = ItemFlags.EndMarker;
         }
 
+        if (header.AgeKey == long.MaxValue || !compaction)
+        {
+            // Hot items kept by eviction start a new life: the reinsert target is the newest segment when sealed.
+            header.AgeKey = ++_nextSequence;
+        }
+
         header.State = SegmentState.Sealed;
-        _segments.AppendToAgeList(segment);
-        _reinsertSegment = -1;
+        _segments.InsertIntoAgeList(segment);
+        target = -1;
     }
 
     /// <summary>The 1 s background sweep: applies a due delayed flush and frees wholly expired or flushed segments.</summary>

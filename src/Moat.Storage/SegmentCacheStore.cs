@@ -38,6 +38,12 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
 
     private const long MaxSegmentSpace = 1L << IndexSlot.LocationBits;
 
+    /// <summary>
+    /// While live items fill less than this share of the segments, room is made by compaction only, never by
+    /// evicting live data (live key + value bytes up to 85% of -m for values of 1 KB and more).
+    /// </summary>
+    private const double PreserveLiveFraction = 0.93;
+
     private readonly MemoryBudget _budget;
     private readonly HashIndex _index;
     private readonly SegmentTable _segments;
@@ -54,7 +60,8 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
     private readonly ITimer? _sweepTimer;
     private long _flushEpoch;
     private uint _pendingFlushAt;
-    private int _reinsertSegment = -1;
+    private int _compactionTarget = -1;
+    private int _reinsertTarget = -1;
     private int _spareSegment = -1;
     private long _nextSequence;
     private int _disposed;

@@ -3,12 +3,12 @@ namespace Moat.Storage.Segments;
 /// <summary>What happens to the live items of a segment being reclaimed.</summary>
 internal enum ReclaimMode
 {
-    /// <summary>Eviction: items hit since written move to the reinsert segment, the rest are evicted.</summary>
+    /// <summary>Eviction: items hit since written move to the reinsert target (frequency restarts), the rest are evicted.</summary>
     KeepHot,
 
     /// <summary>Eviction when keeping hot items failed to make progress: every live item is evicted.</summary>
     KeepNone,
 
-    /// <summary>Compaction (-M): every live item moves; if one cannot, the reclaim stops and the segment stays.</summary>
+    /// <summary>Compaction: every live item moves to the compaction target; if one cannot, the reclaim stops and the segment stays.</summary>
     KeepAll,
 }

@@ -39,4 +39,11 @@ internal struct SegmentHeader
 
     /// <summary>Number of items here that the index still points at.</summary>
     public int LiveItems;
+
+    /// <summary>
+    /// Position in the age list, which is kept sorted by it: the open order for segments written by clients and
+    /// for hot items kept by eviction, and the age of the oldest source segment for a compaction target (its items
+    /// are as old as the segments they came from, so compaction does not make cold items look new).
+    /// </summary>
+    public long AgeKey;
 }

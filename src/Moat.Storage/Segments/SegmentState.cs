@@ -12,6 +12,6 @@ internal enum SegmentState
     /// <summary>Full (or closed by flush_all): read-only until reclaimed.</summary>
     Sealed,
 
-    /// <summary>Receives the hot items that eviction keeps.</summary>
-    Reinsert,
+    /// <summary>Receives the items that compaction moves or the hot items that eviction keeps.</summary>
+    Target,
 }

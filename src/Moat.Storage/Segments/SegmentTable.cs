@@ -156,21 +156,39 @@ internal sealed unsafe class SegmentTable : IDisposable
         FreeCount++;
     }
 
-    public void AppendToAgeList(int segment)
+    /// <summary>
+    /// Puts a segment into the age list at the place of its <see cref="SegmentHeader.AgeKey"/> (oldest first). New
+    /// segments have the largest key and land at the tail at once; only compaction targets walk further.
+    /// </summary>
+    public void InsertIntoAgeList(int segment)
     {
         ref var header = ref _headers[segment];
-        header.Previous = AgeTail;
-        header.Next = -1;
-        if (AgeTail >= 0)
+        var after = AgeTail;
+        while (after >= 0 && _headers[after].AgeKey > header.AgeKey)
         {
-            _headers[AgeTail].Next = segment;
+            after = _headers[after].Previous;
+        }
+
+        var before = after >= 0 ? _headers[after].Next : AgeHead;
+        header.Previous = after;
+        header.Next = before;
+        if (after >= 0)
+        {
+            _headers[after].Next = segment;
         }
         else
         {
             AgeHead = segment;
         }
 
-        AgeTail = segment;
+        if (before >= 0)
+        {
+            _headers[before].Previous = segment;
+        }
+        else
+        {
+            AgeTail = segment;
+        }
     }
 
     public void RemoveFromAgeList(int segment)

@@ -16,7 +16,7 @@ public sealed class PerClassAccountingTests
         var live = new Dictionary<string, int>();
         for (var round = 0; round < 20_000; round++)
         {
-            var key = "k" + random.Next(3000);
+            var key = "k" + random.Next(6000);
             switch (random.Next(10))
             {
                 case < 6:
