@@ -120,6 +120,11 @@ public sealed unsafe partial class SegmentCacheStore
         var bucket2 = _index.Bucket(position.Bucket2);
         var free1 = FirstEmpty(bucket1, out var empties1);
         var free2 = FirstEmpty(bucket2, out var empties2);
+        if (empties1 + empties2 <= 2)
+        {
+            NoteIndexPressure();
+        }
+
         if (free1 >= 0 || free2 >= 0)
         {
             var target = free2 >= 0 && (free1 < 0 || empties2 > empties1) ? bucket2 + free2 : bucket1 + free1;
@@ -198,6 +203,13 @@ public sealed unsafe partial class SegmentCacheStore
             var alreadyHeld = stripe == position.Stripe1 || stripe == position.Stripe2;
             if (!alreadyHeld && !_index.TryLockStripe(stripe))
             {
+                continue;
+            }
+
+            if (!alreadyHeld && !_index.IsCurrent(residentPosition))
+            {
+                // The index grew between computing the alternative and locking it: it may be elsewhere now.
+                _index.UnlockStripe(stripe);
                 continue;
             }
 

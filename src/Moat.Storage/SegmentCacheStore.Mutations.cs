@@ -141,7 +141,7 @@ public sealed unsafe partial class SegmentCacheStore
         while (true)
         {
             ItemSnapshot current;
-            _index.Lock(position);
+            position = _index.Lock(position);
             try
             {
                 var slotPointer = FindLiveLocked(position, key, now, countReadMiss: false, out var item);
@@ -210,7 +210,7 @@ public sealed unsafe partial class SegmentCacheStore
         {
             long location;
             uint newExpiry;
-            _index.Lock(position);
+            position = _index.Lock(position);
             try
             {
                 var slotPointer = FindLiveLocked(position, key, now, countReadMiss: false, out var item);
@@ -309,10 +309,10 @@ public sealed unsafe partial class SegmentCacheStore
 
     private void RemoveIfAt(in IndexPosition position, long location)
     {
-        _index.Lock(position);
+        var locked = _index.Lock(position);
         try
         {
-            var slotPointer = FindSlotAt(position, location);
+            var slotPointer = FindSlotAt(locked, location);
             if (slotPointer is not null && _segments.TryView(location, out var item))
             {
                 UnlinkLocked(slotPointer, item);
@@ -320,7 +320,7 @@ public sealed unsafe partial class SegmentCacheStore
         }
         finally
         {
-            _index.Unlock(position);
+            _index.Unlock(locked);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Moat.Storage.Index;
 using Moat.Storage.Items;
 
@@ -41,13 +42,20 @@ public sealed unsafe partial class SegmentCacheStore
         return ReadLocked(key, position, request, ref sink, now);
     }
 
-    private OptimisticRead TryReadOptimistic<TSink>(ReadOnlySpan<byte> key, in IndexPosition position, in ReadRequest request, ref TSink sink, uint now)
+    private OptimisticRead TryReadOptimistic<TSink>(ReadOnlySpan<byte> key, in IndexPosition located, in ReadRequest request, ref TSink sink, uint now)
         where TSink : struct, IItemSink, allows ref struct
     {
         // A pointer, not a span: the sink may be a ref struct, and the value is only lent for the call.
         var scratch = stackalloc byte[StackCopyLimit];
+        var position = located;
         for (var attempt = 0; attempt < OptimisticAttempts; attempt++)
         {
+            if (!_index.IsCurrent(position))
+            {
+                // The index grew past the key's buckets since they were computed.
+                position = _index.Refresh(position);
+            }
+
             if (!_index.TryBeginRead(position.Stripe1, out var version1) || !_index.TryBeginRead(position.Stripe2, out var version2))
             {
                 Thread.SpinWait(8);
@@ -59,7 +67,7 @@ public sealed unsafe partial class SegmentCacheStore
             {
                 // The value and slot loads above must complete before the versions are read again.
                 Volatile.ReadBarrier();
-                if (_index.Validate(position.Stripe1, version1) && _index.Validate(position.Stripe2, version2))
+                if (IsValidRead(position, version1, version2))
                 {
                     return OptimisticRead.Miss;
                 }
@@ -86,7 +94,7 @@ public sealed unsafe partial class SegmentCacheStore
 
                 // The value and slot loads above must complete before the versions are read again.
                 Volatile.ReadBarrier();
-                if (!_index.Validate(position.Stripe1, version1) || !_index.Validate(position.Stripe2, version2))
+                if (!IsValidRead(position, version1, version2))
                 {
                     continue;
                 }
@@ -106,7 +114,7 @@ public sealed unsafe partial class SegmentCacheStore
 
             try
             {
-                if (!_index.Validate(position.Stripe1, version1) || !_index.Validate(position.Stripe2, version2))
+                if (!IsValidRead(position, version1, version2))
                 {
                     continue;
                 }
@@ -124,26 +132,31 @@ public sealed unsafe partial class SegmentCacheStore
         return OptimisticRead.NeedsLock;
     }
 
+    /// <summary>No writer touched the key's stripes since the read began, and the index did not grow past its buckets.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsValidRead(in IndexPosition position, ulong version1, ulong version2) =>
+        _index.Validate(position.Stripe1, version1) && _index.Validate(position.Stripe2, version2) && _index.IsCurrent(position);
+
     private ReadStatus ReadLocked<TSink>(ReadOnlySpan<byte> key, in IndexPosition position, in ReadRequest request, ref TSink sink, uint now)
         where TSink : struct, IItemSink, allows ref struct
     {
         while (true)
         {
-            _index.Lock(position);
+            var held = _index.Lock(position);
             var locked = true;
             try
             {
-                var slotPointer = FindLiveLocked(position, key, now, countReadMiss: true, out var item);
+                var slotPointer = FindLiveLocked(held, key, now, countReadMiss: true, out var item);
                 if (slotPointer is null)
                 {
-                    _index.Unlock(position);
+                    _index.Unlock(held);
                     locked = false;
                     if (!request.Vivify)
                     {
                         return ReadStatus.Miss;
                     }
 
-                    var vivified = TryVivify(key, position, request, ref sink, now);
+                    var vivified = TryVivify(key, held, request, ref sink, now);
                     if (vivified.HasValue)
                     {
                         return vivified.Value;
@@ -206,11 +219,11 @@ public sealed unsafe partial class SegmentCacheStore
                 sink.OnItem(metadata, request.MetadataOnly ? default : item.Value);
                 if (rewriteExpiry)
                 {
-                    _index.Unlock(position);
+                    _index.Unlock(held);
                     locked = false;
 
                     // A concurrent write replacing the item meanwhile wins; its TTL is then the one that counts.
-                    RewriteWithExpiry(key, position, now, location, newExpiry);
+                    RewriteWithExpiry(key, held, now, location, newExpiry);
                 }
 
                 return ReadStatus.Hit;
@@ -219,7 +232,7 @@ public sealed unsafe partial class SegmentCacheStore
             {
                 if (locked)
                 {
-                    _index.Unlock(position);
+                    _index.Unlock(held);
                 }
             }
         }

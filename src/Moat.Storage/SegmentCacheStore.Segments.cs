@@ -112,16 +112,16 @@ public sealed unsafe partial class SegmentCacheStore
     /// by merging: compaction moves the live items of the emptiest segments together (nothing live is lost), and
     /// only when live data fills memory does eviction drop the least valuable items of the oldest segment.
     /// </summary>
-    private int ObtainSegmentLocked(uint now)
+    private int ObtainSegmentLocked(uint now, bool allowNew = true)
     {
         if (_spareSegment < 0)
         {
             // One empty segment is kept back so that a compaction or a reinsertion can always finish moving a
             // segment's items, however full the targets are; the segment it empties becomes the next spare.
-            _spareSegment = TakeFreeOrNewLocked();
+            _spareSegment = TakeFreeOrNewLocked(allowNew);
         }
 
-        var segment = TakeFreeOrNewLocked();
+        var segment = TakeFreeOrNewLocked(allowNew);
         if (segment >= 0)
         {
             return segment;
@@ -173,13 +173,14 @@ public sealed unsafe partial class SegmentCacheStore
     {
         long segmentSize = _segments.SegmentSize;
         var room = (_segments.FreeCount + (_spareSegment >= 0 ? 1 : 0)) * segmentSize;
+
         return _compactionTarget < 0 ? room : room + segmentSize - _segments.Header(_compactionTarget).WriteOffset;
     }
 
-    private int TakeFreeOrNewLocked()
+    private int TakeFreeOrNewLocked(bool allowNew = true)
     {
         var segment = _segments.TakeFree();
-        return segment >= 0 ? segment : _segments.TryAllocateSegment();
+        return segment >= 0 || !allowNew ? segment : _segments.TryAllocateSegment();
     }
 
     /// <summary>
@@ -193,10 +194,16 @@ public sealed unsafe partial class SegmentCacheStore
         var segmentSize = _segments.SegmentSize;
         var best = -1;
         long bestNeed = long.MaxValue;
+
+        // Without a spare (a move that failed half-way left it in a target), only a victim whose items all fit in
+        // the current target can be moved safely.
+        var limit = _spareSegment >= 0 ? long.MaxValue
+            : _compactionTarget >= 0 ? segmentSize - _segments.Header(_compactionTarget).WriteOffset
+            : -1;
         for (var segment = _segments.AgeHead; segment >= 0; segment = _segments.Header(segment).Next)
         {
             ref var header = ref _segments.Header(segment);
-            if (header.State != SegmentState.Sealed)
+            if (header.State != SegmentState.Sealed || Volatile.Read(ref header.LiveBytes) + (8L * Volatile.Read(ref header.LiveItems)) > limit)
             {
                 continue;
             }
@@ -377,7 +384,7 @@ public sealed unsafe partial class SegmentCacheStore
 
             var location = _segments.Location(segment, offset);
             var position = _index.Locate(item.Key);
-            _index.Lock(position);
+            position = _index.Lock(position);
             try
             {
                 var slotPointer = FindSlotAt(position, location);

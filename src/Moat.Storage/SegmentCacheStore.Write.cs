@@ -156,19 +156,21 @@ public sealed unsafe partial class SegmentCacheStore
     /// <summary>
     /// memcached's rule, so that the same values are accepted and refused: its item is a 48-byte header, 8 bytes
     /// of CAS (unless -C), the key and a NUL, and the value with "\r\n". Moat's own item is always smaller
-    /// (at most <see cref="MaxHeaderLength"/> bytes of header), so anything accepted fits a segment.
+    /// (at most <see cref="MaxHeaderLength"/> bytes of header), so anything accepted fits a segment, except under
+    /// memory limits so small that segments are smaller than the item size limit.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool FitsItemLimit(int keyLength, long valueLength) =>
-        MemcachedItemHeaderLength + (_casEnabled ? 8 : 0) + keyLength + 1 + valueLength + 2 <= _maxItemSize;
+        MemcachedItemHeaderLength + (_casEnabled ? 8 : 0) + keyLength + 1 + valueLength + 2 <= _maxItemSize
+        && MaxHeaderLength + keyLength + valueLength <= _largestItem;
 
     /// <summary>Reads the key's live version under the lock (unlinking a dead one on the way).</summary>
     private ItemSnapshot TakeSnapshot(in IndexPosition position, ReadOnlySpan<byte> key, uint now, bool parseNumber)
     {
-        _index.Lock(position);
+        var locked = _index.Lock(position);
         try
         {
-            var slotPointer = FindLiveLocked(position, key, now, countReadMiss: false, out var item);
+            var slotPointer = FindLiveLocked(locked, key, now, countReadMiss: false, out var item);
             if (slotPointer is null)
             {
                 return default;
@@ -192,7 +194,7 @@ public sealed unsafe partial class SegmentCacheStore
         }
         finally
         {
-            _index.Unlock(position);
+            _index.Unlock(locked);
         }
     }
 
@@ -233,69 +235,86 @@ public sealed unsafe partial class SegmentCacheStore
                 CopyData(valueDestination, data, sequence, useSequence);
             }
 
-            _index.Lock(position);
-            try
+            var indexFull = false;
+            while (true)
             {
-                var slotPointer = FindLiveLocked(position, key, now, countReadMiss: false, out var current);
-                var currentLocation = slotPointer is null ? VersionPlan.Absent : IndexSlot.Location(*slotPointer);
-                if (plan.ExpectedLocation != VersionPlan.AnyVersion && currentLocation != plan.ExpectedLocation)
+                if (indexFull)
                 {
-                    return CommitOutcome.Changed;
+                    // The key's buckets were full while the index can still grow: grow it (or help the worker)
+                    // with no lock held, rather than evict a live item from the index.
+                    HelpGrowIndex();
                 }
 
-                switch (plan.Placement)
+                var locked = _index.Lock(position);
+                try
                 {
-                    case OldValuePlacement.BeforeData:
-                        current.Value.CopyTo(valueDestination);
-                        CopyData(valueDestination[current.ValueLength..], data, sequence, useSequence);
-                        break;
-                    case OldValuePlacement.AfterData:
-                        CopyData(valueDestination, data, sequence, useSequence);
-                        current.Value.CopyTo(valueDestination[dataLength..]);
-                        break;
-                    case OldValuePlacement.Only:
-                        current.Value.CopyTo(valueDestination);
-                        break;
-                    case OldValuePlacement.None:
-                    default:
-                        break;
-                }
+                    var slotPointer = FindLiveLocked(locked, key, now, countReadMiss: false, out var current);
+                    var currentLocation = slotPointer is null ? VersionPlan.Absent : IndexSlot.Location(*slotPointer);
+                    if (plan.ExpectedLocation != VersionPlan.AnyVersion && currentLocation != plan.ExpectedLocation)
+                    {
+                        return CommitOutcome.Changed;
+                    }
 
-                if (plan.InheritTokenSent && slotPointer is not null && current.IsTokenSent)
-                {
-                    destination[0] |= ItemFlags.TokenSent;
-                }
+                    indexFull = slotPointer is null && !HasEmptySlot(locked) && IndexGrowthWorthTrying();
+                    if (indexFull)
+                    {
+                        continue;
+                    }
 
-                var location = _segments.Location(segment, offset);
-                var carried = plan.KeepHistory && slotPointer is not null ? *slotPointer : 0;
-                var newSlot = IndexSlot.Compose(position.TagBits, location, now, carried);
-                _segments.AddLive(segment, total, 1);
-                if (slotPointer is not null)
-                {
-                    _segments.AddLive(_segments.SegmentOf(currentLocation), -current.TotalLength, -1);
-                    Volatile.Write(ref *slotPointer, newSlot);
-                    _counters.Add(StatCounter.Bytes, total - current.TotalLength);
-                    CountReplacedInClass(current, key.Length, plan.ValueLength, plan.ClientFlags);
-                }
-                else
-                {
-                    InsertSlotLocked(position, newSlot, now);
-                    _counters.Add(StatCounter.CurrentItems, 1);
-                    _counters.Add(StatCounter.Bytes, total);
-                    CountInClass(key.Length, plan.ValueLength, plan.ClientFlags, 1);
-                }
+                    switch (plan.Placement)
+                    {
+                        case OldValuePlacement.BeforeData:
+                            current.Value.CopyTo(valueDestination);
+                            CopyData(valueDestination[current.ValueLength..], data, sequence, useSequence);
+                            break;
+                        case OldValuePlacement.AfterData:
+                            CopyData(valueDestination, data, sequence, useSequence);
+                            current.Value.CopyTo(valueDestination[dataLength..]);
+                            break;
+                        case OldValuePlacement.Only:
+                            current.Value.CopyTo(valueDestination);
+                            break;
+                        case OldValuePlacement.None:
+                        default:
+                            break;
+                    }
 
-                if (!plan.KeepHistory)
-                {
-                    _counters.Increment(StatCounter.TotalItems);
-                }
+                    if (plan.InheritTokenSent && slotPointer is not null && current.IsTokenSent)
+                    {
+                        destination[0] |= ItemFlags.TokenSent;
+                    }
 
-                cas = !_casEnabled ? 0 : plan.ExplicitCas ?? _segments.DerivedCas(segment, offset);
-                return CommitOutcome.Stored;
-            }
-            finally
-            {
-                _index.Unlock(position);
+                    var location = _segments.Location(segment, offset);
+                    var carried = plan.KeepHistory && slotPointer is not null ? *slotPointer : 0;
+                    var newSlot = IndexSlot.Compose(locked.TagBits, location, now, carried);
+                    _segments.AddLive(segment, total, 1);
+                    if (slotPointer is not null)
+                    {
+                        _segments.AddLive(_segments.SegmentOf(currentLocation), -current.TotalLength, -1);
+                        Volatile.Write(ref *slotPointer, newSlot);
+                        _counters.Add(StatCounter.Bytes, total - current.TotalLength);
+                        CountReplacedInClass(current, key.Length, plan.ValueLength, plan.ClientFlags);
+                    }
+                    else
+                    {
+                        InsertSlotLocked(locked, newSlot, now);
+                        _counters.Add(StatCounter.CurrentItems, 1);
+                        _counters.Add(StatCounter.Bytes, total);
+                        CountInClass(key.Length, plan.ValueLength, plan.ClientFlags, 1);
+                    }
+
+                    if (!plan.KeepHistory)
+                    {
+                        _counters.Increment(StatCounter.TotalItems);
+                    }
+
+                    cas = !_casEnabled ? 0 : plan.ExplicitCas ?? _segments.DerivedCas(segment, offset);
+                    return CommitOutcome.Stored;
+                }
+                finally
+                {
+                    _index.Unlock(locked);
+                }
             }
         }
         finally

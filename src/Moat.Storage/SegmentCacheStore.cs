@@ -33,8 +33,13 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
 
     private const int TtlBucketCount = 8;
 
-    /// <summary>Default index size: one slot per this many bytes of the limit (fits items of ~120 bytes and up).</summary>
-    private const int BytesPerIndexSlot = 128;
+    /// <summary>Small limits get at least this many segments (segments shrink down to <see cref="MinimumSegmentSize"/>).</summary>
+    private const int MinimumSegments = 8;
+
+    private const int MinimumSegmentSize = 4096;
+
+    /// <summary>The index starts at no more than 2^12 buckets (256 KiB) unless -o hashpower asks for more.</summary>
+    private const int InitialBucketsLog2Cap = 12;
 
     private const long MaxSegmentSpace = 1L << IndexSlot.LocationBits;
 
@@ -57,6 +62,8 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
     private readonly bool _casEnabled;
     private readonly bool _evictionEnabled;
     private readonly int _maxItemSize;
+    private readonly int _largestItem;
+    private readonly IndexGrowthWorker _growthWorker;
     private readonly ITimer? _sweepTimer;
     private long _flushEpoch;
     private uint _pendingFlushAt;
@@ -104,27 +111,31 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
         SlabClasses = new MemcachedSlabClasses(options.SlabChunkMax, options.CasEnabled);
         Array.Fill(_activeSegments, -1);
 
-        var segmentSize = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.SegmentSize, options.MaxItemSize));
-        var (bucketCount, capacity) = PlanLayout(options, segmentSize);
-        if (capacity < 2 || bucketCount < 2)
+        var segmentSize = ChooseSegmentSize(options);
+        var (initialLog2, maximumLog2) = PlanIndex(options);
+        var capacity = (int)Math.Min(options.MemoryLimitBytes / segmentSize, int.MaxValue);
+        _budget = new MemoryBudget(options.MemoryLimitBytes);
+        try
         {
-            throw new ArgumentException(
-                $"A memory limit of {options.MemoryLimitBytes} bytes cannot hold a hash index and two segments of {segmentSize} bytes; raise the limit or lower the item size limit.",
-                nameof(options));
+            _index = new HashIndex(_budget, initialLog2, maximumLog2);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new ArgumentException(exception.Message, nameof(options), exception);
         }
 
-        _budget = new MemoryBudget(options.MemoryLimitBytes);
-        _index = new HashIndex(_budget, bucketCount);
         try
         {
             _segments = new SegmentTable(_budget, segmentSize, capacity);
         }
-        catch (ArgumentException)
+        catch (ArgumentException exception)
         {
             _index.Dispose();
-            throw;
+            throw new ArgumentException(exception.Message, nameof(options), exception);
         }
 
+        _largestItem = segmentSize;
+        _growthWorker = new IndexGrowthWorker(this);
         if (options.BackgroundSweep)
         {
             _sweepTimer = _clock.CreateTimer(static state => ((SegmentCacheStore)state!).SweepExpiredSegments(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
@@ -165,9 +176,10 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
         GetFlushed = _counters.Sum(StatCounter.GetFlushed),
         StoreTooLarge = _counters.Sum(StatCounter.StoreTooLarge),
         StoreNoMemory = _counters.Sum(StatCounter.StoreNoMemory),
-        HashPowerLevel = BitOperations.Log2(BitOperations.RoundUpToPowerOf2((ulong)_index.SlotCount)),
+        HashPowerLevel = BitOperations.Log2((ulong)_index.SlotCount),
+        HashIsExpanding = _index.IsGrowing,
         HashBytes = _index.TotalBytes,
-        SegmentsInUse = Math.Max(0, _segments.AllocatedCount - _segments.FreeCount),
+        SegmentsInUse = Math.Max(0, _segments.AllocatedCount - _segments.FreeCount - _segments.RetiredCount),
         SegmentSize = _segments.SegmentSize,
     };
 
@@ -203,35 +215,30 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
     }
 
     /// <summary>
-    /// Splits the limit between the index and the segments: the index gets about one slot per
-    /// <see cref="BytesPerIndexSlot"/> bytes (or 2^hashpower slots), the segments a whole number of segments, and
-    /// the rounding remainder goes to the index rather than being wasted.
+    /// The segment size: a power of two at least the item size limit (1 MiB by default), but at most an eighth of
+    /// the memory limit, so that small limits (-m 1, -m 2) still get enough segments to compact and evict; items
+    /// larger than a segment are then refused as too large.
     /// </summary>
-    private static (int BucketCount, int SegmentCapacity) PlanLayout(CacheStoreOptions options, int segmentSize)
+    private static int ChooseSegmentSize(CacheStoreOptions options)
     {
-        var limit = options.MemoryLimitBytes;
-        var perSegment = (long)segmentSize + SegmentTable.BytesPerSegmentEntry;
-        int capacity;
-        long buckets;
-        if (options.HashPower > 0)
-        {
-            buckets = Math.Max(2, (1L << options.HashPower) / HashIndex.SlotsPerBucket);
-            capacity = (int)Math.Clamp((limit - HashIndex.BytesFor(buckets)) / perSegment, 0, int.MaxValue);
-        }
-        else
-        {
-            var desiredBuckets = Math.Max(16, limit / BytesPerIndexSlot / HashIndex.SlotsPerBucket);
-            var desiredIndexBytes = HashIndex.BytesFor(desiredBuckets);
-            capacity = (int)Math.Clamp(Math.Round((double)(limit - desiredIndexBytes) / perSegment), 0, int.MaxValue);
-            buckets = HashIndex.BucketsFitting(limit - (capacity * perSegment));
-            if (buckets < desiredBuckets * 3 / 4 && capacity > 0)
-            {
-                capacity--;
-                buckets = HashIndex.BucketsFitting(limit - (capacity * perSegment));
-            }
-        }
+        var wanted = (long)BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.SegmentSize, options.MaxItemSize));
+        var cap = (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(1, options.MemoryLimitBytes / MinimumSegments)) / 2;
+        return (int)Math.Max(MinimumSegmentSize, Math.Min(wanted, Math.Max(cap, MinimumSegmentSize)));
+    }
 
-        return ((int)Math.Min(buckets, int.MaxValue / HashIndex.SlotsPerBucket), capacity);
+    /// <summary>
+    /// The index starts small (or at 2^hashpower slots) and grows with the item count up to a quarter of the limit
+    /// (enough for items of ~40 bytes).
+    /// </summary>
+    private static (int Initial, int Maximum) PlanIndex(CacheStoreOptions options)
+    {
+        var bucketBytes = HashIndex.SlotsPerBucket * sizeof(ulong);
+        var maximum = Math.Clamp(BitOperations.Log2((ulong)Math.Max(1, options.MemoryLimitBytes / 4 / bucketBytes)), HashIndex.MinimumBucketsLog2, HashIndex.MaximumBucketsLog2);
+        var initial = options.HashPower > 0
+            ? options.HashPower - BitOperations.Log2(HashIndex.SlotsPerBucket)
+            : BitOperations.Log2((ulong)Math.Max(1, options.MemoryLimitBytes / 256 / bucketBytes));
+        initial = Math.Clamp(initial, HashIndex.MinimumBucketsLog2, Math.Min(maximum, options.HashPower > 0 ? HashIndex.MaximumBucketsLog2 : InitialBucketsLog2Cap));
+        return (initial, Math.Max(initial, maximum));
     }
 
     /// <summary>The store clock: whole seconds since start, plus one so that 0 can mean "never expires".</summary>

@@ -48,6 +48,9 @@ public readonly record struct StorageStatistics
     /// <summary>hash_bytes: bytes of the hash index.</summary>
     public long HashBytes { get; init; }
 
+    /// <summary>hash_is_expanding: the index is doubling right now.</summary>
+    public bool HashIsExpanding { get; init; }
+
     /// <summary>Segments in use (reported as pages in stats slabs).</summary>
     public int SegmentsInUse { get; init; }
 

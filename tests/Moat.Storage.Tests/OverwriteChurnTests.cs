@@ -14,15 +14,17 @@ public sealed class OverwriteChurnTests(ITestOutputHelper output)
     private const int KeyLength = 32;
 
     [Theory]
-    [InlineData(100, 40)]
-    [InlineData(100, 60)]
-    [InlineData(1024, 40)]
-    [InlineData(1024, 70)]
-    [InlineData(4096, 70)]
-    [InlineData(16384, 70)]
-    public void Overwriting_at_random_loses_no_live_key(int valueLength, int livePercent)
+    [InlineData(10, 40, 16)]
+    [InlineData(100, 40, 16)]
+    [InlineData(100, 60, 16)]
+    [InlineData(1024, 40, 16)]
+    [InlineData(1024, 70, 16)]
+    [InlineData(1024, 85, 64)]
+    [InlineData(4096, 85, 64)]
+    [InlineData(16384, 85, 64)]
+    public void Overwriting_at_random_loses_no_live_key(int valueLength, int livePercent, int megabytes)
     {
-        const long limit = 16L * 1024 * 1024;
+        var limit = megabytes * 1024L * 1024;
         using var store = new SegmentCacheStore(new CacheStoreOptions { MemoryLimitBytes = limit, BackgroundSweep = false });
         var keyCount = (int)(limit * livePercent / 100 / (KeyLength + valueLength));
         var versions = new int[keyCount];

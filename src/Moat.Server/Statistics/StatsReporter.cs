@@ -238,7 +238,7 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "conn_yields"u8, counters.ConnectionYields);
         TextResponseWriter.WriteStat(output, "hash_power_level"u8, (long)storage.HashPowerLevel);
         TextResponseWriter.WriteStat(output, "hash_bytes"u8, storage.HashBytes);
-        TextResponseWriter.WriteStat(output, "hash_is_expanding"u8, 0L);
+        TextResponseWriter.WriteStat(output, "hash_is_expanding"u8, storage.HashIsExpanding ? 1L : 0L);
         TextResponseWriter.WriteStat(output, "malloc_fails"u8, 0L);
         TextResponseWriter.WriteStat(output, "bytes"u8, storage.Bytes);
         TextResponseWriter.WriteStat(output, "curr_items"u8, storage.CurrentItems);

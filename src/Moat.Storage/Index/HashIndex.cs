@@ -9,36 +9,63 @@ namespace Moat.Storage.Index;
 /// <summary>
 /// The key index: 64-byte buckets of 8 slots, every key having two candidate buckets (two-choice hashing, with
 /// one level of cuckoo displacement when both are full), and seqlock stripes (one 8-byte word per 8 buckets) that
-/// writers lock and readers validate. Two choices keep the load high without overflow chains, so the index is
-/// one fixed block from the memory budget and a lookup touches at most two buckets.
+/// writers lock and readers validate. A lookup touches at most two buckets.
 /// </summary>
+/// <remarks>
+/// The index grows with the item count, like memcached's hash table. A key's bucket is the top log2(N) bits of a
+/// 32-bit half of its hash, so doubling N splits old bucket b into new buckets 2b and 2b + 1. That lets the table
+/// double in place, inside address space reserved at start (pages are committed only when first written):
+/// a cursor walks the old buckets from the top down, and old bucket b lies below the cursor (not yet moved, at
+/// position b) or at or above it (moved to 2b or 2b + 1, which are above every unmoved bucket). Each step moves
+/// eight buckets under their stripes and the destination stripes, then publishes the cursor, so readers and
+/// writers keep working during growth: readers re-check the layout after validating, writers after locking.
+/// Memory is counted in the budget for the buckets in use, so -m stays the real limit.
+/// </remarks>
 internal sealed unsafe class HashIndex : IDisposable
 {
     public const int SlotsPerBucket = 8;
+    public const int MinimumBucketsLog2 = 4;
+    public const int MaximumBucketsLog2 = 30;
     private const int BucketsPerStripe = 8;
     private const int StripeShift = 3;
+    private const int BucketBytes = SlotsPerBucket * sizeof(ulong);
 
     private readonly MemoryBudget _budget;
     private readonly ulong _seed;
     private readonly ulong _tagSeed;
+    private readonly long _reservedBuckets;
     private ulong* _slots;
     private ulong* _stripes;
 
-    public HashIndex(MemoryBudget budget, int bucketCount)
+    /// <summary>(log2 of the bucket count N) &lt;&lt; 32 | growth cursor; the cursor equals N when not growing.</summary>
+    private long _layout;
+
+    /// <summary>Buckets counted in the budget: N, or 2N while growing.</summary>
+    private long _committedBuckets;
+
+    public HashIndex(MemoryBudget budget, int initialBucketsLog2, int maximumBucketsLog2)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(bucketCount, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(initialBucketsLog2, MinimumBucketsLog2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maximumBucketsLog2, MaximumBucketsLog2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maximumBucketsLog2, initialBucketsLog2);
         _budget = budget;
-        BucketCount = bucketCount;
-        StripeCount = (bucketCount + BucketsPerStripe - 1) / BucketsPerStripe;
-        SlotBytes = (long)bucketCount * SlotsPerBucket * sizeof(ulong);
-        StripeBytes = (long)StripeCount * sizeof(ulong);
-        _slots = (ulong*)budget.TryAllocate(SlotBytes);
-        _stripes = (ulong*)budget.TryAllocate(StripeBytes);
+        MaximumBucketsLog2Value = maximumBucketsLog2;
+        _reservedBuckets = 1L << maximumBucketsLog2;
+        var initialBuckets = 1L << initialBucketsLog2;
+        if (!budget.TryReserve(BytesFor(initialBuckets)))
+        {
+            throw new ArgumentException(
+                $"The memory limit ({budget.LimitBytes} bytes) cannot hold a hash index of {initialBuckets} buckets.");
+        }
+
+        _committedBuckets = initialBuckets;
+        _layout = ((long)initialBucketsLog2 << 32) | initialBuckets;
+        _slots = (ulong*)NativeRegion.Reserve(_reservedBuckets * BucketBytes);
+        _stripes = (ulong*)NativeRegion.Reserve(StripeCountFor(_reservedBuckets) * sizeof(ulong));
         if (_slots is null || _stripes is null)
         {
             Dispose();
-            throw new ArgumentException(
-                $"The memory limit ({budget.LimitBytes} bytes) cannot hold a hash index of {bucketCount} buckets.");
+            throw new ArgumentException($"Cannot reserve address space for a hash index of {_reservedBuckets} buckets.");
         }
 
         Span<byte> seeds = stackalloc byte[16];
@@ -47,38 +74,41 @@ internal sealed unsafe class HashIndex : IDisposable
         _tagSeed = BitConverter.ToUInt64(seeds[8..]) | 1;
     }
 
-    public int BucketCount { get; }
+    /// <summary>The largest log2 bucket count this index may grow to.</summary>
+    public int MaximumBucketsLog2Value { get; }
+
+    /// <summary>Buckets in use (the old count while growing).</summary>
+    public long BucketCount => 1L << BucketsLog2;
+
+    public int BucketsLog2 => (int)(Volatile.Read(ref _layout) >> 32);
+
+    /// <summary>True while a doubling is in progress.</summary>
+    public bool IsGrowing => Volatile.Read(ref _committedBuckets) != BucketCount;
 
     /// <summary>Bytes of an index with <paramref name="buckets"/> buckets (slots plus lock stripes).</summary>
-    public static long BytesFor(long buckets) => (buckets * SlotsPerBucket * sizeof(ulong)) + (((buckets + BucketsPerStripe - 1) / BucketsPerStripe) * sizeof(ulong));
+    public static long BytesFor(long buckets) => (buckets * BucketBytes) + (StripeCountFor(buckets) * sizeof(ulong));
 
-    /// <summary>The most buckets whose index fits in <paramref name="bytes"/>.</summary>
-    public static long BucketsFitting(long bytes)
+    /// <summary>Bytes counted in the budget (slots and stripes of the buckets in use, both tables while growing).</summary>
+    public long TotalBytes => BytesFor(Volatile.Read(ref _committedBuckets));
+
+    public long SlotCount => BucketCount * SlotsPerBucket;
+
+    private static long StripeCountFor(long buckets) => (buckets + BucketsPerStripe - 1) / BucketsPerStripe;
+
+    public IndexPosition Locate(ReadOnlySpan<byte> key) => Compute(XxHash64.Hash(key, _seed), Volatile.Read(ref _layout));
+
+    /// <summary>True when <paramref name="position"/> was computed for the layout in force now.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsCurrent(in IndexPosition position) => Volatile.Read(ref _layout) == position.Layout;
+
+    /// <summary>The key's position under the layout in force now.</summary>
+    public IndexPosition Refresh(in IndexPosition position) => Compute(position.Hash, Volatile.Read(ref _layout));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private IndexPosition Compute(ulong hash, long layout)
     {
-        var buckets = Math.Max(0, bytes * BucketsPerStripe / ((BucketsPerStripe * SlotsPerBucket * sizeof(ulong)) + sizeof(ulong)));
-        while (buckets > 0 && BytesFor(buckets) > bytes)
-        {
-            buckets--;
-        }
-
-        return buckets;
-    }
-
-    public int StripeCount { get; }
-
-    public long SlotBytes { get; }
-
-    public long StripeBytes { get; }
-
-    public long TotalBytes => SlotBytes + StripeBytes;
-
-    public long SlotCount => (long)BucketCount * SlotsPerBucket;
-
-    public IndexPosition Locate(ReadOnlySpan<byte> key)
-    {
-        var hash = XxHash64.Hash(key, _seed);
-        var bucket1 = (int)(((ulong)(uint)hash * (ulong)BucketCount) >> 32);
-        var bucket2 = (int)(((hash >> 32) * (ulong)BucketCount) >> 32);
+        var bucket1 = BucketOf((uint)hash, layout);
+        var bucket2 = BucketOf((uint)(hash >> 32), layout);
         var tag = ((hash * _tagSeed) >> 52) & 0xFFF;
         if (tag == 0)
         {
@@ -88,8 +118,17 @@ internal sealed unsafe class HashIndex : IDisposable
         var stripe1 = bucket1 >> StripeShift;
         var stripe2 = bucket2 >> StripeShift;
         return stripe1 <= stripe2
-            ? new IndexPosition(bucket1, bucket2, stripe1, stripe2, tag << IndexSlot.TagShift)
-            : new IndexPosition(bucket1, bucket2, stripe2, stripe1, tag << IndexSlot.TagShift);
+            ? new IndexPosition(bucket1, bucket2, stripe1, stripe2, tag << IndexSlot.TagShift, hash, layout)
+            : new IndexPosition(bucket1, bucket2, stripe2, stripe1, tag << IndexSlot.TagShift, hash, layout);
+    }
+
+    /// <summary>Old bucket (top log2 N bits) below the cursor, else its new bucket (top log2 N + 1 bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BucketOf(uint half, long layout)
+    {
+        var log2 = (int)(layout >> 32);
+        var old = half >> (32 - log2);
+        return old < (ulong)(uint)layout ? (int)old : (int)(half >> (31 - log2));
     }
 
     /// <summary>
@@ -125,12 +164,35 @@ internal sealed unsafe class HashIndex : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Validate(int stripe, ulong version) => Volatile.Read(ref _stripes[stripe]) == version;
 
-    public void Lock(in IndexPosition position)
+    /// <summary>
+    /// Locks the key's stripes and returns its position under the layout in force while they are held (growth
+    /// cannot move a locked bucket, but may have moved it between <see cref="Locate"/> and the lock).
+    /// </summary>
+    public IndexPosition Lock(in IndexPosition position)
     {
-        LockStripe(position.Stripe1);
-        if (position.Stripe2 != position.Stripe1)
+        var current = position;
+        while (true)
         {
-            LockStripe(position.Stripe2);
+            LockStripe(current.Stripe1);
+            if (current.Stripe2 != current.Stripe1)
+            {
+                LockStripe(current.Stripe2);
+            }
+
+            var layout = Volatile.Read(ref _layout);
+            if (layout == current.Layout)
+            {
+                return current;
+            }
+
+            var fresh = Compute(current.Hash, layout);
+            if (fresh.SameBuckets(current))
+            {
+                return fresh;
+            }
+
+            Unlock(current);
+            current = fresh;
         }
     }
 
@@ -165,18 +227,124 @@ internal sealed unsafe class HashIndex : IDisposable
         Volatile.Write(ref _stripes[stripe], _stripes[stripe] + 1);
     }
 
+    /// <summary>Bytes a doubling would add to the budget.</summary>
+    public long GrowthCost => BytesFor(2 * BucketCount) - BytesFor(BucketCount);
+
+    /// <summary>
+    /// Starts a doubling when the index may still grow and the budget has room for the doubled table (the caller
+    /// makes room first). Only one caller at a time may grow (the store serialises growth).
+    /// </summary>
+    public bool TryBeginGrowth()
+    {
+        var log2 = BucketsLog2;
+        if (IsGrowing || log2 >= MaximumBucketsLog2Value || !_budget.TryReserve(GrowthCost))
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _committedBuckets, 2L << log2);
+        return true;
+    }
+
+    /// <summary>
+    /// Moves the next eight old buckets (the highest not yet moved) into their new places; false once the
+    /// doubling is complete. The old bucket count is at least 16, so a step's sources and destinations lie in at
+    /// most three stripes, locked in ascending order like every other lock of the index.
+    /// </summary>
+    public bool MigrateStep<TKeys>(in TKeys keys)
+        where TKeys : struct, ISlotKeys
+    {
+        if (!IsGrowing)
+        {
+            return false;
+        }
+
+        var layout = Volatile.Read(ref _layout);
+        var log2 = (int)(layout >> 32);
+        var cursor = (long)(uint)layout;
+        var start = cursor - BucketsPerStripe;
+        var sourceStripe = (int)(start >> StripeShift);
+        var destinationStripe = 2 * sourceStripe;
+        LockStripe(sourceStripe);
+        if (destinationStripe != sourceStripe)
+        {
+            LockStripe(destinationStripe);
+        }
+
+        LockStripe(destinationStripe + 1);
+        try
+        {
+            Span<ulong> moving = stackalloc ulong[BucketsPerStripe * SlotsPerBucket];
+            Span<int> from = stackalloc int[BucketsPerStripe * SlotsPerBucket];
+            var count = 0;
+            for (var bucket = (int)start; bucket < cursor; bucket++)
+            {
+                var slots = Bucket(bucket);
+                for (var i = 0; i < SlotsPerBucket; i++)
+                {
+                    if (slots[i] != 0)
+                    {
+                        moving[count] = slots[i];
+                        from[count++] = bucket;
+                        Volatile.Write(ref slots[i], 0);
+                    }
+                }
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                var hash = XxHash64.Hash(keys.KeyOf(moving[i]), _seed);
+                var half = (uint)hash;
+                if (half >> (32 - log2) != (uint)from[i])
+                {
+                    half = (uint)(hash >> 32);
+                }
+
+                // Old bucket b splits into 2b and 2b + 1: at most eight slots over two empty buckets always fit.
+                var destination = Bucket((int)(half >> (31 - log2)));
+                var free = 0;
+                while (destination[free] != 0)
+                {
+                    free++;
+                }
+
+                Volatile.Write(ref destination[free], moving[i]);
+            }
+
+            var next = start == 0 ? ((long)(log2 + 1) << 32) | (2L << log2) : ((long)log2 << 32) | start;
+            Volatile.Write(ref _layout, next);
+            return start != 0;
+        }
+        finally
+        {
+            UnlockStripe(destinationStripe + 1);
+            if (destinationStripe != sourceStripe)
+            {
+                UnlockStripe(destinationStripe);
+            }
+
+            UnlockStripe(sourceStripe);
+        }
+    }
+
     public void Dispose()
     {
         if (_slots is not null)
         {
-            _budget.Free(_slots, SlotBytes);
+            NativeRegion.Release((byte*)_slots, _reservedBuckets * BucketBytes);
             _slots = null;
         }
 
         if (_stripes is not null)
         {
-            _budget.Free(_stripes, StripeBytes);
+            NativeRegion.Release((byte*)_stripes, StripeCountFor(_reservedBuckets) * sizeof(ulong));
             _stripes = null;
+        }
+
+        if (_committedBuckets > 0)
+        {
+            _budget.Release(BytesFor(_committedBuckets));
+            _committedBuckets = 0;
         }
     }
 }

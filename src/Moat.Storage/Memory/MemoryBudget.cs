@@ -59,6 +59,25 @@ internal sealed unsafe class MemoryBudget
         return memory;
     }
 
+    /// <summary>
+    /// Counts <paramref name="bytes"/> against the limit without allocating (for memory committed lazily inside a
+    /// <see cref="NativeRegion"/>); false, counting nothing, when that would pass the limit.
+    /// </summary>
+    public bool TryReserve(long bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
+        if (Interlocked.Add(ref _allocated, bytes) <= LimitBytes)
+        {
+            return true;
+        }
+
+        Interlocked.Add(ref _allocated, -bytes);
+        return false;
+    }
+
+    /// <summary>Gives back bytes counted by <see cref="TryReserve"/>.</summary>
+    public void Release(long bytes) => Interlocked.Add(ref _allocated, -bytes);
+
     /// <summary>Returns memory obtained from <see cref="TryAllocate"/> of the same size.</summary>
     public void Free(void* memory, long bytes)
     {

@@ -14,4 +14,7 @@ internal enum SegmentState
 
     /// <summary>Receives the items that compaction moves or the hot items that eviction keeps.</summary>
     Target,
+
+    /// <summary>Memory given back so that the index could grow; never used again.</summary>
+    Retired,
 }

@@ -5,19 +5,21 @@ using Moat.Storage.Memory;
 namespace Moat.Storage.Segments;
 
 /// <summary>
-/// The segments: their native memory (taken from the budget one segment at a time, as the store fills), their
-/// headers, the free list and the age list that eviction walks oldest first. List operations require the caller
-/// to hold <see cref="SyncRoot"/>; pins and item views are lock-free.
-/// Segment memory is only returned to the budget when the store is disposed, so an optimistic reader that
-/// still holds a location into a recycled segment reads valid (if meaningless) memory and fails validation.
+/// The segments: their native memory (address space for every segment the limit allows is reserved at start;
+/// a segment is counted in the budget, and its pages committed, only when first used), their headers, the free
+/// list and the age list that eviction walks oldest first. List operations require the caller to hold
+/// <see cref="SyncRoot"/>; pins and item views are lock-free.
+/// Segment memory stays mapped until the store is disposed, so an optimistic reader that still holds a location
+/// into a recycled or retired segment reads valid (if meaningless) memory and fails validation.
 /// </summary>
 internal sealed unsafe class SegmentTable : IDisposable
 {
     private readonly MemoryBudget _budget;
     private SegmentHeader* _headers;
-    private byte** _memory;
+    private byte* _memory;
     private int _freeHead = -1;
     private int _allocated;
+    private int _retired;
 
     public SegmentTable(MemoryBudget budget, int segmentSize, int capacity)
     {
@@ -31,24 +33,30 @@ internal sealed unsafe class SegmentTable : IDisposable
         SegmentSize = segmentSize;
         SegmentShift = int.Log2(segmentSize);
         Capacity = capacity;
-        TableBytes = ((long)capacity * sizeof(SegmentHeader)) + ((long)capacity * sizeof(byte*));
-        _headers = (SegmentHeader*)budget.TryAllocate((long)capacity * sizeof(SegmentHeader));
-        _memory = (byte**)budget.TryAllocate((long)capacity * sizeof(byte*));
-        if (_headers is null || _memory is null)
+        TableBytes = (long)capacity * sizeof(SegmentHeader);
+        if (!budget.TryReserve(TableBytes))
         {
-            Dispose();
             throw new ArgumentException($"The memory limit ({budget.LimitBytes} bytes) cannot hold the segment table.");
         }
 
-        for (var i = 0; i < capacity; i++)
+        // Headers are written only when their segment is first used, so the table costs RSS as the store fills.
+        _headers = (SegmentHeader*)NativeRegion.Reserve(TableBytes);
+        if (_headers is null)
         {
-            _headers[i].Previous = -1;
-            _headers[i].Next = -1;
+            budget.Release(TableBytes);
+            throw new ArgumentException($"Cannot reserve address space for {capacity} segment headers.");
+        }
+
+        _memory = NativeRegion.Reserve((long)capacity * segmentSize);
+        if (_memory is null)
+        {
+            Dispose();
+            throw new ArgumentException($"Cannot reserve address space for {capacity} segments of {segmentSize} bytes.");
         }
     }
 
-    /// <summary>Table bytes per segment: its header and its memory pointer.</summary>
-    public const int BytesPerSegmentEntry = 64 + 8;
+    /// <summary>Table bytes per segment: its header.</summary>
+    public const int BytesPerSegmentEntry = 64;
 
     public object SyncRoot { get; } = new();
 
@@ -59,7 +67,7 @@ internal sealed unsafe class SegmentTable : IDisposable
     /// <summary>Most segments the table can describe (the budget usually runs out first).</summary>
     public int Capacity { get; }
 
-    /// <summary>Bytes of the header and pointer tables.</summary>
+    /// <summary>Bytes of the header table.</summary>
     public long TableBytes { get; }
 
     /// <summary>Segments whose memory has been taken from the budget.</summary>
@@ -72,11 +80,14 @@ internal sealed unsafe class SegmentTable : IDisposable
 
     public int FreeCount { get; private set; }
 
+    /// <summary>Segments given back to the budget (for a larger index); they are never used again.</summary>
+    public int RetiredCount => Volatile.Read(ref _retired);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref SegmentHeader Header(int segment) => ref _headers[segment];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public byte* Memory(int segment) => _memory[segment];
+    public byte* Memory(int segment) => _memory + ((long)segment << SegmentShift);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long Location(int segment, int offset) => ((long)segment << SegmentShift) | (uint)offset;
@@ -103,30 +114,41 @@ internal sealed unsafe class SegmentTable : IDisposable
         }
 
         var offset = OffsetOf(location);
-        return ItemCodec.TryParse(_memory[segment] + offset, SegmentSize - offset, out item);
+        return ItemCodec.TryParse(Memory(segment) + offset, SegmentSize - offset, out item);
     }
 
-    /// <summary>Takes memory for one more segment from the budget; -1 when the budget or the table is exhausted.</summary>
+    /// <summary>Counts one more segment in the budget; -1 when the budget or the table is exhausted.</summary>
     public int TryAllocateSegment()
     {
-        if (_allocated >= Capacity)
-        {
-            return -1;
-        }
-
-        var memory = (byte*)_budget.TryAllocate(SegmentSize, zeroed: false);
-        if (memory is null)
+        if (_allocated >= Capacity || !_budget.TryReserve(SegmentSize))
         {
             return -1;
         }
 
         var index = _allocated;
-        _memory[index] = memory;
         _headers[index] = default;
         _headers[index].Previous = -1;
         _headers[index].Next = -1;
         Volatile.Write(ref _allocated, index + 1);
         return index;
+    }
+
+    /// <summary>
+    /// Gives an empty, unlisted segment's memory back to the kernel and the budget for good (the index grows into
+    /// it). Its address range stays mapped and reads as zeros, so stale readers stay safe.
+    /// </summary>
+    public void Retire(int segment)
+    {
+        ref var header = ref _headers[segment];
+        header.State = SegmentState.Retired;
+        header.WriteOffset = 0;
+        header.LiveBytes = 0;
+        header.LiveItems = 0;
+        header.Previous = -1;
+        header.Next = -1;
+        NativeRegion.Discard(Memory(segment), SegmentSize);
+        _budget.Release(SegmentSize);
+        Volatile.Write(ref _retired, _retired + 1);
     }
 
     public int TakeFree()
@@ -269,21 +291,26 @@ internal sealed unsafe class SegmentTable : IDisposable
     {
         if (_memory is not null)
         {
-            for (var i = 0; i < _allocated; i++)
+            NativeRegion.Release(_memory, (long)Capacity * SegmentSize);
+            for (var segment = 0; segment < _allocated; segment++)
             {
-                _budget.Free(_memory[i], SegmentSize);
+                if (_headers[segment].State != SegmentState.Retired)
+                {
+                    _budget.Release(SegmentSize);
+                }
             }
 
-            _budget.Free(_memory, (long)Capacity * sizeof(byte*));
             _memory = null;
         }
 
         if (_headers is not null)
         {
-            _budget.Free(_headers, (long)Capacity * sizeof(SegmentHeader));
+            NativeRegion.Release((byte*)_headers, TableBytes);
+            _budget.Release(TableBytes);
             _headers = null;
         }
 
         _allocated = 0;
+        _retired = 0;
     }
 }

@@ -1,0 +1,115 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace Moat.Storage.Tests;
+
+/// <summary>
+/// The index starts small and doubles in place while requests go on. Readers racing the migration must never miss
+/// a key that is stored (nothing is evicted here) nor see a value of another key.
+/// </summary>
+public sealed class IndexGrowthTests
+{
+    [Fact]
+    public void Readers_and_writers_racing_several_doublings_never_miss_or_mix_values()
+    {
+        using var store = new SegmentCacheStore(new CacheStoreOptions { MemoryLimitBytes = 64L * 1024 * 1024, BackgroundSweep = false });
+        var initialBuckets = store.IndexSlots;
+        const int keys = 300_000;
+        var written = 0;
+        var failures = 0;
+        var reads = 0L;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var writer = new Thread(() =>
+        {
+            Span<byte> key = stackalloc byte[16];
+            Span<byte> value = stackalloc byte[8];
+            for (var i = 0; i < keys && DateTime.UtcNow < deadline; i++)
+            {
+                Format(key, value, i);
+                if (store.Store(key, value, default, out _) != StoreStatus.Stored)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+
+                Volatile.Write(ref written, i + 1);
+            }
+        });
+        var readers = Enumerable.Range(0, 2).Select(seed => new Thread(() =>
+        {
+            var random = new Random(seed);
+            var output = new ArrayBufferWriter<byte>();
+            var key = new byte[16];
+            var expected = new byte[8];
+            while (Volatile.Read(ref written) < keys && DateTime.UtcNow < deadline)
+            {
+                var known = Volatile.Read(ref written);
+                if (known == 0)
+                {
+                    continue;
+                }
+
+                var i = random.Next(known);
+                Format(key, expected, i);
+                output.Clear();
+                if (store.Read(key, default, output, out _) != ReadStatus.Hit || !output.WrittenSpan.SequenceEqual(expected))
+                {
+                    Interlocked.Increment(ref failures);
+                }
+
+                Interlocked.Increment(ref reads);
+            }
+        })).ToList();
+        writer.Start();
+        readers.ForEach(thread => thread.Start());
+        writer.Join();
+        readers.ForEach(thread => thread.Join());
+
+        var statistics = store.GetStatistics();
+        Assert.Equal(keys, written);
+        Assert.Equal(0, statistics.Evictions);
+        Assert.True(store.IndexSlots >= 4 * initialBuckets, $"the index should have doubled at least twice ({initialBuckets} -> {store.IndexSlots} slots)");
+        Assert.True(reads > 10_000, $"only {reads} reads raced the growth");
+        Assert.Equal(0, failures);
+        Assert.Equal(keys, statistics.CurrentItems);
+    }
+
+    [Fact]
+    public void Idle_store_commits_no_memory_for_its_limit()
+    {
+        var before = CommittedAnonymousKiB();
+        using var store = new SegmentCacheStore(new CacheStoreOptions { MemoryLimitBytes = 8L * 1024 * 1024 * 1024, BackgroundSweep = false });
+        store.Store("k"u8, "v"u8, default, out _);
+        var growth = CommittedAnonymousKiB() - before;
+        Assert.True(store.GetStatistics().TotalMalloced < 4L * 1024 * 1024, $"budget in use at start: {store.GetStatistics().TotalMalloced}");
+        if (growth >= 0)
+        {
+            Assert.True(growth < 16 * 1024, $"an idle 8 GiB store made RSS grow by {growth} KiB");
+        }
+    }
+
+    private static void Format(Span<byte> key, Span<byte> value, int index)
+    {
+        key.Fill((byte)'g');
+        BinaryPrimitives.WriteInt32LittleEndian(key, index);
+        BinaryPrimitives.WriteInt64LittleEndian(value, (index * 0x1E3779B97F4A7C15L) ^ 0x5555);
+    }
+
+    /// <summary>Anonymous resident memory of this process (Linux), or -1 elsewhere.</summary>
+    private static long CommittedAnonymousKiB()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return -1;
+        }
+
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("RssAnon:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return -1;
+    }
+}
