@@ -29,7 +29,12 @@ public sealed unsafe partial class SegmentCacheStore
     private const int MigrationStepsPerBatch = 16;
 
     private int _growthScheduled;
+
+    /// <summary>No background growth request before this tick count (set when a decision said no).</summary>
     private long _nextGrowthCheck;
+
+    /// <summary>Writers with full buckets do not try to grow before this tick count (set when growing was not worth it or failed).</summary>
+    private long _nextGrowthAttempt;
 
     /// <summary>
     /// Called by an insert that found the key's two buckets nearly full: schedules a growth decision on the thread
@@ -72,7 +77,7 @@ public sealed unsafe partial class SegmentCacheStore
             return true;
         }
 
-        if (Environment.TickCount64 < Volatile.Read(ref _nextGrowthCheck))
+        if (Environment.TickCount64 < Volatile.Read(ref _nextGrowthAttempt))
         {
             return false;
         }
@@ -82,7 +87,7 @@ public sealed unsafe partial class SegmentCacheStore
             return true;
         }
 
-        Volatile.Write(ref _nextGrowthCheck, Environment.TickCount64 + GrowthCheckIntervalMilliseconds);
+        Volatile.Write(ref _nextGrowthAttempt, Environment.TickCount64 + GrowthCheckIntervalMilliseconds);
         return false;
     }
 
@@ -131,6 +136,8 @@ public sealed unsafe partial class SegmentCacheStore
             {
                 if (Volatile.Read(ref _disposed) != 0 || !MakeRoomForIndexLocked(_index.GrowthCost) || !_index.TryBeginGrowth())
                 {
+                    // Worth it but impossible now (no room to make, e.g. with -M): writers evict from the index meanwhile.
+                    Volatile.Write(ref _nextGrowthAttempt, Environment.TickCount64 + GrowthCheckIntervalMilliseconds);
                     return;
                 }
             }

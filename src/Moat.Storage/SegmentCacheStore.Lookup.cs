@@ -111,10 +111,10 @@ public sealed unsafe partial class SegmentCacheStore
 
     /// <summary>
     /// Puts a new slot into one of the key's buckets (the emptier one). When both are full, moves one resident to
-    /// its other bucket (one level of cuckoo displacement); failing that, evicts the least valuable resident.
-    /// Caller holds the key's stripes.
+    /// its other bucket (one level of cuckoo displacement); failing that, evicts the least valuable resident
+    /// (with -M only a dead one: false when there is none). Caller holds the key's stripes.
     /// </summary>
-    private void InsertSlotLocked(in IndexPosition position, ulong newSlot, uint now)
+    private bool InsertSlotLocked(in IndexPosition position, ulong newSlot, uint now)
     {
         var bucket1 = _index.Bucket(position.Bucket1);
         var bucket2 = _index.Bucket(position.Bucket2);
@@ -129,15 +129,21 @@ public sealed unsafe partial class SegmentCacheStore
         {
             var target = free2 >= 0 && (free1 < 0 || empties2 > empties1) ? bucket2 + free2 : bucket1 + free1;
             Volatile.Write(ref *target, newSlot);
-            return;
+            return true;
         }
 
         if (TryDisplace(position, position.Bucket1, newSlot) || TryDisplace(position, position.Bucket2, newSlot))
         {
-            return;
+            return true;
         }
 
         var victim = ChooseIndexVictim(bucket1, bucket2, now, out var victimItem, out var victimDead);
+        if (!victimDead && !_evictionEnabled)
+        {
+            // -M: no live item is ever evicted, not even from the index; the write fails as out of memory.
+            return false;
+        }
+
         var victimSlot = *victim;
         if (victimDead)
         {
@@ -160,6 +166,7 @@ public sealed unsafe partial class SegmentCacheStore
         _counters.Add(StatCounter.Bytes, -victimItem.TotalLength);
         _segments.AddLive(_segments.SegmentOf(IndexSlot.Location(victimSlot)), -victimItem.TotalLength, -1);
         Volatile.Write(ref *victim, newSlot);
+        return true;
     }
 
     private static int FirstEmpty(ulong* bucket, out int empties)

@@ -98,7 +98,7 @@ public sealed unsafe partial class SegmentCacheStore
         Volatile.Write(ref header.Sequence, ++_nextSequence);
         header.AgeKey = header.Sequence;
         header.Epoch = Volatile.Read(ref _flushEpoch);
-        header.WriteOffset = 0;
+        header.WriteOffset = _segments.StartOffset(segment);
         header.MaxExpiry = 0;
         header.LiveBytes = 0;
         header.LiveItems = 0;
@@ -118,7 +118,18 @@ public sealed unsafe partial class SegmentCacheStore
         {
             // One empty segment is kept back so that a compaction or a reinsertion can always finish moving a
             // segment's items, however full the targets are; the segment it empties becomes the next spare.
-            _spareSegment = TakeFreeOrNewLocked(allowNew);
+            // (Taken at the first allocation, so the short segment made from the budget's remainder never is.)
+            _spareSegment = _segments.TakeFree();
+            if (_spareSegment < 0 && allowNew)
+            {
+                _spareSegment = _segments.TryAllocateSegment();
+                if (_spareSegment >= 0 && _segments.StartOffset(_spareSegment) > 0)
+                {
+                    var shortSegment = _spareSegment;
+                    _spareSegment = -1;
+                    return shortSegment;
+                }
+            }
         }
 
         var segment = TakeFreeOrNewLocked(allowNew);
@@ -129,7 +140,7 @@ public sealed unsafe partial class SegmentCacheStore
 
         if (ReclaimDeadSegmentsLocked(now, stopAfterFirst: true) > 0)
         {
-            segment = _segments.TakeFree();
+            segment = TakeFreeForWriterLocked();
             if (segment >= 0)
             {
                 return segment;
@@ -153,7 +164,7 @@ public sealed unsafe partial class SegmentCacheStore
 
             progress = progress
                 || (_evictionEnabled && EvictOldestLocked(now, round < rounds / 2 ? ReclaimMode.KeepHot : ReclaimMode.KeepNone));
-            segment = _segments.TakeFree();
+            segment = TakeFreeForWriterLocked();
             if (segment >= 0)
             {
                 return segment;
@@ -179,8 +190,15 @@ public sealed unsafe partial class SegmentCacheStore
 
     private int TakeFreeOrNewLocked(bool allowNew = true)
     {
-        var segment = _segments.TakeFree();
+        var segment = TakeFreeForWriterLocked();
         return segment >= 0 || !allowNew ? segment : _segments.TryAllocateSegment();
+    }
+
+    /// <summary>A free segment for a writer: from the free list, else the short segment when it is free.</summary>
+    private int TakeFreeForWriterLocked()
+    {
+        var segment = _segments.TakeFree();
+        return segment >= 0 ? segment : _segments.TakeShort();
     }
 
     /// <summary>
@@ -195,21 +213,21 @@ public sealed unsafe partial class SegmentCacheStore
         var best = -1;
         long bestNeed = long.MaxValue;
 
-        // Without a spare (a move that failed half-way left it in a target), only a victim whose items all fit in
-        // the current target can be moved safely.
-        var limit = _spareSegment >= 0 ? long.MaxValue
-            : _compactionTarget >= 0 ? segmentSize - _segments.Header(_compactionTarget).WriteOffset
-            : -1;
+        // A move may use the spare only if the emptied victim can become the next spare. Without a spare, or for
+        // the short segment (never a spare), only a victim whose items all fit in the current target is safe.
+        var targetRoom = _compactionTarget >= 0 ? segmentSize - _segments.Header(_compactionTarget).WriteOffset : -1;
         for (var segment = _segments.AgeHead; segment >= 0; segment = _segments.Header(segment).Next)
         {
             ref var header = ref _segments.Header(segment);
+            var limit = _spareSegment >= 0 && _segments.StartOffset(segment) == 0 ? long.MaxValue : targetRoom;
             if (header.State != SegmentState.Sealed || Volatile.Read(ref header.LiveBytes) + (8L * Volatile.Read(ref header.LiveItems)) > limit)
             {
                 continue;
             }
 
-            // Moved items store their CAS explicitly: up to 8 more bytes each.
-            var need = Volatile.Read(ref header.LiveBytes) + (8L * Volatile.Read(ref header.LiveItems));
+            // Moved items store their CAS explicitly: up to 8 more bytes each. The short segment's unused head
+            // counts as taken: compacting it gives back only the rest.
+            var need = Volatile.Read(ref header.LiveBytes) + (8L * Volatile.Read(ref header.LiveItems)) + _segments.StartOffset(segment);
             if (need < bestNeed)
             {
                 best = segment;
@@ -374,7 +392,7 @@ public sealed unsafe partial class SegmentCacheStore
         var memory = _segments.Memory(segment);
         var end = Math.Min(header.WriteOffset, _segments.SegmentSize);
         var flushed = header.Epoch < Volatile.Read(ref _flushEpoch);
-        var offset = 0;
+        var offset = _segments.StartOffset(segment);
         while (offset < end)
         {
             if (memory[offset] == ItemFlags.EndMarker || !ItemCodec.TryParse(memory + offset, end - offset, out var item))
@@ -407,10 +425,16 @@ public sealed unsafe partial class SegmentCacheStore
                     else if ((mode == ReclaimMode.KeepAll || (mode == ReclaimMode.KeepHot && IndexSlot.Frequency(slot) > 0))
                         && TryMoveToTargetLocked(item, location, now, mode == ReclaimMode.KeepAll, out var newLocation, out var newLength))
                     {
-                        // A kept hot item's frequency restarts: it must be hit again to survive its next eviction.
+                        // A kept hot item pays one frequency point for its second chance: an item hit once must be
+                        // hit again to survive the next round, a hot one survives up to three rounds unread.
                         // Compaction is not a second chance, so its items keep their frequency.
-                        var keptBits = mode == ReclaimMode.KeepAll ? ~IndexSlot.LocationMask : ~(IndexSlot.LocationMask | IndexSlot.FrequencyMask);
-                        Volatile.Write(ref *slotPointer, (slot & keptBits) | (ulong)newLocation);
+                        var moved = (slot & ~IndexSlot.LocationMask) | (ulong)newLocation;
+                        if (mode == ReclaimMode.KeepHot)
+                        {
+                            moved = IndexSlot.WithFrequency(moved, IndexSlot.Frequency(slot) - 1);
+                        }
+
+                        Volatile.Write(ref *slotPointer, moved);
                         _segments.AddLive(segment, -item.TotalLength, -1);
                         _segments.AddLive(_segments.SegmentOf(newLocation), newLength, 1);
                         _counters.Add(StatCounter.Bytes, newLength - item.TotalLength);
@@ -459,8 +483,9 @@ public sealed unsafe partial class SegmentCacheStore
             if (target < 0)
             {
                 var fresh = _segments.TakeFree();
-                if (fresh < 0)
+                if (fresh < 0 && _segments.StartOffset(_segments.SegmentOf(location)) == 0)
                 {
+                    // The victim will replace the spare once emptied (the short segment could not: it keeps none).
                     fresh = _spareSegment;
                     _spareSegment = -1;
                 }

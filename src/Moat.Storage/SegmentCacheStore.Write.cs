@@ -287,17 +287,25 @@ public sealed unsafe partial class SegmentCacheStore
                     var location = _segments.Location(segment, offset);
                     var carried = plan.KeepHistory && slotPointer is not null ? *slotPointer : 0;
                     var newSlot = IndexSlot.Compose(locked.TagBits, location, now, carried);
-                    _segments.AddLive(segment, total, 1);
                     if (slotPointer is not null)
                     {
+                        _segments.AddLive(segment, total, 1);
                         _segments.AddLive(_segments.SegmentOf(currentLocation), -current.TotalLength, -1);
                         Volatile.Write(ref *slotPointer, newSlot);
                         _counters.Add(StatCounter.Bytes, total - current.TotalLength);
                         CountReplacedInClass(current, key.Length, plan.ValueLength, plan.ClientFlags);
                     }
+                    else if (!InsertSlotLocked(locked, newSlot, now))
+                    {
+                        // -M and the key's buckets hold only live items the index cannot grow past: the appended
+                        // version stays behind unreferenced.
+                        _counters.Increment(StatCounter.StoreNoMemory);
+                        AddToClass(SlabClasses.ClassOf(key.Length, plan.ValueLength, plan.ClientFlags), ClassCounter.OutOfMemory, 1);
+                        return CommitOutcome.OutOfMemory;
+                    }
                     else
                     {
-                        InsertSlotLocked(locked, newSlot, now);
+                        _segments.AddLive(segment, total, 1);
                         _counters.Add(StatCounter.CurrentItems, 1);
                         _counters.Add(StatCounter.Bytes, total);
                         CountInClass(key.Length, plan.ValueLength, plan.ClientFlags, 1);

@@ -26,6 +26,9 @@ internal static class IndexSlot
 
     public static bool Fetched(ulong slot) => (slot & FetchedBit) != 0;
 
+    /// <summary>The slot with its frequency set to <paramref name="frequency"/> (0-3).</summary>
+    public static ulong WithFrequency(ulong slot, int frequency) => (slot & ~FrequencyMask) | ((ulong)frequency << FrequencyShift);
+
     public static ulong AccessBitsFor(uint now) => ((ulong)(now / AccessUnitSeconds) << AccessShift) & AccessMask;
 
     public static ulong Compose(ulong tagBits, long location, uint now, ulong carriedBits) =>

@@ -3,7 +3,7 @@ namespace Moat.Storage.Segments;
 /// <summary>What happens to the live items of a segment being reclaimed.</summary>
 internal enum ReclaimMode
 {
-    /// <summary>Eviction: items hit since written move to the reinsert target (frequency restarts), the rest are evicted.</summary>
+    /// <summary>Eviction: items hit since written move to the reinsert target (one frequency point paid), the rest are evicted.</summary>
     KeepHot,
 
     /// <summary>Eviction when keeping hot items failed to make progress: every live item is evicted.</summary>

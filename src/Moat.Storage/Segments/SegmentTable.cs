@@ -20,6 +20,9 @@ internal sealed unsafe class SegmentTable : IDisposable
     private int _freeHead = -1;
     private int _allocated;
     private int _retired;
+    private int _shortSegment = -1;
+    private int _shortStart;
+    private bool _shortIsFree;
 
     public SegmentTable(MemoryBudget budget, int segmentSize, int capacity)
     {
@@ -117,20 +120,59 @@ internal sealed unsafe class SegmentTable : IDisposable
         return ItemCodec.TryParse(Memory(segment) + offset, SegmentSize - offset, out item);
     }
 
-    /// <summary>Counts one more segment in the budget; -1 when the budget or the table is exhausted.</summary>
+    /// <summary>
+    /// Counts one more segment in the budget; -1 when the budget or the table is exhausted. When less than a
+    /// segment but at least an eighth of one is left, that remainder becomes the one short segment: its items
+    /// start at <see cref="StartOffset"/> (its head is never touched), so no part of the limit goes unused. The
+    /// short segment only ever takes writers' appends: it never becomes a compaction target or the spare.
+    /// </summary>
     public int TryAllocateSegment()
     {
-        if (_allocated >= Capacity || !_budget.TryReserve(SegmentSize))
+        if (_allocated >= Capacity)
         {
             return -1;
+        }
+
+        var start = 0;
+        if (!_budget.TryReserve(SegmentSize))
+        {
+            var remainder = _budget.AvailableBytes & ~4095L;
+            if (_shortSegment >= 0 || remainder < SegmentSize / 8 || !_budget.TryReserve(remainder))
+            {
+                return -1;
+            }
+
+            start = SegmentSize - (int)remainder;
         }
 
         var index = _allocated;
         _headers[index] = default;
         _headers[index].Previous = -1;
         _headers[index].Next = -1;
+        if (start > 0)
+        {
+            _shortStart = start;
+            _shortSegment = index;
+        }
+
         Volatile.Write(ref _allocated, index + 1);
         return index;
+    }
+
+    /// <summary>Where a segment's items begin: 0, or the unused head of the short segment.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int StartOffset(int segment) => segment == _shortSegment ? _shortStart : 0;
+
+    /// <summary>The short segment when it is free (taking it), else -1.</summary>
+    public int TakeShort()
+    {
+        if (!_shortIsFree)
+        {
+            return -1;
+        }
+
+        _shortIsFree = false;
+        return _shortSegment;
     }
 
     /// <summary>
@@ -147,7 +189,7 @@ internal sealed unsafe class SegmentTable : IDisposable
         header.Previous = -1;
         header.Next = -1;
         NativeRegion.Discard(Memory(segment), SegmentSize);
-        _budget.Release(SegmentSize);
+        _budget.Release(SegmentSize - StartOffset(segment));
         Volatile.Write(ref _retired, _retired + 1);
     }
 
@@ -173,6 +215,14 @@ internal sealed unsafe class SegmentTable : IDisposable
         header.LiveBytes = 0;
         header.LiveItems = 0;
         header.Previous = -1;
+        if (segment == _shortSegment)
+        {
+            // Kept aside: only a writer may take it (TakeShort).
+            header.Next = -1;
+            _shortIsFree = true;
+            return;
+        }
+
         header.Next = _freeHead;
         _freeHead = segment;
         FreeCount++;
