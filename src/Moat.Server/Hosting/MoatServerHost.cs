@@ -43,8 +43,11 @@ public static class MoatServerHost
                 services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
                 services.AddMoatServer(options);
             })
+            // UseKestrelCore rather than UseKestrel: no QUIC transport (memcached has no use for HTTP/3), so neither
+            // System.Net.Quic nor Kestrel's QUIC assembly is loaded; the HTTPS configuration is added back for --tls.
             .ConfigureWebHost(web => web
-                .UseKestrel()
+                .UseKestrelCore()
+                .UseKestrelHttpsConfiguration()
                 .Configure(_ => { }))
             .Build();
     }
