@@ -220,7 +220,8 @@ public sealed unsafe partial class SegmentCacheStore
         {
             ref var header = ref _segments.Header(segment);
             var limit = _spareSegment >= 0 && _segments.StartOffset(segment) == 0 ? long.MaxValue : targetRoom;
-            if (header.State != SegmentState.Sealed || Volatile.Read(ref header.LiveBytes) + (8L * Volatile.Read(ref header.LiveItems)) > limit)
+            if (header.State != SegmentState.Sealed || Volatile.Read(ref header.Pins) != 0
+                || Volatile.Read(ref header.LiveBytes) + (8L * Volatile.Read(ref header.LiveItems)) > limit)
             {
                 continue;
             }
