@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using System.Text;
 using Moat.Server.Tests.Infrastructure;
 
 namespace Moat.Server.Tests.Security.Hardening;
@@ -79,6 +80,38 @@ public sealed class TimeoutTests
 
         Assert.True(closed, "a request trickled for 4 s survived a 1 s slow-request timeout");
         Assert.InRange(stopwatch.Elapsed.TotalSeconds, 0.8, 6);
+    }
+
+    [Fact]
+    public void Refused_value_skipped_as_it_trickles_is_closed_after_the_slow_request_timeout()
+    {
+        // The bytes of a value over -I are consumed as they arrive, yet they are still one request: its clock must not
+        // restart with each read that consumed something.
+        using var server = new MoatServerFixture(o => o.SlowRequestTimeoutSeconds = 1);
+        using var client = HardeningWire.ConnectFrom("127.0.0.1", "127.0.0.1", server.Port);
+        client.Send("set k 0 0 1\r\na\r\n"u8);
+        client.Send(Encoding.ASCII.GetBytes($"set big 0 0 {server.Options.ItemSizeMax + 1}\r\n"));
+        Assert.Equal("STORED\r\nSERVER_ERROR object too large for cache\r\n", HardeningWire.Roundtrip(client, string.Empty, "cache\r\n"));
+        var stopwatch = Stopwatch.StartNew();
+        var closed = false;
+        for (var i = 0; i < 40 && !closed; i++)
+        {
+            Thread.Sleep(100);
+            try
+            {
+                client.Send("x"u8);
+            }
+            catch (SocketException)
+            {
+                closed = true;
+            }
+
+            closed |= client.Poll(0, SelectMode.SelectRead) && client.Available == 0;
+        }
+
+        Assert.True(closed, "a refused value trickled for 4 s survived a 1 s slow-request timeout");
+        Assert.InRange(stopwatch.Elapsed.TotalSeconds, 0.8, 6);
+        Assert.Equal(1, HardeningWire.Counter(server.Port, "slow_request_closes"));
     }
 
     [Fact]
