@@ -31,8 +31,11 @@ internal sealed class AsciiAuthProcessor(Authenticator authenticator, PeerSessio
     /// <summary>Declared data length plus CR LF once the set line was read; -1 while waiting for a set line.</summary>
     private long _pendingBlock = -1;
 
+    /// <summary>Length of the set line consumed while its data block is awaited.</summary>
+    private long _pendingLine;
+
     /// <inheritdoc />
-    public bool IsSkipping => inner.IsSkipping;
+    public long UnfinishedConsumed => _pendingBlock >= 0 ? _pendingLine : inner.UnfinishedConsumed;
 
     public ProcessOutcome Process(ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output)
     {
@@ -67,7 +70,9 @@ internal sealed class AsciiAuthProcessor(Authenticator authenticator, PeerSessio
                     return buffer.Length > TextCommandProcessor.MaxLineLengthWithoutNewline ? ProcessOutcome.Close : ProcessOutcome.NeedMoreData;
                 }
 
-                var reply = ReadSetLine(buffer.Slice(0, newline.Value));
+                var lineSequence = buffer.Slice(0, newline.Value);
+                var reply = ReadSetLine(lineSequence);
+                _pendingLine = lineSequence.Length + 1;
                 buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
                 if (!reply.IsEmpty)
                 {

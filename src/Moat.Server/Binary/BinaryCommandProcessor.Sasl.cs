@@ -90,7 +90,7 @@ internal sealed partial class BinaryCommandProcessor
             }
 
             buffer = buffer.Slice(headLength);
-            _batch.SkipRemaining = valueLength;
+            _batch.BeginSkip(headLength, valueLength);
             if (header.KeyLength > MaxMechanismLength)
             {
                 WriteError(output, in header, BinaryStatus.InvalidArguments);

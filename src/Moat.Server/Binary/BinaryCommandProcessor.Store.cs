@@ -33,7 +33,7 @@ internal sealed partial class BinaryCommandProcessor
             buffer = buffer.Slice(headLength);
 
             // memcached holds the value length in an int: past INT_MAX it is negative and nothing is skipped.
-            _batch.SkipRemaining = Math.Max(0, (int)valueLength);
+            _batch.BeginSkip(headLength, Math.Max(0, (int)valueLength));
             return null;
         }
 

@@ -32,7 +32,7 @@ internal sealed partial class BinaryCommandProcessor(MoatServerContext context, 
     public Auth.PeerSession? Session { get; init; }
 
     /// <inheritdoc />
-    public bool IsSkipping => _batch.SkipRemaining > 0;
+    public long UnfinishedConsumed => _batch.UnfinishedConsumed;
 
     /// <summary>Runs the complete frames at the start of <paramref name="buffer"/> and slices it past what was consumed.</summary>
     public ProcessOutcome Process(ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output)
@@ -123,7 +123,7 @@ internal sealed partial class BinaryCommandProcessor(MoatServerContext context, 
 
             buffer = buffer.Slice(unknownHead);
             WriteError(output, in header, BinaryStatus.UnknownCommand);
-            _batch.SkipRemaining = header.BodyLength;
+            _batch.BeginSkip(unknownHead, header.BodyLength);
             return null;
         }
 

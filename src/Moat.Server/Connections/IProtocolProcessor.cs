@@ -9,6 +9,9 @@ internal interface IProtocolProcessor
     /// <summary>Runs the complete commands at the start of <paramref name="buffer"/> and slices it past what was consumed.</summary>
     ProcessOutcome Process(ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output);
 
-    /// <summary>True while a request's bytes are still being skipped (a refused value arriving), i.e. a request is unfinished.</summary>
-    bool IsSkipping { get; }
+    /// <summary>
+    /// Bytes of an unfinished request that were already consumed (the line or header of a refused value still being
+    /// skipped, and what was skipped of it so far); 0 when every consumed byte belongs to a finished request.
+    /// </summary>
+    long UnfinishedConsumed { get; }
 }

@@ -74,6 +74,9 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
         var readBuffers = context.Hardening.ReadBuffers;
         long heldInput = 0;
 
+        // Bytes consumed so far: the offset in the connection's stream of the first byte still held.
+        long consumed = 0;
+
         // Reads end when the peer closes (the pipe completes), when the server asks connections to close
         // (shutdown), when idle too long, or when a partial request is held too long. The last three cancel the
         // pending read through callbacks registered once here, so no read ever carries a cancellation token (a
@@ -150,8 +153,16 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
                 while (outcome == ProcessOutcome.Yield);
 
                 input.AdvanceTo(buffer.Start, result.Buffer.End);
-                slowWatch?.Track(!buffer.IsEmpty || processor.IsSkipping);
                 var held = buffer.Length;
+                consumed += result.Buffer.Length - held;
+                if (slowWatch is not null)
+                {
+                    // The request left unfinished begins at the first held byte, or earlier when part of it was
+                    // consumed already (a refused value being skipped); it is a new one when that start moved.
+                    var taken = processor.UnfinishedConsumed;
+                    slowWatch.Track(held > 0 || taken > 0, consumed - taken);
+                }
+
                 if (!readBuffers.Update(heldInput, held))
                 {
                     heldInput = held;

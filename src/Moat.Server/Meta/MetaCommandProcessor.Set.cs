@@ -40,9 +40,7 @@ internal sealed partial class MetaCommandProcessor
 
             buffer = buffer.Slice(lineLength);
             MetaResponseWriter.Write(output, errorLine);
-            var now = Math.Min(blockLength, buffer.Length);
-            buffer = buffer.Slice(now);
-            swallow = blockLength - now;
+            swallow = blockLength;
             return null;
         }
 

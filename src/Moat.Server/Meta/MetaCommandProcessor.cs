@@ -67,8 +67,8 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
     /// Runs the meta command on <paramref name="line"/> (no "\r\n"), which occupies <paramref name="lineLength"/>
     /// bytes at the start of <paramref name="buffer"/>. Slices the buffer past what it consumed; returns
     /// <see cref="ProcessOutcome.NeedMoreData"/> when an ms data block is not complete yet (nothing consumed then),
-    /// or null when the command ran. <paramref name="swallow"/> is how many more bytes to discard (an ms value that
-    /// was refused after its line).
+    /// or null when the command ran. <paramref name="swallow"/> is how many bytes after the line to discard (the data
+    /// block of an ms refused after its line), left to the caller to skip as they arrive.
     /// </summary>
     public ProcessOutcome? Execute(ReadOnlySpan<byte> line, long lineLength, ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output, out long swallow)
     {

@@ -32,7 +32,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
     public Auth.PeerSession? Session { get; init; }
 
     /// <inheritdoc />
-    public bool IsSkipping => _batch.SkipRemaining > 0;
+    public long UnfinishedConsumed => _batch.UnfinishedConsumed;
 
     /// <summary>
     /// Runs the complete commands at the start of <paramref name="buffer"/> and slices it past what was consumed.
@@ -136,7 +136,11 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         if (MetaCommandProcessor.IsMetaCommand(line))
         {
             var metaOutcome = _meta.Execute(line, lineLength, ref buffer, output, out var swallow);
-            _batch.SkipRemaining = swallow;
+            if (swallow > 0)
+            {
+                _batch.BeginSkip(lineLength, swallow);
+            }
+
             return metaOutcome;
         }
 
@@ -208,7 +212,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
             buffer = buffer.Slice(lineLength);
             context.Executor.RejectTooLarge(request.Key, request.Kind == TextCommandKind.Set, ref Counters.Values);
             Reply(output, TextReply.ObjectTooLarge, request.NoReply);
-            _batch.SkipRemaining = blockLength;
+            _batch.BeginSkip(lineLength, blockLength);
             return null;
         }
 
