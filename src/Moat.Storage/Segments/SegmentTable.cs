@@ -182,15 +182,22 @@ internal sealed unsafe class SegmentTable : IDisposable
     public void Retire(int segment)
     {
         ref var header = ref _headers[segment];
-        header.State = SegmentState.Retired;
-        header.WriteOffset = 0;
-        header.LiveBytes = 0;
-        header.LiveItems = 0;
-        header.Previous = -1;
+        Empty(ref header, SegmentState.Retired);
         header.Next = -1;
         NativeRegion.Discard(Memory(segment), SegmentSize);
         _budget.Release(SegmentSize - StartOffset(segment));
         Volatile.Write(ref _retired, _retired + 1);
+    }
+
+    /// <summary>Clears what a segment held: it keeps no items, belongs to no list and takes the given state.</summary>
+    private static void Empty(ref SegmentHeader header, SegmentState state)
+    {
+        header.State = state;
+        header.WriteOffset = 0;
+        header.MaxExpiry = 0;
+        header.LiveBytes = 0;
+        header.LiveItems = 0;
+        header.Previous = -1;
     }
 
     public int TakeFree()
@@ -209,12 +216,7 @@ internal sealed unsafe class SegmentTable : IDisposable
     public void AddFree(int segment)
     {
         ref var header = ref _headers[segment];
-        header.State = SegmentState.Free;
-        header.WriteOffset = 0;
-        header.MaxExpiry = 0;
-        header.LiveBytes = 0;
-        header.LiveItems = 0;
-        header.Previous = -1;
+        Empty(ref header, SegmentState.Free);
         if (segment == _shortSegment)
         {
             // Kept aside: only a writer may take it (TakeShort).

@@ -61,25 +61,10 @@ public sealed class TimeoutTests
         using var server = new MoatServerFixture(o => o.SlowRequestTimeoutSeconds = 1);
         using var client = HardeningWire.ConnectFrom("127.0.0.1", "127.0.0.1", server.Port);
         client.Send("set k 0 0 40\r\n"u8);
-        var stopwatch = Stopwatch.StartNew();
-        var closed = false;
-        for (var i = 0; i < 40 && !closed; i++)
-        {
-            Thread.Sleep(100);
-            try
-            {
-                client.Send("x"u8);
-            }
-            catch (SocketException)
-            {
-                closed = true;
-            }
-
-            closed |= client.Poll(0, SelectMode.SelectRead) && client.Available == 0;
-        }
+        var (closed, elapsed) = TrickleUntilClosed(client);
 
         Assert.True(closed, "a request trickled for 4 s survived a 1 s slow-request timeout");
-        Assert.InRange(stopwatch.Elapsed.TotalSeconds, 0.8, 6);
+        Assert.InRange(elapsed.TotalSeconds, 0.8, 6);
     }
 
     [Theory]
@@ -147,25 +132,10 @@ public sealed class TimeoutTests
         client.Send("set k 0 0 1\r\na\r\n"u8);
         client.Send(Encoding.ASCII.GetBytes($"set big 0 0 {server.Options.ItemSizeMax + 1}\r\n"));
         Assert.Equal("STORED\r\nSERVER_ERROR object too large for cache\r\n", HardeningWire.Roundtrip(client, string.Empty, "cache\r\n"));
-        var stopwatch = Stopwatch.StartNew();
-        var closed = false;
-        for (var i = 0; i < 40 && !closed; i++)
-        {
-            Thread.Sleep(100);
-            try
-            {
-                client.Send("x"u8);
-            }
-            catch (SocketException)
-            {
-                closed = true;
-            }
-
-            closed |= client.Poll(0, SelectMode.SelectRead) && client.Available == 0;
-        }
+        var (closed, elapsed) = TrickleUntilClosed(client);
 
         Assert.True(closed, "a refused value trickled for 4 s survived a 1 s slow-request timeout");
-        Assert.InRange(stopwatch.Elapsed.TotalSeconds, 0.8, 6);
+        Assert.InRange(elapsed.TotalSeconds, 0.8, 6);
         Assert.Equal(1, HardeningWire.Counter(server.Port, "slow_request_closes"));
     }
 
@@ -222,5 +192,28 @@ public sealed class TimeoutTests
         Assert.True(ending.Closed, "the idle connection was not closed");
         Assert.Equal(string.Empty, ending.Received);
         Assert.StartsWith("VERSION ", HardeningWire.Roundtrip(active, "version\r\n"), StringComparison.Ordinal);
+    }
+
+    /// <summary>Sends one byte every 100 ms for up to 4 s until the server closes; whether it did, and after how long.</summary>
+    private static (bool Closed, TimeSpan Elapsed) TrickleUntilClosed(Socket client)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var closed = false;
+        for (var i = 0; i < 40 && !closed; i++)
+        {
+            Thread.Sleep(100);
+            try
+            {
+                client.Send("x"u8);
+            }
+            catch (SocketException)
+            {
+                closed = true;
+            }
+
+            closed |= client.Poll(0, SelectMode.SelectRead) && client.Available == 0;
+        }
+
+        return (closed, stopwatch.Elapsed);
     }
 }
