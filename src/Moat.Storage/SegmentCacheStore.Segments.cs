@@ -10,6 +10,9 @@ public sealed unsafe partial class SegmentCacheStore
 {
     private const int MaxAllocationAttempts = 64;
 
+    /// <summary>How often a compaction blocked by a reader's pin is retried before eviction is allowed.</summary>
+    private const int MaxPinnedRetries = 64;
+
     /// <summary>
     /// Reserves <paramref name="length"/> bytes in the active segment of the expiry's TTL bucket and returns with
     /// that segment pinned (the caller unpins). Never called with an index lock held, because it may evict.
@@ -151,6 +154,7 @@ public sealed unsafe partial class SegmentCacheStore
         // eviction round may only move hot items, so stop keeping them in the second half to guarantee progress.
         var rounds = (4 * _segments.AllocatedCount) + 8;
         var compacting = true;
+        var pinnedRetries = 0;
         for (var round = 0; round < rounds; round++)
         {
             var progress = false;
@@ -158,7 +162,17 @@ public sealed unsafe partial class SegmentCacheStore
             {
                 // Items large for the segment can leave each target's tail unused and gain nothing; stop then.
                 var before = FreeRoomLocked();
-                progress = TryCompactLocked(now);
+                progress = TryCompactLocked(now, out var blockedByPin);
+                if (!progress && blockedByPin && pinnedRetries < MaxPinnedRetries && PreservingLiveData())
+                {
+                    // While live data fits, a reader's pin on the best segment (a copy of a large value, for
+                    // microseconds) is waited for rather than evicting live items; the wait costs no round.
+                    pinnedRetries++;
+                    round--;
+                    Thread.Yield();
+                    continue;
+                }
+
                 compacting = progress && FreeRoomLocked() - before >= MinimumCompactionGain(_segments.SegmentSize) / 2;
             }
 
@@ -207,8 +221,9 @@ public sealed unsafe partial class SegmentCacheStore
     /// <see cref="PreserveLiveFraction"/> of the segments (and always with -M); above that, eviction is the
     /// cheaper way to make room, and compaction is used only when the emptiest segment is at most half live.
     /// </summary>
-    private bool TryCompactLocked(uint now)
+    private bool TryCompactLocked(uint now, out bool blockedByPin)
     {
+        blockedByPin = false;
         var segmentSize = _segments.SegmentSize;
         var best = -1;
         long bestNeed = long.MaxValue;
@@ -220,8 +235,7 @@ public sealed unsafe partial class SegmentCacheStore
         {
             ref var header = ref _segments.Header(segment);
             var limit = _spareSegment >= 0 && _segments.StartOffset(segment) == 0 ? long.MaxValue : targetRoom;
-            if (header.State != SegmentState.Sealed || Volatile.Read(ref header.Pins) != 0
-                || Volatile.Read(ref header.LiveBytes) + (8L * Volatile.Read(ref header.LiveItems)) > limit)
+            if (header.State != SegmentState.Sealed || Volatile.Read(ref header.LiveBytes) + (8L * Volatile.Read(ref header.LiveItems)) > limit)
             {
                 continue;
             }
@@ -244,8 +258,14 @@ public sealed unsafe partial class SegmentCacheStore
         // What the move gives back: the victim's whole segment less what its items take in the target. (When the
         // target fills up, its unused tail is lost until it is compacted in turn: up to one item, which the caller
         // catches by measuring real progress.)
-        if (segmentSize - bestNeed < MinimumCompactionGain(segmentSize) || !_segments.TryBeginReclaim(best))
+        if (segmentSize - bestNeed < MinimumCompactionGain(segmentSize))
         {
+            return false;
+        }
+
+        if (!_segments.TryBeginReclaim(best))
+        {
+            blockedByPin = true;
             return false;
         }
 
@@ -269,14 +289,14 @@ public sealed unsafe partial class SegmentCacheStore
     private long MinimumCompactionGain(int segmentSize)
     {
         var small = Math.Max(1, segmentSize / 64);
-        if (!_evictionEnabled)
-        {
-            return small;
-        }
+        return !_evictionEnabled || PreservingLiveData() ? small : segmentSize / 2;
+    }
 
-        var usableSegments = Math.Max(1, _segments.AllocatedCount - 1);
-        var liveBytes = _counters.Sum(StatCounter.Bytes);
-        return liveBytes < PreserveLiveFraction * usableSegments * segmentSize ? small : segmentSize / 2;
+    /// <summary>Live items fill less than <see cref="PreserveLiveFraction"/> of the segments: nothing live may be evicted.</summary>
+    private bool PreservingLiveData()
+    {
+        var usableSegments = Math.Max(1, _segments.AllocatedCount - _segments.RetiredCount - 1);
+        return _counters.Sum(StatCounter.Bytes) < PreserveLiveFraction * usableSegments * _segments.SegmentSize;
     }
 
     /// <summary>A reclaimed segment becomes the spare again when a move used the spare, else it goes to the free list.</summary>
@@ -587,6 +607,37 @@ public sealed unsafe partial class SegmentCacheStore
             }
 
             ReclaimDeadSegmentsLocked(now, stopAfterFirst: false);
+        }
+    }
+
+    /// <summary>
+    /// Compacts every sealed segment now, moving all their live items (tests use it to check that a move changes
+    /// nothing a client can see). Stops early when the targets run out of room.
+    /// </summary>
+    internal void CompactNow()
+    {
+        lock (_segments.SyncRoot)
+        {
+            var now = Now();
+            var segment = _segments.AgeHead;
+            while (segment >= 0)
+            {
+                var next = _segments.Header(segment).Next;
+                if (_segments.Header(segment).State == SegmentState.Sealed && _segments.TryBeginReclaim(segment))
+                {
+                    DetachLocked(segment);
+                    if (!ReclaimItemsLocked(segment, now, ReclaimMode.KeepAll))
+                    {
+                        _segments.InsertIntoAgeList(segment);
+                        _segments.EndReclaim(segment);
+                        return;
+                    }
+
+                    ReleaseReclaimedLocked(segment);
+                }
+
+                segment = next;
+            }
         }
     }
 

@@ -61,6 +61,59 @@ public sealed class ConcurrencyTests
     }
 
     [Fact]
+    public void Readers_racing_compaction_never_miss_a_live_key_nor_see_another_keys_value()
+    {
+        // Half of memory is live; writers overwrite it at random, so compaction keeps moving live items (small ones
+        // copied to the stack, large ones read under a pin) while readers check every key is there and its own.
+        using var store = new SegmentCacheStore(new CacheStoreOptions
+        {
+            MemoryLimitBytes = 8L * 1024 * 1024,
+            MaxItemSize = 64 * 1024,
+            SegmentSize = 64 * 1024,
+            BackgroundSweep = false,
+        });
+        const int keys = 800;
+        static int LengthOf(int key) => key % 4 == 0 ? 12_000 + key : 100 + (key % 900);
+        for (var key = 0; key < keys; key++)
+        {
+            store.Store(Bytes(KeyOf(key)), SelfCheckingValue(key, 0, LengthOf(key)), default, out _);
+        }
+
+        var failures = 0;
+        var reads = 0L;
+        RunThreads(thread =>
+        {
+            var random = new Random(thread + 100);
+            var output = new ArrayBufferWriter<byte>();
+            var deadline = DateTimeOffset.UtcNow + SafetyBound;
+            for (var i = 1; i < 30_000 && DateTimeOffset.UtcNow < deadline; i++)
+            {
+                var key = random.Next(keys);
+                if (thread < 2)
+                {
+                    store.Store(Bytes(KeyOf(key)), SelfCheckingValue(key, i, LengthOf(key)), default, out _);
+                    continue;
+                }
+
+                output.Clear();
+                Interlocked.Increment(ref reads);
+                if (store.Read(Bytes(KeyOf(key)), default, output, out _) != ReadStatus.Hit
+                    || !IsSelfConsistent(output.WrittenSpan)
+                    || BinaryPrimitives.ReadInt32LittleEndian(output.WrittenSpan[4..]) != key)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        });
+        Assert.Equal(0, failures);
+        Assert.True(reads > 1000);
+        Assert.Equal(0, store.GetStatistics().Evictions);
+        Assert.Equal(keys, store.GetStatistics().CurrentItems);
+    }
+
+    private static string KeyOf(int key) => "live" + key.ToString(CultureInfo.InvariantCulture);
+
+    [Fact]
     public void Cas_lets_exactly_one_of_conflicting_writers_win()
     {
         using var store = StoreFixture.Create(new ManualClock());

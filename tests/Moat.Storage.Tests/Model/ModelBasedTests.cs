@@ -51,16 +51,44 @@ public sealed class ModelBasedTests
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(300).WithEndSize(80), property);
     }
 
-    private static bool RunAgainstModel(ModelOperation[] operations)
+    /// <summary>
+    /// The same, in a store so small (128 KiB, 4 KiB segments) that the dead versions of a padding key overwritten
+    /// after every step fill it many times over, and with every live item moved by compaction every third step:
+    /// every value, flag, TTL and CAS must still match, with nothing evicted (live data fits).
+    /// </summary>
+    [Fact]
+    public void Random_sequences_match_the_reference_model_while_compaction_moves_every_item()
     {
         var clock = new ManualClock();
-        using var store = StoreFixture.Create(clock, limit: 4L * 1024 * 1024, maxItemSize: 64 * 1024);
+        var startUnix = clock.UnixSeconds;
+        var sequences = Gen.ListOf(OperationGen(startUnix)).Select(list => list.ToArray()).ToArbitrary();
+        var property = Prop.ForAll(sequences, operations => RunAgainstModel(operations, churn: true));
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(200).WithEndSize(120), property);
+    }
+
+    private static bool RunAgainstModel(ModelOperation[] operations, bool churn = false)
+    {
+        var clock = new ManualClock();
+        using var store = churn
+            ? StoreFixture.Create(clock, limit: 128 * 1024, maxItemSize: 4096)
+            : StoreFixture.Create(clock, limit: 4L * 1024 * 1024, maxItemSize: 64 * 1024);
         var model = new ReferenceModel(clock.UnixSeconds);
+        var padding = new string('p', 1500);
         for (var i = 0; i < operations.Length; i++)
         {
             try
             {
                 Apply(store, clock, model, operations[i]);
+                for (var overwrite = 0; churn && overwrite < 4; overwrite++)
+                {
+                    Assert.Equal(StoreStatus.Stored, store.Set("padding", padding));
+                }
+
+                if (churn && i % 3 == 0)
+                {
+                    // Besides what the store compacts by itself, move every live item now and then.
+                    store.CompactNow();
+                }
             }
             catch (Xunit.Sdk.XunitException failure)
             {
@@ -75,6 +103,7 @@ public sealed class ModelBasedTests
             CheckRead(store, model, key, store.Get(KeyName(key)));
         }
 
+        Assert.Equal(0, store.GetStatistics().Evictions);
         return true;
     }
 
