@@ -29,8 +29,9 @@ public sealed unsafe partial class SegmentCacheStore
                 ref var header = ref _segments.Header(active);
                 if (header.State == SegmentState.Active && header.Epoch == Volatile.Read(ref _flushEpoch))
                 {
-                    var end = Interlocked.Add(ref header.WriteOffset, length);
-                    var start = end - length;
+                    var reserved = _segments.Aligned(length);
+                    var end = Interlocked.Add(ref header.WriteOffset, reserved);
+                    var start = end - reserved;
                     if (end <= segmentSize && start >= 0)
                     {
                         _segments.RaiseMaxExpiry(active, expiry);
@@ -482,7 +483,7 @@ public sealed unsafe partial class SegmentCacheStore
                 _index.Unlock(position);
             }
 
-            offset += item.TotalLength;
+            offset += _segments.Aligned(item.TotalLength);
         }
 
         return true;
@@ -526,7 +527,7 @@ public sealed unsafe partial class SegmentCacheStore
             }
 
             ref var header = ref _segments.Header(target);
-            if (header.WriteOffset + newLength <= _segments.SegmentSize)
+            if (header.WriteOffset + _segments.Aligned(newLength) <= _segments.SegmentSize)
             {
                 if (compaction)
                 {
@@ -540,7 +541,7 @@ public sealed unsafe partial class SegmentCacheStore
                 var headerLength = ItemCodec.WriteHeaderAndKey(destination, flags, item.Key, item.ValueLength, item.Expiry, item.ClientFlags, cas);
                 item.Value.CopyTo(new Span<byte>(destination + headerLength + item.KeyLength, item.ValueLength));
                 newLocation = _segments.Location(target, header.WriteOffset);
-                Volatile.Write(ref header.WriteOffset, header.WriteOffset + newLength);
+                Volatile.Write(ref header.WriteOffset, header.WriteOffset + _segments.Aligned(newLength));
                 _segments.RaiseMaxExpiry(target, item.Expiry);
                 return true;
             }

@@ -41,7 +41,8 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
     /// <summary>The index starts at no more than 2^12 buckets (256 KiB) unless -o hashpower asks for more.</summary>
     private const int InitialBucketsLog2Cap = 12;
 
-    private const long MaxSegmentSpace = 1L << IndexSlot.LocationBits;
+    /// <summary>1 TiB: 36-bit locations in units of up to 16 bytes (see <see cref="SegmentTable.UnitShift"/>).</summary>
+    public const long MaxMemoryLimit = 1L << 40;
 
     /// <summary>
     /// While live items fill less than this share of the segments, room is made by compaction only, never by
@@ -81,9 +82,9 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxItemSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.SegmentSize);
         ArgumentNullException.ThrowIfNull(options.Clock);
-        if (options.MemoryLimitBytes > MaxSegmentSpace)
+        if (options.MemoryLimitBytes > MaxMemoryLimit)
         {
-            throw new ArgumentException($"Memory limits above {MaxSegmentSpace >> 30} GiB are not supported.", nameof(options));
+            throw new ArgumentException($"Memory limits above {MaxMemoryLimit >> 30} GiB are not supported.", nameof(options));
         }
 
         if (options.MaxItemSize > ItemCodec.MaxValueLength)

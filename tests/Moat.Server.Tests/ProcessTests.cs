@@ -78,6 +78,7 @@ public sealed class ProcessTests
     [InlineData("-M -m 2", 300_000)]
     [InlineData("-m 1 -I 512k", 150_000)]
     [InlineData("-I 64m -m 128", 20_000_000)]
+    [InlineData("-m 65537", 2_000_000)]
     public void Small_and_unusual_memory_limits_start_and_serve(string flags, int tooLarge)
     {
         var port = MemcachedProcessFixture.FreePort();
@@ -97,6 +98,15 @@ public sealed class ProcessTests
             process.Kill();
             process.WaitForExit(5000);
         }
+    }
+
+    [Fact]
+    public void Memory_limit_above_one_tebibyte_exits_64_with_one_line()
+    {
+        var (code, stdout, stderr) = RunToEnd("-m", "1048577");
+        Assert.Equal(64, code);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Equal("ERROR: Memory limits above 1048576 megabytes are not supported (-m).", stderr.Trim());
     }
 
     internal static Process Start(params string[] args)

@@ -87,6 +87,36 @@ public sealed class IndexGrowthTests
         }
     }
 
+    /// <summary>
+    /// Limits above 64 GiB (what 36-bit locations address byte by byte) address segment space in 2-byte units:
+    /// items are aligned to the unit, and every item stays readable with its CAS when compaction moves it. The
+    /// space is only reserved, so a 100 GiB store costs nothing until used.
+    /// </summary>
+    [Fact]
+    public void Limits_above_64_GiB_address_aligned_items_and_survive_compaction()
+    {
+        using var store = new SegmentCacheStore(new CacheStoreOptions { MemoryLimitBytes = 100L << 30, BackgroundSweep = false });
+        var key = new byte[16];
+        var value = new byte[1001];
+        var cas = new ulong[3000];
+        for (var i = 0; i < cas.Length; i++)
+        {
+            Format(key, value, i);
+            Assert.Equal(StoreStatus.Stored, store.Store(key, value.AsSpan(0, 995 + (i % 7)), default, out cas[i]));
+        }
+
+        store.CompactNow();
+        var output = new ArrayBufferWriter<byte>();
+        for (var i = 0; i < cas.Length; i++)
+        {
+            Format(key, value, i);
+            output.Clear();
+            Assert.Equal(ReadStatus.Hit, store.Read(key, default, output, out var metadata));
+            Assert.True(output.WrittenSpan.SequenceEqual(value.AsSpan(0, 995 + (i % 7))), $"value of item {i}");
+            Assert.Equal(cas[i], metadata.Cas);
+        }
+    }
+
     private static void Format(Span<byte> key, Span<byte> value, int index)
     {
         key.Fill((byte)'g');

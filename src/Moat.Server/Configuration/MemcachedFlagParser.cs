@@ -448,6 +448,11 @@ public static partial class MemcachedFlagParser
             o.SlabChunkMax = Math.Min(o.ItemSizeMax / 2, 512 * 1024);
         }
 
+        if (o.MemoryLimitBytes > Moat.Storage.SegmentCacheStore.MaxMemoryLimit)
+        {
+            return FlagParseResult.Fail($"ERROR: Memory limits above {Moat.Storage.SegmentCacheStore.MaxMemoryLimit >> 20} megabytes are not supported (-m).");
+        }
+
         if (o.ItemSizeMax > o.MemoryLimitBytes / 2)
         {
             return FlagParseResult.Fail("ERROR: Cannot set item size limit higher than 1/2 of memory max.");

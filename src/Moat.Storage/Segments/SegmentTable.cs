@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Moat.Storage.Index;
 using Moat.Storage.Items;
 using Moat.Storage.Memory;
 
@@ -36,6 +37,16 @@ internal sealed unsafe class SegmentTable : IDisposable
         SegmentSize = segmentSize;
         SegmentShift = int.Log2(segmentSize);
         Capacity = capacity;
+
+        // A location is 36 bits (Index.IndexSlot): segment space above 64 GiB is addressed in units of 2, 4, 8 or
+        // 16 bytes, and items are aligned to the unit (on average half a unit of padding each).
+        var space = (long)capacity * segmentSize;
+        UnitShift = Math.Max(0, 64 - (int)long.LeadingZeroCount(space - 1) - IndexSlot.LocationBits);
+        if (UnitShift > MaximumUnitShift)
+        {
+            throw new ArgumentException($"Memory limits above {(1L << (IndexSlot.LocationBits + MaximumUnitShift)) >> 30} GiB are not supported.");
+        }
+
         TableBytes = (long)capacity * sizeof(SegmentHeader);
         if (!budget.TryReserve(TableBytes))
         {
@@ -67,6 +78,11 @@ internal sealed unsafe class SegmentTable : IDisposable
 
     public int SegmentShift { get; }
 
+    /// <summary>log2 of the bytes one location unit covers (0 up to 64 GiB of segments).</summary>
+    public int UnitShift { get; }
+
+    private const int MaximumUnitShift = 4;
+
     /// <summary>Most segments the table can describe (the budget usually runs out first).</summary>
     public int Capacity { get; }
 
@@ -93,13 +109,17 @@ internal sealed unsafe class SegmentTable : IDisposable
     public byte* Memory(int segment) => _memory + ((long)segment << SegmentShift);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public long Location(int segment, int offset) => ((long)segment << SegmentShift) | (uint)offset;
+    public long Location(int segment, int offset) => (((long)segment << SegmentShift) | (uint)offset) >> UnitShift;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int SegmentOf(long location) => (int)(location >> SegmentShift);
+    public int SegmentOf(long location) => (int)((location << UnitShift) >> SegmentShift);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int OffsetOf(long location) => (int)(location & (SegmentSize - 1));
+    public int OffsetOf(long location) => (int)((location << UnitShift) & (SegmentSize - 1));
+
+    /// <summary>Bytes an item of <paramref name="length"/> takes in a segment: its length rounded up to the location unit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Aligned(int length) => (length + (1 << UnitShift) - 1) & ~((1 << UnitShift) - 1);
 
     /// <summary>The CAS derived from where an item version was written: unique per stored version.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
