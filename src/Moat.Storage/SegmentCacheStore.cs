@@ -38,6 +38,9 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
 
     private const int MinimumSegmentSize = 4096;
 
+    /// <summary>256 MiB: an item's value length is at most 2^28 - 1 bytes (ItemCodec), so no segment needs more.</summary>
+    private const int MaximumSegmentSize = 1 << 28;
+
     /// <summary>The index starts at no more than 2^12 buckets (256 KiB) unless -o hashpower asks for more.</summary>
     private const int InitialBucketsLog2Cap = 12;
 
@@ -85,11 +88,6 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
         if (options.MemoryLimitBytes > MaxMemoryLimit)
         {
             throw new ArgumentException($"Memory limits above {MaxMemoryLimit >> 30} GiB are not supported.", nameof(options));
-        }
-
-        if (options.MaxItemSize > ItemCodec.MaxValueLength)
-        {
-            throw new ArgumentException($"The item size limit cannot exceed {ItemCodec.MaxValueLength} bytes.", nameof(options));
         }
 
         if (options.HashPower is < 0 or > 32)
@@ -217,14 +215,14 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
 
     /// <summary>
     /// The segment size: a power of two at least the item size limit (1 MiB by default), but at most an eighth of
-    /// the memory limit, so that small limits (-m 1, -m 2) still get enough segments to compact and evict; items
-    /// larger than a segment are then refused as too large.
+    /// the memory limit, so that small limits (-m 1, -m 2) still get enough segments to compact and evict, and at
+    /// most 256 MiB; items larger than a segment are refused as too large.
     /// </summary>
     private static int ChooseSegmentSize(CacheStoreOptions options)
     {
         var wanted = (long)BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.SegmentSize, options.MaxItemSize));
         var cap = (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(1, options.MemoryLimitBytes / MinimumSegments)) / 2;
-        return (int)Math.Max(MinimumSegmentSize, Math.Min(wanted, Math.Max(cap, MinimumSegmentSize)));
+        return (int)Math.Max(MinimumSegmentSize, Math.Min(Math.Min(wanted, MaximumSegmentSize), Math.Max(cap, MinimumSegmentSize)));
     }
 
     /// <summary>
