@@ -180,7 +180,7 @@ public sealed unsafe partial class SegmentCacheStore
     /// </summary>
     private bool ShouldGrowIndex()
     {
-        if (_index.IsGrowing || _index.BucketsLog2 >= _index.MaximumBucketsLog2Value)
+        if (_index.IsGrowing || _index.BucketsLog2 >= _index.GrowthLimitLog2)
         {
             return false;
         }

@@ -13,7 +13,7 @@ public sealed class IndexGrowthTests
     public void Readers_and_writers_racing_several_doublings_never_miss_or_mix_values()
     {
         using var store = new SegmentCacheStore(new CacheStoreOptions { MemoryLimitBytes = 64L * 1024 * 1024, BackgroundSweep = false });
-        var initialBuckets = store.IndexSlots;
+        var initialSlots = store.IndexSlots;
         const int keys = 300_000;
         var written = 0;
         var failures = 0;
@@ -67,7 +67,7 @@ public sealed class IndexGrowthTests
         var statistics = store.GetStatistics();
         Assert.Equal(keys, written);
         Assert.Equal(0, statistics.Evictions);
-        Assert.True(store.IndexSlots >= 4 * initialBuckets, $"the index should have doubled at least twice ({initialBuckets} -> {store.IndexSlots} slots)");
+        Assert.True(store.IndexSlots >= 4 * initialSlots, $"the index should have doubled at least twice ({initialSlots} -> {store.IndexSlots} slots)");
         Assert.True(reads > 10_000, $"only {reads} reads raced the growth");
         Assert.Equal(0, failures);
         Assert.Equal(keys, statistics.CurrentItems);

@@ -49,7 +49,7 @@ internal sealed unsafe class HashIndex : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maximumBucketsLog2, MaximumBucketsLog2);
         ArgumentOutOfRangeException.ThrowIfLessThan(maximumBucketsLog2, initialBucketsLog2);
         _budget = budget;
-        MaximumBucketsLog2Value = maximumBucketsLog2;
+        GrowthLimitLog2 = maximumBucketsLog2;
         _reservedBuckets = 1L << maximumBucketsLog2;
         var initialBuckets = 1L << initialBucketsLog2;
         if (!budget.TryReserve(BytesFor(initialBuckets)))
@@ -100,7 +100,7 @@ internal sealed unsafe class HashIndex : IDisposable
     }
 
     /// <summary>The largest log2 bucket count this index may grow to.</summary>
-    public int MaximumBucketsLog2Value { get; }
+    public int GrowthLimitLog2 { get; }
 
     /// <summary>Buckets in use (the old count while growing).</summary>
     public long BucketCount => 1L << BucketsLog2;
@@ -262,7 +262,7 @@ internal sealed unsafe class HashIndex : IDisposable
     public bool TryBeginGrowth()
     {
         var log2 = BucketsLog2;
-        if (IsGrowing || log2 >= MaximumBucketsLog2Value || !_budget.TryReserve(GrowthCost))
+        if (IsGrowing || log2 >= GrowthLimitLog2 || !_budget.TryReserve(GrowthCost))
         {
             return false;
         }

@@ -69,9 +69,6 @@ internal sealed unsafe class SegmentTable : IDisposable
         }
     }
 
-    /// <summary>Table bytes per segment: its header.</summary>
-    public const int BytesPerSegmentEntry = 64;
-
     public object SyncRoot { get; } = new();
 
     public int SegmentSize { get; }
