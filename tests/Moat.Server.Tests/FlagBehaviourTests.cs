@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -48,6 +49,45 @@ public sealed class FlagBehaviourTests
         var big = new string('v', 3000);
         var reply = WireClient.Send(server.Port, $"set a 0 0 3000\r\n{big}\r\nset b 0 0 1\r\nx\r\n", expectedLength: 49).Reply;
         Assert.Equal("SERVER_ERROR object too large for cache\r\nSTORED\r\n", reply);
+    }
+
+    [Fact]
+    public void A_set_just_over_the_item_limit_removes_the_old_value()
+    {
+        // 2,000 bytes is within -I 2048, but memcached's item (48-byte header, CAS, key, value, "\r\n") is not.
+        using var server = new MoatServerFixture(o => o.ItemSizeMax = 2048);
+        var value = new string('v', 2000);
+        Assert.Equal(
+            "STORED\r\nSERVER_ERROR object too large for cache\r\nEND\r\n",
+            WireClient.Send(server.Port, $"set a 0 0 1\r\nx\r\nset a 0 0 2000\r\n{value}\r\nget a\r\n").Reply);
+        Assert.Equal(
+            "HD\r\nSERVER_ERROR object too large for cache\r\nEN\r\n",
+            WireClient.Send(server.Port, $"ms b 1\r\ny\r\nms b 2000\r\n{value}\r\nmg b v\r\n").Reply);
+
+        // Commands other than set keep the old value, as memcached's do (replies checked against memcached 1.6.18
+        // -I 2048 -o slab_chunk_max=1024).
+        Assert.Equal(
+            "STORED\r\nSERVER_ERROR object too large for cache\r\nVALUE c 0 1\r\nz\r\nEND\r\n",
+            WireClient.Send(server.Port, $"set c 0 0 1\r\nz\r\nappend c 0 0 2000\r\n{value}\r\nget c\r\n").Reply);
+    }
+
+    [Fact]
+    public void M_a_set_refused_for_lack_of_memory_removes_the_old_value()
+    {
+        using var server = new MoatServerFixture(o => { o.EvictionsEnabled = false; o.MemoryLimitBytes = 2L * 1024 * 1024; });
+        var value = new string('v', 1000);
+        var fill = new StringBuilder();
+        for (var i = 0; i < 3000; i++)
+        {
+            fill.Append(CultureInfo.InvariantCulture, $"set k{i} 0 0 1000 noreply\r\n{value}\r\n");
+        }
+
+        WireClient.Send(server.Port, fill.ToString());
+        Assert.Equal("VALUE k0 0 1000\r\n" + value + "\r\nEND\r\n", WireClient.Send(server.Port, "get k0\r\n").Reply);
+        var bigger = new string('w', 1500);
+        Assert.Equal(
+            "SERVER_ERROR out of memory storing object\r\nEND\r\n",
+            WireClient.Send(server.Port, $"set k0 0 0 1500\r\n{bigger}\r\nget k0\r\n").Reply);
     }
 
     [Fact]

@@ -114,6 +114,12 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
         {
             ClassCommands.Increment(Store.SlabClasses.ClassOf(key.Length, value.Length, request.ClientFlags), SlabCommand.CmdSet);
         }
+        else if (!isCas && request.Mode == StoreMode.Set)
+        {
+            // As memcached: a set that could not be stored (item over the size limit, or out of memory with -M)
+            // removes the old value, so a client that was told the write failed never reads the value it replaced.
+            Store.Delete(key, default);
+        }
 
         if (isCas)
         {
