@@ -87,6 +87,7 @@ public sealed class UdpSecurityLogTests : IDisposable
     {
         var udpPort = UdpProbe.FreeUdpPort();
         long counted;
+        long processingMilliseconds;
         using (var server = StartServer(udpPort))
         {
             // 100 bytes: over a 17-byte request's budget, yet cheap enough that 10,000 gets a second keep up.
@@ -113,6 +114,7 @@ public sealed class UdpSecurityLogTests : IDisposable
                     counted = UdpServerStats.Number(server.Port, "udp_guard_over_budget");
                 }
                 while (counted < 10_000 && Environment.TickCount64 < deadline && SleepBriefly());
+                processingMilliseconds = Environment.TickCount64 - started;
             }
             finally
             {
@@ -125,7 +127,9 @@ public sealed class UdpSecurityLogTests : IDisposable
         // Loopback drops what the server cannot read in time on a busy machine; the log must account for what it saw.
         Assert.True(counted >= 2_000, $"only {counted} of 10,000 datagrams reached the server");
         var lines = ReadLog().Where(line => line.GetProperty("prefix").GetString() == "127.0.0.0/24").ToList();
-        Assert.InRange(lines.Count, 1, 2);
+        // One line per 10 s coalescing window: two when the server keeps up with the one-second burst, more only
+        // when a loaded machine spreads its reading of the backlog over further windows.
+        Assert.InRange(lines.Count, 1, 2 + (int)(processingMilliseconds / 10_000));
         Assert.Equal(counted, lines.Sum(line => 1 + line.GetProperty("suppressed").GetInt64()));
         Assert.All(lines, line => Assert.Equal("udp_over_budget", line.GetProperty("event").GetString()));
     }
