@@ -100,21 +100,10 @@ public sealed unsafe partial class SegmentCacheStore
             return;
         }
 
-        var keys = new SegmentKeys(_segments);
         var spinner = default(SpinWait);
         while (Volatile.Read(ref _growthScheduled) != 0 && Volatile.Read(ref _disposed) == 0)
         {
-            if (_index.IsGrowing)
-            {
-                lock (_segments.SyncRoot)
-                {
-                    if (Volatile.Read(ref _disposed) == 0)
-                    {
-                        _index.MigrateStep(keys);
-                    }
-                }
-            }
-            else
+            if (!_index.IsGrowing || !MigrateBatch(1))
             {
                 spinner.SpinOnce();
             }
@@ -144,22 +133,8 @@ public sealed unsafe partial class SegmentCacheStore
 
             grew = true;
 
-            var keys = new SegmentKeys(_segments);
-            var more = true;
-            while (more)
+            while (MigrateBatch(MigrationStepsPerBatch))
             {
-                lock (_segments.SyncRoot)
-                {
-                    if (Volatile.Read(ref _disposed) != 0)
-                    {
-                        return;
-                    }
-
-                    for (var step = 0; step < MigrationStepsPerBatch && more; step++)
-                    {
-                        more = _index.MigrateStep(keys);
-                    }
-                }
             }
         }
         finally
@@ -171,6 +146,26 @@ public sealed unsafe partial class SegmentCacheStore
             }
 
             Volatile.Write(ref _growthScheduled, 0);
+        }
+    }
+
+    /// <summary>
+    /// Moves up to <paramref name="steps"/> x 8 buckets of a running doubling under the segment lock (which keeps
+    /// the segments the keys are read from in place and the store from being disposed meanwhile); false once the
+    /// doubling is complete or the store disposed.
+    /// </summary>
+    private bool MigrateBatch(int steps)
+    {
+        var keys = new SegmentKeys(_segments);
+        lock (_segments.SyncRoot)
+        {
+            var more = Volatile.Read(ref _disposed) == 0;
+            for (var step = 0; step < steps && more; step++)
+            {
+                more = _index.MigrateStep(keys);
+            }
+
+            return more;
         }
     }
 

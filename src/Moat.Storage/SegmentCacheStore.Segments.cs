@@ -270,15 +270,24 @@ public sealed unsafe partial class SegmentCacheStore
             return false;
         }
 
-        DetachLocked(best);
-        if (!ReclaimItemsLocked(best, now, ReclaimMode.KeepAll))
+        return MoveAllAndReleaseLocked(best, now);
+    }
+
+    /// <summary>
+    /// Moves every live item of a claimed segment to the compaction target and frees the segment; when an item
+    /// cannot move, the segment goes back to the age list as it is and false is returned.
+    /// </summary>
+    private bool MoveAllAndReleaseLocked(int segment, uint now)
+    {
+        DetachLocked(segment);
+        if (!ReclaimItemsLocked(segment, now, ReclaimMode.KeepAll))
         {
-            _segments.InsertIntoAgeList(best);
-            _segments.EndReclaim(best);
+            _segments.InsertIntoAgeList(segment);
+            _segments.EndReclaim(segment);
             return false;
         }
 
-        ReleaseReclaimedLocked(best);
+        ReleaseReclaimedLocked(segment);
         return true;
     }
 
@@ -344,22 +353,14 @@ public sealed unsafe partial class SegmentCacheStore
                 // Re-check once claimed: a writer may have added a longer-lived item just before the claim.
                 if (IsSegmentDead(segment, now))
                 {
-                    DetachLocked(segment);
-
                     // Dead segments rarely hold live items (only ones touched in place after the check); keep them.
-                    if (!ReclaimItemsLocked(segment, now, ReclaimMode.KeepAll))
+                    if (MoveAllAndReleaseLocked(segment, now))
                     {
-                        _segments.InsertIntoAgeList(segment);
-                        _segments.EndReclaim(segment);
-                        segment = next;
-                        continue;
-                    }
-
-                    ReleaseReclaimedLocked(segment);
-                    reclaimed++;
-                    if (stopAfterFirst)
-                    {
-                        break;
+                        reclaimed++;
+                        if (stopAfterFirst)
+                        {
+                            break;
+                        }
                     }
                 }
                 else
@@ -624,17 +625,10 @@ public sealed unsafe partial class SegmentCacheStore
             while (segment >= 0)
             {
                 var next = _segments.Header(segment).Next;
-                if (_segments.Header(segment).State == SegmentState.Sealed && _segments.TryBeginReclaim(segment))
+                if (_segments.Header(segment).State == SegmentState.Sealed && _segments.TryBeginReclaim(segment)
+                    && !MoveAllAndReleaseLocked(segment, now))
                 {
-                    DetachLocked(segment);
-                    if (!ReclaimItemsLocked(segment, now, ReclaimMode.KeepAll))
-                    {
-                        _segments.InsertIntoAgeList(segment);
-                        _segments.EndReclaim(segment);
-                        return;
-                    }
-
-                    ReleaseReclaimedLocked(segment);
+                    return;
                 }
 
                 segment = next;

@@ -17,13 +17,7 @@ public sealed class ConcurrencyTests
     {
         // Small memory and values up to 40 KB: segments are evicted and reused while readers copy values,
         // and values above 1 KB take the pinned (no copy) read path.
-        using var store = new SegmentCacheStore(new CacheStoreOptions
-        {
-            MemoryLimitBytes = 4L * 1024 * 1024,
-            MaxItemSize = 64 * 1024,
-            SegmentSize = 64 * 1024,
-            BackgroundSweep = false,
-        });
+        using var store = StoreWith64KiBSegments(4L * 1024 * 1024);
         const int keys = 1000;
         const int operationsPerThread = 20_000;
         var failures = 0;
@@ -65,13 +59,7 @@ public sealed class ConcurrencyTests
     {
         // Half of memory is live; writers overwrite it at random, so compaction keeps moving live items (small ones
         // copied to the stack, large ones read under a pin) while readers check every key is there and its own.
-        using var store = new SegmentCacheStore(new CacheStoreOptions
-        {
-            MemoryLimitBytes = 8L * 1024 * 1024,
-            MaxItemSize = 64 * 1024,
-            SegmentSize = 64 * 1024,
-            BackgroundSweep = false,
-        });
+        using var store = StoreWith64KiBSegments(8L * 1024 * 1024);
         const int keys = 800;
         static int LengthOf(int key) => key % 4 == 0 ? 12_000 + key : 100 + (key % 900);
         for (var key = 0; key < keys; key++)
@@ -254,6 +242,15 @@ public sealed class ConcurrencyTests
         Assert.Equal(0, statistics.CurrentItems);
         Assert.Equal(0, statistics.Bytes);
     }
+
+    /// <summary>A store of <paramref name="limit"/> bytes with 64 KiB segments and items, so that segments turn over fast.</summary>
+    private static SegmentCacheStore StoreWith64KiBSegments(long limit) => new(new CacheStoreOptions
+    {
+        MemoryLimitBytes = limit,
+        MaxItemSize = 64 * 1024,
+        SegmentSize = 64 * 1024,
+        BackgroundSweep = false,
+    });
 
     /// <summary>Runs <paramref name="body"/> on <see cref="Threads"/> threads and rethrows the first failure.</summary>
     private static void RunThreads(Action<int> body)
