@@ -37,6 +37,9 @@ internal sealed class AsciiAuthProcessor(Authenticator authenticator, PeerSessio
     /// <inheritdoc />
     public long UnfinishedConsumed => _pendingBlock >= 0 ? _pendingLine : inner.UnfinishedConsumed;
 
+    /// <inheritdoc />
+    public Hardening.InputReservation? Reservation => inner.Reservation;
+
     public ProcessOutcome Process(ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output)
     {
         if (session.Authenticated)

@@ -39,9 +39,21 @@ internal sealed partial class BinaryCommandProcessor
 
         if (buffer.Length < headLength + valueLength)
         {
-            return ProcessOutcome.NeedMoreData;
+            if (Reservation?.TryHold(headLength + valueLength) ?? true)
+            {
+                return ProcessOutcome.NeedMoreData;
+            }
+
+            // The input budget cannot hold this value: refused as memcached refuses one it cannot allocate
+            // (ENOMEM, even for quiet commands), and skipped as it arrives.
+            context.Executor.RejectNoMemory(key, isSet, ref Counters.Values);
+            WriteError(output, in header, BinaryStatus.OutOfMemory);
+            buffer = buffer.Slice(headLength);
+            _batch.BeginSkip(headLength, valueLength);
+            return null;
         }
 
+        Reservation?.Release();
         var mode = opcode switch
         {
             BinaryOpcode.Add or BinaryOpcode.AddQ => StoreMode.Add,

@@ -34,6 +34,9 @@ internal sealed partial class BinaryCommandProcessor(MoatServerContext context, 
     /// <inheritdoc />
     public long UnfinishedConsumed => _batch.UnfinishedConsumed;
 
+    /// <summary>The connection's share of the input budget for a value waiting to complete; null on UDP.</summary>
+    public Hardening.InputReservation? Reservation { get; init; }
+
     /// <summary>Runs the complete frames at the start of <paramref name="buffer"/> and slices it past what was consumed.</summary>
     public ProcessOutcome Process(ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output)
     {

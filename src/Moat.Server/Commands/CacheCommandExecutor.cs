@@ -151,6 +151,21 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
     public void RejectTooLarge(ReadOnlySpan<byte> key, bool isSet, ref CommandCounters counters)
     {
         counters.StoreTooLarge++;
+        RemoveStale(key, isSet);
+    }
+
+    /// <summary>
+    /// A storage command refused because its value could not be held (the input budget is spent): memcached's
+    /// answer when it cannot allocate the item, counted as store_no_memory, and for set the old value goes.
+    /// </summary>
+    public void RejectNoMemory(ReadOnlySpan<byte> key, bool isSet, ref CommandCounters counters)
+    {
+        counters.StoreNoMemory++;
+        RemoveStale(key, isSet);
+    }
+
+    private void RemoveStale(ReadOnlySpan<byte> key, bool isSet)
+    {
         if (isSet)
         {
             Store.Delete(key, default);

@@ -24,6 +24,24 @@ public sealed partial class MoatServerOptions
     /// <summary>-o dump_remote: let non-loopback peers run stats cachedump, stats detail dump and me.</summary>
     public bool DumpRemote { get; set; }
 
-    /// <summary>-o read_buf_mem_limit (given in MB, as memcached): bytes all connections may hold as unprocessed input; 0 = unlimited.</summary>
-    public long ReadBufferMemoryLimitBytes { get; set; }
+    /// <summary>
+    /// -o read_buf_mem_limit (given in MB, as memcached): bytes all connections may hold as unprocessed input beyond
+    /// their own 16 KiB read buffers; 0 = unlimited; null (not given) = <see cref="DefaultReadBufferMemoryLimit"/>.
+    /// </summary>
+    public long? ReadBufferMemoryLimitBytes { get; set; }
+
+    /// <summary>The input buffering budget in force: the one given, or the default derived from -m, -I and -c.</summary>
+    public long EffectiveReadBufferMemoryLimitBytes => ReadBufferMemoryLimitBytes ?? DefaultReadBufferMemoryLimit(MemoryLimitBytes, ItemSizeMax, MaxConnections);
+
+    /// <summary>
+    /// The default input budget: an eighth of -m, but room for at least four largest requests at once (so a few
+    /// clients can always write values of -I bytes), and never more than -c such requests could use. memcached
+    /// reads a value straight into an item it allocated, so its partial values live inside -m; moat buffers them
+    /// until complete, and this keeps that buffering a bounded share of -m instead of unlimited.
+    /// </summary>
+    public static long DefaultReadBufferMemoryLimit(long memoryLimitBytes, int itemSizeMax, int maxConnections)
+    {
+        var largestRequest = itemSizeMax + (64L * 1024);
+        return Math.Min(Math.Max(memoryLimitBytes / 8, 4 * largestRequest), Math.Max(1, maxConnections) * largestRequest);
+    }
 }

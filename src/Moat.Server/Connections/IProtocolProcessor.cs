@@ -14,4 +14,7 @@ internal interface IProtocolProcessor
     /// skipped, and what was skipped of it so far); 0 when every consumed byte belongs to a finished request.
     /// </summary>
     long UnfinishedConsumed { get; }
+
+    /// <summary>What the connection holds of the input budget for a request waiting to complete; null when it holds none (UDP).</summary>
+    Hardening.InputReservation? Reservation { get; }
 }

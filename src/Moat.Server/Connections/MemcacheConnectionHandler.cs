@@ -163,14 +163,17 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
                     slowWatch.Track(held > 0 || taken > 0, consumed - taken);
                 }
 
-                if (!readBuffers.Update(heldInput, held))
+                // What a waiting value reserved is charged already; anything else beyond the connection's own
+                // read buffer (a long partial line) is charged here.
+                var charged = Math.Max(0, held - ReadBufferBudget.ConnectionBufferBytes - (processor.Reservation?.Bytes ?? 0));
+                if (!readBuffers.Update(heldInput, charged))
                 {
-                    heldInput = held;
+                    heldInput = charged;
                     Interlocked.Increment(ref context.Hardening.Counters.ReadBufferOutOfMemory);
                     break;
                 }
 
-                heldInput = held;
+                heldInput = charged;
                 if (outcome is ProcessOutcome.Close or ProcessOutcome.Abort || result.IsCompleted || result.IsCanceled)
                 {
                     break;
@@ -188,6 +191,7 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
         finally
         {
             readBuffers.Update(heldInput, 0);
+            processor?.Reservation?.Release();
             context.Statistics.Close(counters);
             if (context.Verbosity > 0)
             {
@@ -226,10 +230,10 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
         };
         if (binary)
         {
-            return new BinaryCommandProcessor(context, counters) { Session = session };
+            return new BinaryCommandProcessor(context, counters) { Session = session, Reservation = new InputReservation(context.Hardening.ReadBuffers) };
         }
 
-        var text = new TextCommandProcessor(context, counters) { Session = session };
+        var text = new TextCommandProcessor(context, counters) { Session = session, Reservation = new InputReservation(context.Hardening.ReadBuffers) };
         return context.Auth is { Sasl: false } auth ? new AsciiAuthProcessor(auth, session, text) : text;
     }
 

@@ -18,7 +18,7 @@ internal sealed class NetworkHardening(MoatServerOptions options)
 
     public PerAddressConnections PerAddress { get; } = new(options.MaxConnectionsPerAddress);
 
-    public ReadBufferBudget ReadBuffers { get; } = new(options.ReadBufferMemoryLimitBytes);
+    public ReadBufferBudget ReadBuffers { get; } = new(options.EffectiveReadBufferMemoryLimitBytes);
 
     public HardeningCounters Counters { get; } = new();
 

@@ -46,9 +46,20 @@ internal sealed partial class MetaCommandProcessor
 
         if (buffer.Length < lineLength + blockLength)
         {
-            return ProcessOutcome.NeedMoreData;
+            if (Reservation?.TryHold(lineLength + blockLength) ?? true)
+            {
+                return ProcessOutcome.NeedMoreData;
+            }
+
+            // The input budget cannot hold this value: refused as memcached refuses one it cannot allocate.
+            context.Executor.RejectNoMemory(tokens[1], isSet: true, ref Counters.Values);
+            buffer = buffer.Slice(lineLength);
+            MetaResponseWriter.Write(output, TextResponses.Line(TextReply.OutOfMemoryStoring));
+            swallow = blockLength;
+            return null;
         }
 
+        Reservation?.Release();
         var data = buffer.Slice(lineLength, dataLength);
         Span<byte> terminator = stackalloc byte[2];
         buffer.Slice(lineLength + dataLength, 2).CopyTo(terminator);

@@ -25,6 +25,9 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
     /// <summary>The counters of this connection.</summary>
     public ConnectionCounters Counters { get; } = counters;
 
+    /// <summary>The connection's share of the input budget for an ms value waiting to complete; null on UDP.</summary>
+    public Hardening.InputReservation? Reservation { get; set; }
+
     private static ReadOnlySpan<byte> BadFormat => "CLIENT_ERROR bad command line format\r\n"u8;
 
     private static ReadOnlySpan<byte> BadToken => "CLIENT_ERROR bad token in command line format\r\n"u8;

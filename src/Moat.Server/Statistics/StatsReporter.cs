@@ -321,7 +321,7 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "dump_enabled"u8, YesNo(o.DumpEnabled));
         TextResponseWriter.WriteStat(output, "lru_maintainer_thread"u8, "no"u8);
         TextResponseWriter.WriteStat(output, "idle_timeout"u8, (long)o.IdleTimeoutSeconds);
-        TextResponseWriter.WriteStat(output, "read_buf_mem_limit"u8, o.ReadBufferMemoryLimitBytes);
+        TextResponseWriter.WriteStat(output, "read_buf_mem_limit"u8, o.EffectiveReadBufferMemoryLimitBytes);
         TextResponseWriter.WriteStat(output, "max_get_line"u8, (long)o.MaxGetLineLength);
         TextResponseWriter.WriteStat(output, "allow"u8, Encoding.ASCII.GetBytes(context.Hardening.AllowList.Text));
         TextResponseWriter.WriteStat(output, "insecure_public"u8, YesNo(o.InsecurePublic));

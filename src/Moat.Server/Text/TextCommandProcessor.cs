@@ -23,6 +23,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
     private readonly StatsReporter _stats = new(context) { Peer = counters.RemoteEndPoint?.Address };
     private readonly MetaCommandProcessor _meta = new(context, counters);
     private BatchControl _batch;
+    private InputReservation? _reservation;
     private byte[] _lineCopy = [];
 
     /// <summary>The counters of this connection.</summary>
@@ -33,6 +34,20 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
 
     /// <inheritdoc />
     public long UnfinishedConsumed => _batch.UnfinishedConsumed;
+
+    /// <summary>
+    /// The connection's share of the input budget for a value waiting to complete (text set family and meta ms);
+    /// null on UDP, where a request is one datagram and never waits.
+    /// </summary>
+    public InputReservation? Reservation
+    {
+        get => _reservation;
+        init
+        {
+            _reservation = value;
+            _meta.Reservation = value;
+        }
+    }
 
     /// <summary>
     /// Runs the complete commands at the start of <paramref name="buffer"/> and slices it past what was consumed.
@@ -219,9 +234,21 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         if (buffer.Length < lineLength + blockLength)
         {
             // Wait for the whole data block (at most the item size limit); the line is parsed again then.
-            return ProcessOutcome.NeedMoreData;
+            if (_reservation?.TryHold(lineLength + blockLength) ?? true)
+            {
+                return ProcessOutcome.NeedMoreData;
+            }
+
+            // The input budget cannot hold this value: refused as memcached refuses one it cannot allocate, and
+            // skipped as it arrives.
+            buffer = buffer.Slice(lineLength);
+            context.Executor.RejectNoMemory(request.Key, request.Kind == TextCommandKind.Set, ref Counters.Values);
+            Reply(output, TextReply.OutOfMemoryStoring, request.NoReply);
+            _batch.BeginSkip(lineLength, blockLength);
+            return null;
         }
 
+        _reservation?.Release();
         var data = buffer.Slice(lineLength, request.DataLength);
         var terminator = buffer.Slice(lineLength + request.DataLength, 2);
         TextReply reply;

@@ -19,6 +19,9 @@ internal static class LinuxNative
     public const int MsgNoSignal = 0x4000;
     public const int ErrnoInterrupted = 4;
     public const int ErrnoWouldBlock = 11;
+    public const int ProtectionReadWrite = 0x1 | 0x2;
+    public const int MapPrivateAnonymous = 0x02 | 0x20;
+    public const nint MapFailed = -1;
 
     [DllImport("libc", SetLastError = true)]
     public static extern int epoll_create1(int flags);
@@ -46,6 +49,12 @@ internal static class LinuxNative
 
     [DllImport("libc", SetLastError = true)]
     public static extern int close(int fd);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern nint mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern int munmap(nint address, nuint length);
 
     /// <summary>struct epoll_event: packed on x86-64 (12 bytes), naturally aligned elsewhere.</summary>
     [StructLayout(LayoutKind.Sequential, Pack = 4)]

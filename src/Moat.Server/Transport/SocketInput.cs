@@ -9,14 +9,14 @@ namespace Moat.Server.Transport;
 /// <summary>
 /// The input side of a plain TCP connection: one buffer the socket receives into and the parser reads in place.
 /// Unconsumed bytes (a partial command) move to the front before the next receive; the buffer grows from the
-/// shared pool while one incomplete request needs more room, up to the read limit (one whole value plus its line),
-/// and shrinks back once that request is consumed. A read returns at once while unexamined bytes remain; it
+/// kernel (a mapping of its own) while one incomplete request needs more room, up to the read limit (one whole value
+/// plus its line), and shrinks back once that request is consumed, handing the memory straight back. A read returns at once while unexamined bytes remain; it
 /// receives only when the event loop has reported data since the socket was last found drained, and otherwise
 /// waits for the loop, which receives and resumes the handler on its own thread.
 /// </summary>
 internal sealed class SocketInput(EpollSocketIo io, long maxBufferBytes, PlainTcpConnection connection) : PipeReader, IValueTaskSource<ReadResult>, IDisposable
 {
-    private const int InitialBufferBytes = 16 * 1024;
+    private const int InitialBufferBytes = Hardening.ReadBufferBudget.ConnectionBufferBytes;
 
     /// <summary>Below this much free space the buffer is compacted or grown first, so a receive is never a sliver.</summary>
     private const int MinReceiveBytes = 2048;
@@ -27,9 +27,11 @@ internal sealed class SocketInput(EpollSocketIo io, long maxBufferBytes, PlainTc
     private const int Idle = 0;
     private const int Waiting = 1;
 
+    private readonly byte[] _initial = GC.AllocateUninitializedArray<byte>(InitialBufferBytes);
     private ManualResetValueTaskSourceCore<ReadResult> _pending;
-    private byte[] _buffer = GC.AllocateUninitializedArray<byte>(InitialBufferBytes);
-    private bool _rented;
+
+    /// <summary>The buffer in use when one request outgrew <see cref="_initial"/>; null otherwise.</summary>
+    private MappedInputBuffer? _grown;
     private int _start;
     private int _end;
     private bool _allExamined = true;
@@ -123,11 +125,10 @@ internal sealed class SocketInput(EpollSocketIo io, long maxBufferBytes, PlainTc
         {
             _start = 0;
             _end = 0;
-            if (_buffer.Length > KeepBufferBytes)
+            if (_grown is { Length: > KeepBufferBytes })
             {
                 // The large request is done: give its memory back rather than keeping it for the connection's life.
-                ReturnRented();
-                _buffer = GC.AllocateUninitializedArray<byte>(InitialBufferBytes);
+                ReleaseGrown();
             }
         }
     }
@@ -182,7 +183,7 @@ internal sealed class SocketInput(EpollSocketIo io, long maxBufferBytes, PlainTc
     private bool MayHaveData => Volatile.Read(ref io.ReadEvents) != _drainedAt || io.HungUp;
 
     /// <summary>Called once the connection is disposed.</summary>
-    public void Dispose() => ReturnRented();
+    public void Dispose() => ReleaseGrown();
 
     ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _pending.GetResult(token);
 
@@ -198,10 +199,10 @@ internal sealed class SocketInput(EpollSocketIo io, long maxBufferBytes, PlainTc
     private bool TryReceive()
     {
         var seen = Volatile.Read(ref io.ReadEvents);
-        var room = _buffer.Length - _end;
+        var room = BufferLength - _end;
         while (true)
         {
-            var received = LinuxNative.recv(io.Fd, ref _buffer[_end], room, 0);
+            var received = LinuxNative.recv(io.Fd, ref Buffer[_end], room, 0);
             if (received > 0)
             {
                 _end += (int)received;
@@ -245,33 +246,47 @@ internal sealed class SocketInput(EpollSocketIo io, long maxBufferBytes, PlainTc
         connection.SignalClosed();
     }
 
+    private int BufferLength => _grown?.Length ?? InitialBufferBytes;
+
+    private Span<byte> Buffer => _grown is null ? _initial : _grown.GetSpan();
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ReadResult Result(bool canceled) =>
-        new(new ReadOnlySequence<byte>(_buffer, _start, _end - _start), canceled, _peerClosed);
+        new(
+            _grown is null
+                ? new ReadOnlySequence<byte>(_initial, _start, _end - _start)
+                : new ReadOnlySequence<byte>(_grown.Memory.Slice(_start, _end - _start)),
+            canceled,
+            _peerClosed);
 
     private bool MakeRoom()
     {
-        if (_buffer.Length - _end >= MinReceiveBytes)
+        var length = BufferLength;
+        if (length - _end >= MinReceiveBytes)
         {
             return true;
         }
 
         var held = _end - _start;
-        if (_buffer.Length - held >= MinReceiveBytes)
+        if (length - held >= MinReceiveBytes)
         {
-            _buffer.AsSpan(_start, held).CopyTo(_buffer);
+            Buffer.Slice(_start, held).CopyTo(Buffer);
         }
-        else if (_buffer.Length < maxBufferBytes)
+        else if (length < maxBufferBytes)
         {
-            var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)_buffer.Length * 2, maxBufferBytes));
-            _buffer.AsSpan(_start, held).CopyTo(grown);
-            ReturnRented();
-            _buffer = grown;
-            _rented = true;
+            var grown = MappedInputBuffer.TryCreate((int)Math.Min((long)length * 2, maxBufferBytes));
+            if (grown is null)
+            {
+                return false;
+            }
+
+            Buffer.Slice(_start, held).CopyTo(grown.GetSpan());
+            ReleaseGrown();
+            _grown = grown;
         }
         else if (_start > 0)
         {
-            _buffer.AsSpan(_start, held).CopyTo(_buffer);
+            Buffer.Slice(_start, held).CopyTo(Buffer);
         }
         else
         {
@@ -283,12 +298,12 @@ internal sealed class SocketInput(EpollSocketIo io, long maxBufferBytes, PlainTc
         return true;
     }
 
-    private void ReturnRented()
+    private void ReleaseGrown()
     {
-        if (_rented)
+        if (_grown is { } grown)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _rented = false;
+            _grown = null;
+            ((IDisposable)grown).Dispose();
         }
     }
 }

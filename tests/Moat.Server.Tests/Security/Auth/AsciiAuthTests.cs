@@ -162,7 +162,8 @@ public sealed class AsciiAuthTests : IDisposable
     public async Task Moat_client_authenticates_with_its_username_and_password()
     {
         using var server = Start();
-        var options = new MoatClientOptions { Username = "bob", Password = "pw2", Protocol = WireProtocol.Meta };
+        // A loaded CI machine can take longer than the default 500 ms for the first operation (connect and sign in).
+        var options = new MoatClientOptions { Username = "bob", Password = "pw2", Protocol = WireProtocol.Meta, OperationTimeout = TimeSpan.FromSeconds(10) };
         options.Servers.Add($"127.0.0.1:{server.Port}");
         await using (var client = new MoatClient(options))
         {

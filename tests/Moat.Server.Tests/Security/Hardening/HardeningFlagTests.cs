@@ -15,7 +15,23 @@ public sealed class HardeningFlagTests
         Assert.Equal(256 * 1024, o.MaxGetLineLength);
         Assert.False(o.DumpRemote);
         Assert.False(o.InsecurePublic);
-        Assert.Equal(0, o.ReadBufferMemoryLimitBytes);
+        Assert.Null(o.ReadBufferMemoryLimitBytes);
+
+        // Bounded by default: an eighth of -m 64 (8 MiB), as four 1 MiB values with their lines (4.25 MiB) fit in it.
+        Assert.Equal(8L * 1024 * 1024, o.EffectiveReadBufferMemoryLimitBytes);
+    }
+
+    [Theory]
+    [InlineData("-m 64", 8L * 1024 * 1024)]
+    [InlineData("-m 1024", 128L * 1024 * 1024)]
+    [InlineData("-m 64 -I 8m", 4 * ((8L * 1024 * 1024) + (64 * 1024)))]
+    [InlineData("-m 64 -c 2", 2 * ((1L * 1024 * 1024) + (64 * 1024)))]
+    [InlineData("-m 64 -o read_buf_mem_limit=0", 0)]
+    [InlineData("-m 64 -o read_buf_mem_limit=3", 3L * 1024 * 1024)]
+    public void The_input_budget_is_derived_from_m_I_and_c_unless_given(string flags, long expected)
+    {
+        var o = MemcachedFlagParser.Parse(flags.Split(' ')).Options!;
+        Assert.Equal(expected, o.EffectiveReadBufferMemoryLimitBytes);
     }
 
     [Fact]
