@@ -71,6 +71,32 @@ public sealed class FlagBehaviourTests
             WireClient.Send(server.Port, $"set c 0 0 1\r\nz\r\nappend c 0 0 2000\r\n{value}\r\nget c\r\n").Reply);
     }
 
+    [RequiresMemcachedFact]
+    public void A_binary_set_just_over_the_item_limit_removes_the_old_value_as_memcached_does()
+    {
+        // Binary SET follows the text rule (the old value goes); APPEND keeps it. Frames and statuses compared with
+        // memcached 1.6.18 at -I 2048 (slab_chunk_max must fit in -I there).
+        var value = new string('v', 2000);
+        var extras = Binary.BinaryFrames.StoreExtras(0, 0);
+        byte[][] frames =
+        [
+            Binary.BinaryFrames.Request(0x01, "a", extras, "x"),
+            Binary.BinaryFrames.Request(0x01, "a", extras, value),
+            Binary.BinaryFrames.Request(0x00, "a"),
+            Binary.BinaryFrames.Request(0x01, "c", extras, "z"),
+            Binary.BinaryFrames.Request(0x0e, "c", value: value),
+            Binary.BinaryFrames.Request(0x00, "c"),
+        ];
+        using var memcached = new MemcachedProcessFixture("-I", "2048", "-o", "slab_chunk_max=1024");
+        Assert.True(memcached.Available, "memcached did not start");
+        using var moat = new MoatServerFixture(o => o.ItemSizeMax = 2048);
+        var expected = Binary.BinaryFrames.Describe(Binary.BinaryWire.Send(memcached.Port, frames).Reply);
+        var actual = Binary.BinaryFrames.Describe(Binary.BinaryWire.Send(moat.Port, frames).Reply);
+        Assert.Equal(expected, actual);
+        Assert.Contains("op=00 status=0001", actual, StringComparison.Ordinal);
+        Assert.Contains("op=00 status=0000 opaque=0 cas=set extras=00000000 key= value=z", actual, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void M_a_set_refused_for_lack_of_memory_removes_the_old_value()
     {
