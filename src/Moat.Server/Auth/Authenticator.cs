@@ -54,16 +54,49 @@ internal sealed class Authenticator
     public AuthOutcome Authenticate(ReadOnlySpan<byte> user, ReadOnlySpan<byte> password, PeerSession session)
     {
         AuthCounters.Increment(ref Counters.Commands);
-        if (Limiter.IsBlocked(session.Address))
+        if (IsRateLimited(session))
         {
-            AuthCounters.Increment(ref Counters.RateLimited);
-            AuthCounters.Increment(ref Counters.Errors);
-            RecordFailure(session, "ratelimited");
             return AuthOutcome.RateLimited;
         }
 
         var table = _credentials;
-        var index = table.Find(user, password);
+        return Conclude(table, table.Find(user, password), session);
+    }
+
+    /// <summary>
+    /// Checks a CRAM-MD5 response to <paramref name="challenge"/> (the final step of the exchange) with the same
+    /// rate limiting, counting and events as <see cref="Authenticate"/>.
+    /// </summary>
+    public AuthOutcome AuthenticateChallengeResponse(ReadOnlySpan<byte> user, ReadOnlySpan<byte> challenge, ReadOnlySpan<byte> response, PeerSession session)
+    {
+        AuthCounters.Increment(ref Counters.Commands);
+        if (IsRateLimited(session))
+        {
+            return AuthOutcome.RateLimited;
+        }
+
+        var table = _credentials;
+        return Conclude(table, table.FindChallengeResponse(user, challenge, response), session);
+    }
+
+    /// <summary>The first step of a challenge-response exchange: counted as a SASL command (memcached's auth_cmds), nothing checked yet.</summary>
+    public void RecordChallengeIssued() => AuthCounters.Increment(ref Counters.Commands);
+
+    private bool IsRateLimited(PeerSession session)
+    {
+        if (!Limiter.IsBlocked(session.Address))
+        {
+            return false;
+        }
+
+        AuthCounters.Increment(ref Counters.RateLimited);
+        AuthCounters.Increment(ref Counters.Errors);
+        RecordFailure(session, "ratelimited");
+        return true;
+    }
+
+    private AuthOutcome Conclude(CredentialTable table, int index, PeerSession session)
+    {
         if (index >= 0)
         {
             session.SignIn(table.UserAt(index));

@@ -7,10 +7,11 @@ using Moat.Server.Text;
 namespace Moat.Server.Binary;
 
 /// <summary>
-/// -S: SASL PLAIN (RFC 4616) over the binary protocol, answered as memcached 1.6.18 with Cyrus SASL answers:
-/// LIST_MECHS → "PLAIN"; AUTH → "Authenticated" or status 0x20 "Auth failure." (the connection stays open); STEP →
-/// 0x20 (no multi-step mechanism); before authentication every other opcode but VERSION → 0x20 and the connection
-/// is closed.
+/// -S: SASL over the binary protocol, answered as memcached 1.6.18 with Cyrus SASL answers. LIST_MECHS →
+/// "CRAM-MD5 PLAIN". PLAIN (RFC 4616): AUTH → "Authenticated" or status 0x20 "Auth failure." (the connection stays
+/// open). CRAM-MD5 (RFC 2195): AUTH with an empty payload → status 0x21 and a challenge
+/// <c>&lt;random.time@host&gt;</c>; STEP with "user hex(HMAC-MD5(password, challenge))" → "Authenticated" or 0x20.
+/// Any other STEP → 0x20. Before authentication every other opcode but VERSION → 0x20 and the connection is closed.
 /// </summary>
 internal sealed partial class BinaryCommandProcessor
 {
@@ -21,6 +22,11 @@ internal sealed partial class BinaryCommandProcessor
     private const int MaxSaslPayload = AsciiAuthProcessor.MaxTokenLength;
 
     private static ReadOnlySpan<byte> PlainMechanism => "PLAIN"u8;
+
+    private static ReadOnlySpan<byte> CramMd5Mechanism => "CRAM-MD5"u8;
+
+    /// <summary>What LIST_MECHS answers, strongest first as Cyrus SASL lists them.</summary>
+    private static ReadOnlySpan<byte> MechanismList => "CRAM-MD5 PLAIN"u8;
 
     private static ReadOnlySpan<byte> AuthenticatedText => "Authenticated"u8;
 
@@ -48,8 +54,8 @@ internal sealed partial class BinaryCommandProcessor
                     return true;
                 }
 
-                BinaryResponseWriter.WriteHeader(output, header.Opcode, BinaryStatus.Success, 0, 0, PlainMechanism.Length, header.Opaque, 0);
-                BinaryResponseWriter.Write(output, PlainMechanism);
+                BinaryResponseWriter.WriteHeader(output, header.Opcode, BinaryStatus.Success, 0, 0, MechanismList.Length, header.Opaque, 0);
+                BinaryResponseWriter.Write(output, MechanismList);
                 return true;
             case BinaryOpcode.SaslAuth or BinaryOpcode.SaslStep:
                 outcome = ExecuteSaslAuth(auth, session, opcode, in header, ref buffer, output);
@@ -115,16 +121,68 @@ internal sealed partial class BinaryCommandProcessor
         var mechanism = frame[..header.KeyLength];
         var payload = frame.Slice(header.KeyLength, (int)valueLength);
 
-        // Every AUTH starts over, so a failed attempt leaves the connection unauthenticated (memcached does the same).
+        // Every AUTH or STEP starts over or ends an exchange, so a failed attempt leaves the connection
+        // unauthenticated (memcached does the same), and a challenge answers one STEP only.
         session.SignOut();
-        if (opcode == BinaryOpcode.SaslStep || !Ascii.EqualsIgnoreCase(mechanism, PlainMechanism) || !TrySplitPlain(payload, out var user, out var password))
+        var challenge = _challenge;
+        _challenge = null;
+        if (Ascii.EqualsIgnoreCase(mechanism, CramMd5Mechanism))
         {
-            auth.RecordMalformedAttempt(session, countAsCheck: true);
-            WriteError(output, in header, BinaryStatus.AuthError);
-            return null;
+            return opcode == BinaryOpcode.SaslAuth
+                ? IssueCramMd5Challenge(auth, session, in header, payload, output)
+                : CheckCramMd5Response(auth, session, in header, challenge, payload, output);
         }
 
-        if (auth.Authenticate(user, password, session) != AuthOutcome.Success)
+        if (opcode == BinaryOpcode.SaslStep || !Ascii.EqualsIgnoreCase(mechanism, PlainMechanism) || !TrySplitPlain(payload, out var user, out var password))
+        {
+            return RefuseMalformed(auth, session, in header, output);
+        }
+
+        return Conclude(auth.Authenticate(user, password, session), in header, output);
+    }
+
+    /// <summary>CRAM-MD5's first step: the server speaks first, so a payload here is refused as Cyrus refuses it.</summary>
+    private ProcessOutcome? IssueCramMd5Challenge(Authenticator auth, PeerSession session, in BinaryHeader header, ReadOnlySpan<byte> payload, IBufferWriter<byte> output)
+    {
+        if (!payload.IsEmpty)
+        {
+            return RefuseMalformed(auth, session, in header, output);
+        }
+
+        // RFC 2195's form, as Cyrus makes it: unique per exchange, never reused (one STEP consumes it).
+        var random = System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue);
+        var challenge = Encoding.ASCII.GetBytes(string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"<{random}.{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}@{Environment.MachineName}>"));
+        _challenge = challenge;
+        auth.RecordChallengeIssued();
+        BinaryResponseWriter.WriteHeader(output, header.Opcode, BinaryStatus.AuthContinue, 0, 0, challenge.Length, header.Opaque, 0);
+        BinaryResponseWriter.Write(output, challenge);
+        return null;
+    }
+
+    /// <summary>CRAM-MD5's second step: "user SP hex-digest" (the user name may itself hold spaces; the last one separates).</summary>
+    private static ProcessOutcome? CheckCramMd5Response(Authenticator auth, PeerSession session, in BinaryHeader header, byte[]? challenge, ReadOnlySpan<byte> payload, IBufferWriter<byte> output)
+    {
+        var separator = payload.LastIndexOf((byte)' ');
+        if (challenge is null || separator <= 0)
+        {
+            return RefuseMalformed(auth, session, in header, output);
+        }
+
+        return Conclude(auth.AuthenticateChallengeResponse(payload[..separator], challenge, payload[(separator + 1)..], session), in header, output);
+    }
+
+    private static ProcessOutcome? RefuseMalformed(Authenticator auth, PeerSession session, in BinaryHeader header, IBufferWriter<byte> output)
+    {
+        auth.RecordMalformedAttempt(session, countAsCheck: true);
+        WriteError(output, in header, BinaryStatus.AuthError);
+        return null;
+    }
+
+    private static ProcessOutcome? Conclude(AuthOutcome outcome, in BinaryHeader header, IBufferWriter<byte> output)
+    {
+        if (outcome != AuthOutcome.Success)
         {
             WriteError(output, in header, BinaryStatus.AuthError);
             return null;

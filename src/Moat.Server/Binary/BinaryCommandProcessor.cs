@@ -25,6 +25,9 @@ internal sealed partial class BinaryCommandProcessor(MoatServerContext context, 
     private readonly byte[] _head = new byte[BinaryHeader.Size + 255 + MaxKeyLength];
     private BatchControl _batch;
 
+    /// <summary>The CRAM-MD5 challenge this connection was sent and has not answered yet; null otherwise.</summary>
+    private byte[]? _challenge;
+
     /// <summary>The counters of this connection.</summary>
     public ConnectionCounters Counters { get; } = counters;
 

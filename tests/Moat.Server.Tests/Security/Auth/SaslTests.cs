@@ -5,7 +5,7 @@ using Moat.Server.Tests.Infrastructure;
 
 namespace Moat.Server.Tests.Security.Auth;
 
-/// <summary>-S: SASL PLAIN over the binary protocol, with a hand-built client, libmemcached's memcstat, and memcached -S as the oracle.</summary>
+/// <summary>-S: SASL PLAIN and CRAM-MD5 over the binary protocol, with a hand-built client, libmemcached's memcstat, and memcached -S as the oracle.</summary>
 public sealed class SaslTests : IDisposable
 {
     private const byte Get = 0x00;
@@ -42,7 +42,9 @@ public sealed class SaslTests : IDisposable
         ("set before auth", [BinaryFrames.Request(Set, "k", BinaryFrames.StoreExtras(0, 0), "v", opaque: 3)]),
         ("version before auth", [BinaryFrames.Request(Version, opaque: 4)]),
         ("step", [BinaryFrames.Request(Step, "PLAIN", value: "\0alice\0secret", opaque: 5)]),
-        ("unknown mechanism", [BinaryFrames.Request(Auth, "CRAM-MD5", value: "x", opaque: 6)]),
+        ("cram-md5 with a client-first payload", [BinaryFrames.Request(Auth, "CRAM-MD5", value: "alice x", opaque: 6)]),
+        ("cram-md5 step without a challenge", [BinaryFrames.Request(Step, "CRAM-MD5", value: "alice 0123456789abcdef0123456789abcdef", opaque: 6)]),
+        ("unknown mechanism", [BinaryFrames.Request(Auth, "DIGEST-MD6", value: "x", opaque: 6)]),
         ("authzid equal to user", [BinaryFrames.Request(Auth, "PLAIN", value: "alice\0alice\0secret", opaque: 8), BinaryFrames.Request(Noop, opaque: 9)]),
         ("payload without separators", [BinaryFrames.Request(Auth, "PLAIN", value: "alicesecret", opaque: 10)]),
         ("auth without mechanism", [BinaryFrames.Request(Auth, "", value: "\0alice\0secret", opaque: 11)]),
@@ -55,7 +57,7 @@ public sealed class SaslTests : IDisposable
     {
         using var server = Start();
         var listed = BinaryWire.Send(server.Port, [BinaryFrames.Request(ListMechs)]);
-        Assert.Equal("magic=81 op=20 status=0000 opaque=0 cas=0 extras= key= value=PLAIN", BinaryFrames.Describe(listed.Reply).Trim());
+        Assert.Equal("magic=81 op=20 status=0000 opaque=0 cas=0 extras= key= value=CRAM-MD5 PLAIN", BinaryFrames.Describe(listed.Reply).Trim());
 
         var session = BinaryWire.Send(server.Port, [
             BinaryFrames.Request(Auth, "PLAIN", value: "\0alice\0secret"),
@@ -142,6 +144,39 @@ public sealed class SaslTests : IDisposable
         return lines;
     }
 
+    [Fact]
+    public void Cram_md5_answers_a_challenge_with_the_hmac_of_the_password()
+    {
+        using var server = Start();
+        var outcomes = CramMd5Exchange(server.Port, "alice", "secret");
+        Assert.Matches(@"^<\d+\.\d+@.+>$", outcomes.Challenge);
+        Assert.Equal("0000 Authenticated", outcomes.Step);
+        Assert.Equal("0001 Not found", outcomes.AfterwardsGet);
+
+        Assert.Equal("0020 Auth failure.", CramMd5Exchange(server.Port, "alice", "wrong").Step);
+        Assert.Equal("0020 Auth failure.", CramMd5Exchange(server.Port, "mallory", "secret").Step);
+        Assert.Equal("0000 Authenticated", CramMd5Exchange(server.Port, "bob", "pw2", upperCaseDigest: true).Step);
+
+        // A challenge answers one step: replaying a correct response on the same connection fails.
+        Assert.Equal("0020 Auth failure.", CramMd5Exchange(server.Port, "alice", "secret", replay: true).Replay);
+        var stats = server.Context.Auth!.Counters;
+        Assert.Equal(11, Interlocked.Read(ref stats.Commands));
+    }
+
+    [RequiresToolFact(MemcachedProcessFixture.Binary, "/usr/sbin/saslpasswd2")]
+    public void Cram_md5_outcomes_match_memcached_with_cyrus_sasl()
+    {
+        using var files = new AuthFiles();
+        using var memcached = StartCyrusSaslMemcached(files, "alice", "secret");
+        using var moat = Start();
+        foreach (var (user, password) in new[] { ("alice", "secret"), ("alice", "wrong"), ("nobody", "secret") })
+        {
+            var expected = CramMd5Exchange(memcached.Port, user, password, replay: true);
+            var actual = CramMd5Exchange(moat.Port, user, password, replay: true);
+            Assert.Equal(expected with { Challenge = "" }, actual with { Challenge = "" });
+        }
+    }
+
     [RequiresToolFact("/usr/bin/memcstat")]
     public void Memcstat_with_binary_sasl_credentials_succeeds_and_a_wrong_password_fails()
     {
@@ -149,6 +184,9 @@ public sealed class SaslTests : IDisposable
         var (ok, okOutput) = RunTool("/usr/bin/memcstat", $"--servers=127.0.0.1:{server.Port}", "--binary", "--username", "alice", "--password", "secret");
         Assert.True(ok == 0, okOutput);
         Assert.Contains("version: 1.6.18", okOutput, StringComparison.Ordinal);
+
+        // libmemcached's Cyrus SASL client picks the strongest mechanism offered: CRAM-MD5 takes two SASL commands.
+        Assert.Equal(2, Interlocked.Read(ref server.Context.Auth!.Counters.Commands));
         var (failed, failedOutput) = RunTool("/usr/bin/memcstat", $"--servers=127.0.0.1:{server.Port}", "--binary", "--username", "alice", "--password", "wrong");
         Assert.NotEqual(0, failed);
         Assert.Contains("AUTHENTICATION FAILURE", failedOutput, StringComparison.Ordinal);
@@ -169,15 +207,66 @@ public sealed class SaslTests : IDisposable
         }
     }
 
-    /// <summary>memcached -S with Cyrus SASL: PLAIN only, one user in a sasldb of our own (SASL_CONF_PATH points at it).</summary>
+    /// <summary>memcached -S with Cyrus SASL: CRAM-MD5 and PLAIN (what Debian's modules offer for a sasldb), one user in a sasldb of our own (SASL_CONF_PATH points at it).</summary>
     internal static MemcachedAuthProcess StartCyrusSaslMemcached(AuthFiles files, string user, string password)
     {
         var sasldb = files.Write("sasldb2", "");
         File.Delete(sasldb);
         var (created, createOutput) = RunTool("/usr/sbin/saslpasswd2", ["-p", "-a", "memcached", "-c", "-f", sasldb, user], standardInput: password);
         Assert.True(created == 0, createOutput);
-        var confDirectory = Path.GetDirectoryName(files.Write("memcached.conf", $"mech_list: plain\nsasldb_path: {sasldb}\n"))!;
+        var confDirectory = Path.GetDirectoryName(files.Write("memcached.conf", $"mech_list: cram-md5 plain\nsasldb_path: {sasldb}\n"))!;
         return new MemcachedAuthProcess(["-S"], new Dictionary<string, string> { ["SASL_CONF_PATH"] = confDirectory });
+    }
+
+    /// <summary>What one CRAM-MD5 exchange drew: the challenge, each reply as "status text".</summary>
+    private sealed record CramOutcome(string Challenge, string Auth, string Step, string AfterwardsGet, string Replay);
+
+    /// <summary>AUTH CRAM-MD5, then STEP with "user hex(HMAC-MD5(password, challenge))" (and, to replay, the same STEP again), then a GET.</summary>
+    private static CramOutcome CramMd5Exchange(int port, string user, string password, bool upperCaseDigest = false, bool replay = false)
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        socket.Connect(System.Net.IPAddress.Loopback, port);
+        socket.ReceiveTimeout = 10_000;
+        socket.Send(BinaryFrames.Request(Auth, "CRAM-MD5"));
+        var (authStatus, challenge) = ReceiveReply(socket);
+#pragma warning disable CA5351 // CRAM-MD5 is HMAC-MD5 by definition.
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.HMACMD5.HashData(System.Text.Encoding.ASCII.GetBytes(password), System.Text.Encoding.ASCII.GetBytes(challenge)));
+#pragma warning restore CA5351
+        var response = $"{user} {(upperCaseDigest ? digest.ToUpperInvariant() : digest)}";
+        socket.Send(BinaryFrames.Request(Step, "CRAM-MD5", value: response));
+        var step = ReceiveReply(socket);
+        var again = "";
+        if (replay)
+        {
+            socket.Send(BinaryFrames.Request(Step, "CRAM-MD5", value: response));
+            var replayed = ReceiveReply(socket);
+            again = $"{replayed.Status:x4} {replayed.Value}";
+        }
+
+        socket.Send(BinaryFrames.Request(Get, "cram-missing"));
+        var get = ReceiveReply(socket);
+
+        return new CramOutcome(challenge, $"{authStatus:x4}", $"{step.Status:x4} {step.Value}", $"{get.Status:x4} {get.Value}", again);
+    }
+
+    private static (int Status, string Value) ReceiveReply(System.Net.Sockets.Socket socket)
+    {
+        var header = ReceiveExactly(socket, 24);
+        var body = ReceiveExactly(socket, (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(8)));
+        return (System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(6)), System.Text.Encoding.Latin1.GetString(body));
+    }
+
+    private static byte[] ReceiveExactly(System.Net.Sockets.Socket socket, int count)
+    {
+        var bytes = new byte[count];
+        for (var read = 0; read < count;)
+        {
+            var n = socket.Receive(bytes, read, count - read, System.Net.Sockets.SocketFlags.None);
+            Assert.True(n > 0, "the server closed the connection");
+            read += n;
+        }
+
+        return bytes;
     }
 
     private static (int ExitCode, string Output) RunTool(string tool, params string[] args) => RunTool(tool, args, standardInput: null);
