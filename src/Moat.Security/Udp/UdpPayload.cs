@@ -3,8 +3,9 @@ using System.Buffers.Binary;
 namespace Moat.Security.Udp;
 
 /// <summary>
-/// Splits a request payload into its optional <c>@tok</c> line and its one command, and rejects anything carrying
-/// more than one command: memcached executes them all, we refuse so each request has exactly one budget (A2).
+/// Splits a request payload into its optional <c>@tok</c> line and its commands. A payload of more than one command
+/// is reported as such: memcached executes them all; Moat does so only for trusted and token-holding sources and
+/// refuses it from anyone else, so each unvalidated request has exactly one budget (docs/udp.md).
 /// </summary>
 internal static class UdpPayload
 {
@@ -35,37 +36,51 @@ internal static class UdpPayload
             payload = payload[(tokenLineEnd + 1)..];
         }
 
-        if (payload.IsEmpty)
+        var verdict = ParseNext(ref payload, out command, out dataBlock);
+        return verdict == PayloadVerdict.Malformed || payload.IsEmpty ? verdict : PayloadVerdict.MultiCommand;
+    }
+
+    /// <summary>
+    /// Splits the next command off <paramref name="rest"/> and advances it past the command and its data block:
+    /// <see cref="PayloadVerdict.Ascii"/> or <see cref="PayloadVerdict.Binary"/>, or <see cref="PayloadVerdict.Malformed"/>
+    /// when no complete command starts there. A data block not followed by CR LF is left in <paramref name="rest"/>
+    /// (so the datagram carries more than one command, which is how memcached would read it too).
+    /// </summary>
+    public static PayloadVerdict ParseNext(scoped ref ReadOnlySpan<byte> rest, out ReadOnlySpan<byte> command, out ReadOnlySpan<byte> dataBlock)
+    {
+        command = default;
+        dataBlock = default;
+        if (rest.IsEmpty)
         {
             return PayloadVerdict.Malformed;
         }
 
-        if (payload[0] == BinaryRequestMagic)
+        if (rest[0] == BinaryRequestMagic)
         {
-            if (payload.Length < BinaryHeaderSize)
+            if (rest.Length < BinaryHeaderSize)
             {
                 return PayloadVerdict.Malformed;
             }
 
-            var bodyLength = BinaryPrimitives.ReadUInt32BigEndian(payload[8..]);
-            var remainder = (uint)(payload.Length - BinaryHeaderSize);
-            if (bodyLength > remainder)
+            var bodyLength = BinaryPrimitives.ReadUInt32BigEndian(rest[8..]);
+            if (bodyLength > (uint)(rest.Length - BinaryHeaderSize))
             {
                 return PayloadVerdict.Malformed;
             }
 
-            command = payload;
-            return bodyLength == remainder ? PayloadVerdict.Binary : PayloadVerdict.MultiCommand;
+            command = rest[..(BinaryHeaderSize + (int)bodyLength)];
+            rest = rest[command.Length..];
+            return PayloadVerdict.Binary;
         }
 
-        var lineEnd = payload.IndexOf((byte)'\n');
+        var lineEnd = rest.IndexOf((byte)'\n');
         if (lineEnd < 0)
         {
             return PayloadVerdict.Malformed;
         }
 
-        command = TrimCarriageReturn(payload[..lineEnd]);
-        var rest = payload[(lineEnd + 1)..];
+        command = TrimCarriageReturn(rest[..lineEnd]);
+        var afterLine = rest[(lineEnd + 1)..];
         var dataLength = DataBlockLength(command);
         if (dataLength < -1)
         {
@@ -74,16 +89,23 @@ internal static class UdpPayload
 
         if (dataLength >= 0)
         {
-            if (rest.Length < dataLength + 2 || rest[dataLength] != (byte)'\r' || rest[dataLength + 1] != (byte)'\n')
+            if (afterLine.Length < dataLength + 2 || afterLine[dataLength] != (byte)'\r' || afterLine[dataLength + 1] != (byte)'\n')
             {
-                return rest.Length <= dataLength + 1 ? PayloadVerdict.Malformed : PayloadVerdict.MultiCommand;
+                if (afterLine.Length <= dataLength + 1)
+                {
+                    return PayloadVerdict.Malformed;
+                }
+
+                rest = afterLine;
+                return PayloadVerdict.Ascii;
             }
 
-            dataBlock = rest[..dataLength];
-            rest = rest[(dataLength + 2)..];
+            dataBlock = afterLine[..dataLength];
+            afterLine = afterLine[(dataLength + 2)..];
         }
 
-        return rest.IsEmpty ? PayloadVerdict.Ascii : PayloadVerdict.MultiCommand;
+        rest = afterLine;
+        return PayloadVerdict.Ascii;
     }
 
     /// <summary>-1: no data block; ≥ 0: its length; -2: a storage command whose length field is unusable.</summary>

@@ -14,6 +14,7 @@ internal sealed class UdpCounters(TimeProvider clock, int prefix4, int prefix6)
     public long RequestsTrusted;
     public long MalformedDropped;
     public long MulticommandDropped;
+    public long MulticommandServed;
     public long ReservedNonzero;
     public long SourceDenied;
     public long ResponseShapedDropped;
@@ -46,6 +47,7 @@ internal sealed class UdpCounters(TimeProvider clock, int prefix4, int prefix6)
         yield return ("udp_requests_trusted", Interlocked.Read(ref RequestsTrusted));
         yield return ("udp_malformed_dropped", Interlocked.Read(ref MalformedDropped));
         yield return ("udp_multicommand_dropped", Interlocked.Read(ref MulticommandDropped));
+        yield return ("udp_multicommand_served", Interlocked.Read(ref MulticommandServed));
         yield return ("udp_reserved_nonzero", Interlocked.Read(ref ReservedNonzero));
         yield return ("udp_src_denied", Interlocked.Read(ref SourceDenied));
         yield return ("udp_response_shaped_dropped", Interlocked.Read(ref ResponseShapedDropped));

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using Moat.Protocol.Binary;
 using Moat.Security.Events;
 using Moat.Security.Udp;
 using Moat.Server.Binary;
@@ -107,12 +108,6 @@ internal sealed class UdpRequestHandler
         }
 
         var shape = UdpPayload.Parse(payload, out var token, out var command, out _);
-        if (shape == PayloadVerdict.MultiCommand)
-        {
-            Drop(ref counters.MulticommandDropped, SecurityEventKind.UdpMalformed, request);
-            return;
-        }
-
         if (shape == PayloadVerdict.Malformed)
         {
             Drop(ref counters.MalformedDropped, SecurityEventKind.UdpMalformed, request);
@@ -121,13 +116,31 @@ internal sealed class UdpRequestHandler
 
         var sourceClass = Classify(address, token, request);
         request.SourceClass = sourceClass;
-        request.Command = shape == PayloadVerdict.Binary ? BinaryCommandNames[command[1]] : CommandName(command);
+        var binary = command[0] == BinaryHeader.RequestMagic;
+        request.Command = binary ? BinaryCommandNames[command[1]] : CommandName(command);
         if (_auth is not null && sourceClass != SourceClass.Validated)
         {
             // A12: with -Y/-S, UDP serves only auth-bound tokens; no unvalidated or trusted service at all.
             Interlocked.Increment(ref _auth.Counters.UdpUnauthenticatedDropped);
             RecordDrop(address);
             return;
+        }
+
+        // Several commands in one datagram: memcached runs them all. Only a source that cannot be spoofed (a trusted
+        // network, a token holder) gets that; from anyone else one datagram is one command with one budget.
+        var commandStart = token.IsEmpty ? UdpFrameHeader.Size : UdpFrameHeader.Size + payload.IndexOf((byte)'\n') + 1;
+        var commandEnd = bytes.Length;
+        var commandCount = 1;
+        if (shape == PayloadVerdict.MultiCommand)
+        {
+            if (sourceClass == SourceClass.Unvalidated || !TryCountCommands(bytes[commandStart..], binary, out commandCount, out var completeLength))
+            {
+                Drop(ref counters.MulticommandDropped, SecurityEventKind.UdpMalformed, request);
+                return;
+            }
+
+            commandEnd = commandStart + completeLength;
+            Interlocked.Increment(ref counters.MulticommandServed);
         }
 
         if (sourceClass == SourceClass.Unvalidated)
@@ -140,9 +153,7 @@ internal sealed class UdpRequestHandler
             Interlocked.Increment(ref sourceClass == SourceClass.Trusted ? ref counters.RequestsTrusted : ref counters.RequestsValidated);
         }
 
-        var verdict = shape == PayloadVerdict.Binary
-            ? _security.Policy.EvaluateBinary(command[1], sourceClass)
-            : _security.Policy.Evaluate(command, sourceClass);
+        var verdict = commandCount == 1 ? Evaluate(command, binary, sourceClass) : EvaluateEvery(bytes[commandStart..commandEnd], sourceClass);
         if (verdict == CommandVerdict.Refused)
         {
             Drop(ref counters.CommandRefused, SecurityEventKind.UdpCmdRefused, request);
@@ -156,17 +167,20 @@ internal sealed class UdpRequestHandler
             return;
         }
 
-        var isTokenRequest = shape != PayloadVerdict.Binary && command.StartsWith(TokenCommand) && (command.Length == TokenCommand.Length || command[TokenCommand.Length] == (byte)' ');
-        switch (_security.RateLimiter.AdmitRequest(sourceClass, address, isTokenRequest))
+        var isTokenRequest = commandCount == 1 && IsTokenRequest(command, binary);
+        for (var admitted = 0; admitted < commandCount; admitted++)
         {
-            case RateLimitVerdict.Admitted:
-                break;
-            case RateLimitVerdict.Prefix:
-                Drop(ref counters.RateLimitedPrefix, SecurityEventKind.UdpRateLimited, request);
-                return;
-            default:
-                Drop(ref counters.RateLimitedSource, SecurityEventKind.UdpRateLimited, request);
-                return;
+            switch (_security.RateLimiter.AdmitRequest(sourceClass, address, isTokenRequest))
+            {
+                case RateLimitVerdict.Admitted:
+                    break;
+                case RateLimitVerdict.Prefix:
+                    Drop(ref counters.RateLimitedPrefix, SecurityEventKind.UdpRateLimited, request);
+                    return;
+                default:
+                    Drop(ref counters.RateLimitedSource, SecurityEventKind.UdpRateLimited, request);
+                    return;
+            }
         }
 
         _output.ResetWrittenCount();
@@ -176,16 +190,14 @@ internal sealed class UdpRequestHandler
         }
         else
         {
-            // The command with its data block: the payload after any @tok line.
-            var commandStart = token.IsEmpty ? UdpFrameHeader.Size : UdpFrameHeader.Size + payload.IndexOf((byte)'\n') + 1;
-            var sequence = new ReadOnlySequence<byte>(datagram[commandStart..]);
-            if (shape == PayloadVerdict.Binary)
+            // The commands with their data blocks: the payload after any @tok line.
+            var sequence = new ReadOnlySequence<byte>(datagram[commandStart..commandEnd]);
+            Connections.IProtocolProcessor processor = binary ? _binaryProcessor : _processor;
+
+            // A batch yields after -R commands (or a large reply) so a TCP connection can flush; a datagram's
+            // commands all run before its one reply goes out.
+            while (processor.Process(ref sequence, _output) == ProcessOutcome.Yield)
             {
-                _binaryProcessor.Process(ref sequence, _output);
-            }
-            else
-            {
-                _processor.Process(ref sequence, _output);
             }
         }
 
@@ -216,6 +228,63 @@ internal sealed class UdpRequestHandler
         _security.Counters.DroppedSources.Record(address);
         _security.Counters.DroppedPrefixes.Record(address);
     }
+
+    private CommandVerdict Evaluate(ReadOnlySpan<byte> command, bool binary, SourceClass sourceClass) => binary
+        ? _security.Policy.EvaluateBinary(command[1], sourceClass)
+        : _security.Policy.Evaluate(command, sourceClass);
+
+    /// <summary>The policy's answer for a datagram of several commands: the first that is not allowed decides.</summary>
+    private CommandVerdict EvaluateEvery(ReadOnlySpan<byte> commands, SourceClass sourceClass)
+    {
+        var binary = commands[0] == BinaryHeader.RequestMagic;
+        while (!commands.IsEmpty)
+        {
+            UdpPayload.ParseNext(ref commands, out var command, out _);
+            var verdict = Evaluate(command, binary, sourceClass);
+            if (verdict != CommandVerdict.Allowed)
+            {
+                return verdict;
+            }
+        }
+
+        return CommandVerdict.Allowed;
+    }
+
+    /// <summary>
+    /// Counts the complete commands of a multi-command datagram and how many bytes they take; an incomplete last
+    /// command is left out, as memcached leaves it unread (no further datagram can complete it). False when text
+    /// and binary are mixed (a datagram is read as one protocol, chosen by its first byte) or when one command is
+    /// <c>udptoken</c> (a token is asked for alone).
+    /// </summary>
+    private static bool TryCountCommands(ReadOnlySpan<byte> commands, bool binary, out int count, out int completeLength)
+    {
+        count = 0;
+        var rest = commands;
+        while (!rest.IsEmpty)
+        {
+            var before = rest;
+            var shape = UdpPayload.ParseNext(ref rest, out var command, out _);
+            if (shape == PayloadVerdict.Malformed)
+            {
+                rest = before;
+                break;
+            }
+
+            if ((shape == PayloadVerdict.Binary) != binary || IsTokenRequest(command, binary))
+            {
+                completeLength = 0;
+                return false;
+            }
+
+            count++;
+        }
+
+        completeLength = commands.Length - rest.Length;
+        return true;
+    }
+
+    private static bool IsTokenRequest(ReadOnlySpan<byte> command, bool binary) =>
+        !binary && command.StartsWith(TokenCommand) && (command.Length == TokenCommand.Length || command[TokenCommand.Length] == (byte)' ');
 
     /// <summary>The first word of an ASCII command line.</summary>
     private static ReadOnlySpan<byte> CommandName(ReadOnlySpan<byte> line)
