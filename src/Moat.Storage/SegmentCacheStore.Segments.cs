@@ -50,7 +50,7 @@ public sealed unsafe partial class SegmentCacheStore
                 _segments.Unpin(active);
             }
 
-            if (!TryReplaceActiveSegment(bucket, active, now))
+            if (!TryReplaceActiveSegment(bucket, active, now, _segments.Aligned(length)))
             {
                 break;
             }
@@ -62,7 +62,7 @@ public sealed unsafe partial class SegmentCacheStore
     }
 
     /// <summary>Seals the bucket's full segment and opens a fresh one (unless another writer already did).</summary>
-    private bool TryReplaceActiveSegment(int bucket, int full, uint now)
+    private bool TryReplaceActiveSegment(int bucket, int full, uint now, int minimumRoom)
     {
         lock (_segments.SyncRoot)
         {
@@ -83,7 +83,7 @@ public sealed unsafe partial class SegmentCacheStore
                 Volatile.Write(ref _activeSegments[bucket], -1);
             }
 
-            var fresh = ObtainSegmentLocked(now);
+            var fresh = ObtainSegmentLocked(now, minimumRoom: minimumRoom);
             if (fresh < 0)
             {
                 return false;
@@ -116,7 +116,7 @@ public sealed unsafe partial class SegmentCacheStore
     /// by merging: compaction moves the live items of the emptiest segments together (nothing live is lost), and
     /// only when live data fills memory does eviction drop the least valuable items of the oldest segment.
     /// </summary>
-    private int ObtainSegmentLocked(uint now, bool allowNew = true)
+    private int ObtainSegmentLocked(uint now, bool allowNew = true, int minimumRoom = 0)
     {
         if (_spareSegment < 0)
         {
@@ -136,7 +136,7 @@ public sealed unsafe partial class SegmentCacheStore
             }
         }
 
-        var segment = TakeFreeOrNewLocked(allowNew);
+        var segment = TakeFreeOrNewLocked(allowNew, minimumRoom);
         if (segment >= 0)
         {
             return segment;
@@ -144,7 +144,7 @@ public sealed unsafe partial class SegmentCacheStore
 
         if (ReclaimDeadSegmentsLocked(now, stopAfterFirst: true) > 0)
         {
-            segment = TakeFreeForWriterLocked();
+            segment = TakeFreeForWriterLocked(minimumRoom);
             if (segment >= 0)
             {
                 return segment;
@@ -179,7 +179,7 @@ public sealed unsafe partial class SegmentCacheStore
 
             progress = progress
                 || (_evictionEnabled && EvictOldestLocked(now, round < rounds / 2 ? ReclaimMode.KeepHot : ReclaimMode.KeepNone));
-            segment = TakeFreeForWriterLocked();
+            segment = TakeFreeForWriterLocked(minimumRoom);
             if (segment >= 0)
             {
                 return segment;
@@ -203,17 +203,21 @@ public sealed unsafe partial class SegmentCacheStore
         return _compactionTarget < 0 ? room : room + segmentSize - _segments.Header(_compactionTarget).WriteOffset;
     }
 
-    private int TakeFreeOrNewLocked(bool allowNew = true)
+    private int TakeFreeOrNewLocked(bool allowNew = true, int minimumRoom = 0)
     {
-        var segment = TakeFreeForWriterLocked();
+        var segment = TakeFreeForWriterLocked(minimumRoom);
         return segment >= 0 || !allowNew ? segment : _segments.TryAllocateSegment();
     }
 
-    /// <summary>A free segment for a writer: from the free list, else the short segment when it is free.</summary>
-    private int TakeFreeForWriterLocked()
+    /// <summary>
+    /// A free segment for a writer: from the free list, else the short segment when it is free and has
+    /// <paramref name="minimumRoom"/> (handing a writer a segment its item cannot fit would seal it empty, and the
+    /// emptiest segment is the next one compaction frees: the same short segment, round after round).
+    /// </summary>
+    private int TakeFreeForWriterLocked(int minimumRoom = 0)
     {
         var segment = _segments.TakeFree();
-        return segment >= 0 ? segment : _segments.TakeShort();
+        return segment >= 0 ? segment : _segments.TakeShort(minimumRoom);
     }
 
     /// <summary>

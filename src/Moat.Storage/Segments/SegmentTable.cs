@@ -181,9 +181,9 @@ internal sealed unsafe class SegmentTable : IDisposable
     public int StartOffset(int segment) => segment == _shortSegment ? _shortStart : 0;
 
     /// <summary>The short segment when it is free (taking it), else -1.</summary>
-    public int TakeShort()
+    public int TakeShort(int minimumRoom = 0)
     {
-        if (!_shortIsFree)
+        if (!_shortIsFree || SegmentSize - _shortStart < minimumRoom)
         {
             return -1;
         }
