@@ -24,7 +24,7 @@ public readonly record struct ReadRequest
     /// <summary>Whether <see cref="RecacheThreshold"/> applies.</summary>
     public bool Recache { get; init; }
 
-    /// <summary>Do not mark the item fetched nor update its last-access time (memcached's internal peeks).</summary>
+    /// <summary>Do not mark the item fetched nor update its last-access time (mg u, and memcached's internal peeks).</summary>
     public bool NoBump { get; init; }
 
     /// <summary>Whether the sink needs the value bytes; false lets the store skip copying (mg without v).</summary>

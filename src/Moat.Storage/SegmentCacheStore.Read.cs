@@ -238,7 +238,10 @@ public sealed unsafe partial class SegmentCacheStore
         }
     }
 
-    /// <summary>mg N on a miss: creates an empty stub whose creator holds the recache token. Null when someone else created the key first.</summary>
+    /// <summary>
+    /// mg N on a miss: creates an empty stub whose creator holds the recache token, fetched once unless the read asked
+    /// not to bump (memcached bumps the item it creates). Null when someone else created the key first.
+    /// </summary>
     private ReadStatus? TryVivify<TSink>(ReadOnlySpan<byte> key, in IndexPosition position, in ReadRequest request, ref TSink sink, uint now)
         where TSink : struct, IItemSink, allows ref struct
     {
@@ -248,6 +251,7 @@ public sealed unsafe partial class SegmentCacheStore
             StateFlags = ItemFlags.TokenSent,
             Expiry = ToExpiry(request.VivifyExptime, now),
             ExplicitCas = _casEnabled ? request.ExplicitCas : null,
+            Fetched = !request.NoBump,
         };
         var outcome = CommitVersion(key, position, plan, default, default, false, now, out var cas);
         switch (outcome)

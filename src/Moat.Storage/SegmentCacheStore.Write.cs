@@ -287,6 +287,11 @@ public sealed unsafe partial class SegmentCacheStore
                     var location = _segments.Location(segment, offset);
                     var carried = plan.KeepHistory && slotPointer is not null ? *slotPointer : 0;
                     var newSlot = IndexSlot.Compose(locked.TagBits, location, now, carried);
+                    if (plan.Fetched)
+                    {
+                        newSlot = IndexSlot.AfterHit(newSlot, now);
+                    }
+
                     if (slotPointer is not null)
                     {
                         _segments.AddLive(segment, total, 1);

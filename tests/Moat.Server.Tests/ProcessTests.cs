@@ -51,11 +51,7 @@ public sealed class ProcessTests
             WaitUntilListening(port);
             Assert.Equal("VERSION 1.6.18\r\n", WireClient.Send(port, "version\r\n").Reply);
 
-            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                kill.WaitForExit(5000);
-            }
-
+            Terminate(process);
             Assert.True(process.WaitForExit(15_000), "moat did not stop within 15 s of SIGTERM");
             Assert.Equal(0, process.ExitCode);
             Assert.Equal(string.Empty, process.StandardOutput.ReadToEnd());
@@ -66,6 +62,76 @@ public sealed class ProcessTests
             {
                 process.Kill();
             }
+        }
+    }
+
+    /// <summary>
+    /// A -P file that cannot be written is reported with memcached 1.6.18's own line (it writes PATH.tmp first) and
+    /// the server starts and serves anyway, as memcached does.
+    /// </summary>
+    [Fact]
+    public void Unwritable_pid_file_is_reported_as_memcached_reports_it_and_the_server_keeps_serving()
+    {
+        var pidFile = $"/nonexistent-moat-{Guid.NewGuid():N}/moat.pid";
+        var expected = $"Could not open the pid file {pidFile}.tmp for writing: No such file or directory";
+        var port = MemcachedProcessFixture.FreePort();
+        using var process = Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-P", pidFile);
+        try
+        {
+            WaitUntilListening(port);
+            Assert.Equal("VERSION 1.6.18\r\n", WireClient.Send(port, "version\r\n").Reply);
+            Terminate(process);
+            Assert.True(process.WaitForExit(15_000), "moat did not stop within 15 s of SIGTERM");
+            Assert.Equal(0, process.ExitCode);
+            Assert.Equal(expected, process.StandardError.ReadToEnd().Trim());
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+
+        if (File.Exists(MemcachedProcessFixture.Binary))
+        {
+            using var memcached = new MemcachedProcessFixture("-P", pidFile);
+            Assert.True(memcached.Available, "memcached did not start with an unwritable -P file");
+            Assert.Equal(expected, memcached.StopAndReadStandardError().Trim());
+        }
+    }
+
+    [Fact]
+    public void Pid_file_holds_the_pid_and_is_removed_on_sigterm()
+    {
+        var directory = Directory.CreateTempSubdirectory("moat-pid-").FullName;
+        var pidFile = Path.Combine(directory, "moat.pid");
+        var port = MemcachedProcessFixture.FreePort();
+        using var process = Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-P", pidFile);
+        try
+        {
+            WaitUntilListening(port);
+            var deadline = Environment.TickCount64 + 10_000;
+            while (!File.Exists(pidFile) && Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(50);
+            }
+
+            Assert.Equal(process.Id.ToString(CultureInfo.InvariantCulture) + "\n", File.ReadAllText(pidFile));
+            Assert.False(File.Exists(pidFile + ".tmp"));
+            Terminate(process);
+            Assert.True(process.WaitForExit(15_000), "moat did not stop within 15 s of SIGTERM");
+            Assert.False(File.Exists(pidFile), "the pid file was left behind");
+            Assert.Equal(string.Empty, process.StandardError.ReadToEnd());
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+
+            Directory.Delete(directory, recursive: true);
         }
     }
 
@@ -130,6 +196,12 @@ public sealed class ProcessTests
         }
 
         return Process.Start(info)!;
+    }
+
+    internal static void Terminate(Process process)
+    {
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit(5000);
     }
 
     private static (int Code, string Stdout, string Stderr) RunToEnd(params string[] args)

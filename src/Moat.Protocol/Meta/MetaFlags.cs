@@ -18,9 +18,9 @@ internal ref struct MetaFlags
     public readonly TextTokens Tokens => _tokens;
 
     /// <summary>
-    /// Reads the flags from token <paramref name="firstFlagToken"/> on. <paramref name="allowed"/> lists the letters
-    /// the command accepts; anything else is <see cref="MetaFlagError.Invalid"/>, a letter seen twice
-    /// <see cref="MetaFlagError.Duplicate"/>.
+    /// Reads the flags from token <paramref name="firstFlagToken"/> on, in order, stopping at the first error as
+    /// memcached does: a letter seen twice, or any byte of 127 and above, is <see cref="MetaFlagError.Duplicate"/>;
+    /// a letter not in <paramref name="allowed"/> is <see cref="MetaFlagError.Invalid"/>.
     /// </summary>
     public static MetaFlagError Parse(in TextTokens tokens, int firstFlagToken, ReadOnlySpan<byte> allowed, out MetaFlags flags)
     {
@@ -30,6 +30,12 @@ internal ref struct MetaFlags
         for (var i = firstFlagToken; i < tokens.Count; i++)
         {
             var letter = tokens[i][0];
+            if (letter >= 127)
+            {
+                // memcached's table of seen flags stops at 126: it calls anything beyond a duplicate.
+                return MetaFlagError.Duplicate;
+            }
+
             if (allowed.IndexOf(letter) < 0 || !TryBit(letter, out var bit))
             {
                 return MetaFlagError.Invalid;

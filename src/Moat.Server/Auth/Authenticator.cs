@@ -173,12 +173,17 @@ internal sealed class Authenticator
         return result;
     }
 
-    /// <summary>Re-reads the credential file; on failure the previous credentials stay in force and the error says so.</summary>
+    /// <summary>
+    /// Re-reads the credential file; on failure the previous credentials stay in force and the error says so. An
+    /// empty file fails too: it would lock every client out, and is what a reload sees while an editor or a deploy
+    /// script has truncated the file and not yet written it (memcached 1.6.18 accepts it and refuses everyone).
+    /// </summary>
     public void Reload()
     {
+        CredentialTable loaded;
         try
         {
-            _credentials = CredentialTable.Load(_path, Sasl ? CredentialFormat.SaslPasswordDatabase : CredentialFormat.AsciiAuthFile);
+            loaded = CredentialTable.Load(_path, Sasl ? CredentialFormat.SaslPasswordDatabase : CredentialFormat.AsciiAuthFile);
         }
         catch (CredentialFileException error)
         {
@@ -186,6 +191,14 @@ internal sealed class Authenticator
                 MemcachedFlagParser.DescribeCredentialError(_path, Sasl, error) + $"; keeping the previous {_credentials.Count} entries",
                 error);
         }
+
+        if (loaded.Count == 0)
+        {
+            throw new InvalidOperationException(
+                $"{(Sasl ? "Sasl password database" : "Authfile")} [{_path}] is empty; keeping the previous {_credentials.Count} entries");
+        }
+
+        _credentials = loaded;
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ using Moat.Server.Statistics;
 namespace Moat.Server.Hosting;
 
 /// <summary>
-/// Ties the server to its host: learns the bound port once Kestrel listens, writes and removes the -P pid file,
+/// Ties the server to its host: learns the bound port once Kestrel listens, writes (or warns as memcached does) and removes the -P pid file,
 /// turns the "shutdown" command into a host stop, and keeps the metrics alive for the host's lifetime.
 /// </summary>
 internal sealed class MoatServerLifetime(
@@ -18,6 +18,9 @@ internal sealed class MoatServerLifetime(
     IHostApplicationLifetime lifetime) : IHostedService, IDisposable
 {
     private PosixSignalRegistration? _hangup;
+
+    /// <summary>Whether this process wrote the -P file (only then is it removed at exit).</summary>
+    private bool _pidFileWritten;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -41,13 +44,13 @@ internal sealed class MoatServerLifetime(
     public Task StopAsync(CancellationToken cancellationToken)
     {
         var pidFile = context.Options.PidFile;
-        if (pidFile is not null)
+        if (pidFile is not null && _pidFileWritten)
         {
             try
             {
                 File.Delete(pidFile);
             }
-            catch (IOException)
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
             {
                 // Leaving a stale pid file is harmless; failing the stop is not.
             }
@@ -77,7 +80,7 @@ internal sealed class MoatServerLifetime(
 
         if (context.Options.PidFile is { } pidFile)
         {
-            File.WriteAllText(pidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+            _pidFileWritten = PidFile.Write(pidFile, Console.Error);
         }
     }
 }

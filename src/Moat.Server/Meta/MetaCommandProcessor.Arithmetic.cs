@@ -10,22 +10,15 @@ namespace Moat.Server.Meta;
 /// <summary>ma: incr/decr with auto-create (N, J), CAS compare and choice (C, E), touch and value/TTL/CAS echoes.</summary>
 internal sealed partial class MetaCommandProcessor
 {
-    private static ReadOnlySpan<byte> ArithmeticFlags => "bCENJDTMqOtcvk"u8;
-
     private void ExecuteArithmetic(in TextTokens tokens, IBufferWriter<byte> output)
     {
         // memcached reads the numbers with the flags, so a bad number or key answers before a bad M mode.
-        if (!TryOpen(in tokens, ArithmeticFlags, output, out var flags, out var key))
+        if (!TryOpen(in tokens, CommonFlags, output, out var flags, out var key))
         {
             return;
         }
 
-        if (!TryBuildArithmetic(in flags, out var request, out var modeError))
-        {
-            MetaResponseWriter.Write(output, InvalidOrDuplicate);
-            return;
-        }
-
+        var request = BuildArithmetic(in flags, out var modeError);
         if (modeError)
         {
             MetaResponseWriter.Write(output, "CLIENT_ERROR invalid mode for ma M token\r\n"u8);
@@ -33,6 +26,12 @@ internal sealed partial class MetaCommandProcessor
         }
 
         var status = context.Executor.Arithmetic(key, in request, out var value, out var metadata, ref Counters.Values);
+        if (status is not (ArithmeticStatus.NonNumeric or ArithmeticStatus.OutOfMemory) && OpaqueTooLong(in flags))
+        {
+            // memcached checks O's length while it writes the reply: the update (or creation) has happened.
+            MetaResponseWriter.Write(output, OpaqueTooLongLine);
+            return;
+        }
 
         switch (status)
         {
@@ -104,80 +103,53 @@ internal sealed partial class MetaCommandProcessor
 
     }
 
-    /// <summary>Reads N J D T C E M; false when a number does not parse, <paramref name="modeError"/> for a bad M.</summary>
-    private static bool TryBuildArithmetic(in MetaFlags flags, out ArithmeticRequest request, out bool modeError)
+    /// <summary>
+    /// Reads N J D T C E M (their values checked by <see cref="Open"/>); <paramref name="modeError"/> for an unknown M
+    /// mode. The accepted letters ma has no use for (F I L P R f h l s u) change nothing, as in memcached.
+    /// </summary>
+    private static ArithmeticRequest BuildArithmetic(scoped in MetaFlags flags, out bool modeError)
     {
-        request = new ArithmeticRequest { Delta = 1 };
+        var request = new ArithmeticRequest { Delta = 1 };
         modeError = false;
         if (flags.Has((byte)'N'))
         {
-            if (!TryParseExptime(flags.Value((byte)'N'), out var exptime))
-            {
-                return false;
-            }
-
+            _ = TryParseExptime(flags.Value((byte)'N'), out var exptime);
             request = request with { Vivify = true, VivifyExptime = exptime };
         }
 
         if (flags.Has((byte)'J'))
         {
-            if (!AsciiNumber.TryParseUInt64(flags.Value((byte)'J'), out var initial))
-            {
-                return false;
-            }
-
+            _ = AsciiNumber.TryParseUInt64(flags.Value((byte)'J'), out var initial);
             request = request with { InitialValue = initial };
         }
 
         if (flags.Has((byte)'D'))
         {
-            if (!AsciiNumber.TryParseUInt64(flags.Value((byte)'D'), out var delta))
-            {
-                return false;
-            }
-
+            _ = AsciiNumber.TryParseUInt64(flags.Value((byte)'D'), out var delta);
             request = request with { Delta = delta };
         }
 
         if (flags.Has((byte)'T'))
         {
-            if (!TryParseExptime(flags.Value((byte)'T'), out var exptime))
-            {
-                return false;
-            }
-
+            _ = TryParseExptime(flags.Value((byte)'T'), out var exptime);
             request = request with { Touch = true, TouchExptime = exptime };
         }
 
         if (flags.Has((byte)'C'))
         {
-            if (!AsciiNumber.TryParseUInt64(flags.Value((byte)'C'), out var compareCas))
-            {
-                return false;
-            }
-
+            _ = AsciiNumber.TryParseUInt64(flags.Value((byte)'C'), out var compareCas);
             request = request with { CompareCas = compareCas };
         }
 
         if (flags.Has((byte)'E'))
         {
-            if (!AsciiNumber.TryParseUInt64(flags.Value((byte)'E'), out var newCas))
-            {
-                return false;
-            }
-
+            _ = AsciiNumber.TryParseUInt64(flags.Value((byte)'E'), out var newCas);
             request = request with { ExplicitCas = newCas };
         }
 
         if (flags.Has((byte)'M'))
         {
-            var mode = flags.Value((byte)'M');
-            if (mode.IsEmpty)
-            {
-                return false;
-            }
-
-            switch (mode[0])
+            switch (flags.Value((byte)'M')[0])
             {
                 case (byte)'I' or (byte)'+':
                     break;
@@ -190,6 +162,6 @@ internal sealed partial class MetaCommandProcessor
             }
         }
 
-        return true;
+        return request;
     }
 }

@@ -12,7 +12,8 @@ namespace Moat.Server.Meta;
 /// </summary>
 internal sealed partial class MetaCommandProcessor
 {
-    private static ReadOnlySpan<byte> DeleteFlags => "bCEIkOqTx"u8;
+    /// <summary>md takes the common flags and x (memcached 1.6.27: leave an empty item in place).</summary>
+    private static ReadOnlySpan<byte> DeleteFlags => "bNTRlOPLkstcfvhuqFCMJDIEx"u8;
 
     private void ExecuteDelete(in TextTokens tokens, IBufferWriter<byte> output)
     {
@@ -21,38 +22,32 @@ internal sealed partial class MetaCommandProcessor
             return;
         }
 
+        // memcached checks O's length before it looks the key up. The accepted letters md has no use for
+        // (D F J L M N P R c f h l s t u v) change nothing, as in memcached.
+        if (OpaqueTooLong(in flags))
+        {
+            MetaResponseWriter.Write(output, OpaqueTooLongLine);
+            return;
+        }
+
+        // The values were checked by Open.
         var request = new DeleteRequest { Invalidate = flags.Has((byte)'I'), RemoveValueOnly = flags.Has((byte)'x') };
         if (flags.Has((byte)'T'))
         {
-            if (!TryParseExptime(flags.Value((byte)'T'), out var exptime))
-            {
-                MetaResponseWriter.Write(output, InvalidOrDuplicate);
-                return;
-            }
-
+            _ = TryParseExptime(flags.Value((byte)'T'), out var exptime);
             request = request with { UpdateExptime = true, Exptime = exptime };
         }
 
         if (flags.Has((byte)'C'))
         {
-            if (!AsciiNumber.TryParseUInt64(flags.Value((byte)'C'), out var compareCas))
-            {
-                MetaResponseWriter.Write(output, InvalidOrDuplicate);
-                return;
-            }
-
             // memcached's md C0 compares too (only a CAS-0 item matches), under the same bucket lock as the delete.
+            _ = AsciiNumber.TryParseUInt64(flags.Value((byte)'C'), out var compareCas);
             request = request with { CompareCas = compareCas, CompareZeroCas = true };
         }
 
         if (flags.Has((byte)'E'))
         {
-            if (!AsciiNumber.TryParseUInt64(flags.Value((byte)'E'), out var newCas))
-            {
-                MetaResponseWriter.Write(output, InvalidOrDuplicate);
-                return;
-            }
-
+            _ = AsciiNumber.TryParseUInt64(flags.Value((byte)'E'), out var newCas);
             request = request with { ExplicitCas = newCas };
         }
 

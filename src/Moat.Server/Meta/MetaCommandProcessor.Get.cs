@@ -10,22 +10,38 @@ namespace Moat.Server.Meta;
 /// <summary>mg: get with any mix of value, metadata, touch, vivify-on-miss and recache (stampede) flags.</summary>
 internal sealed partial class MetaCommandProcessor
 {
-    private static ReadOnlySpan<byte> GetFlags => "bcfhklOqstvENRT"u8;
-
     private void ExecuteGet(in TextTokens tokens, IBufferWriter<byte> output)
     {
-        var opening = Open(in tokens, 2, GetFlags, namedFlagErrors: true, out var flags, out var key, out var errorLine);
-        if (opening is MetaOpening.LineRefused or MetaOpening.FlagsRefused
-            || !TryBuildRead(in flags, keyDecoded: opening == MetaOpening.Ready, out var request, out errorLine))
+        if (Open(in tokens, 2, CommonFlags, namedFlagErrors: true, out var flags, out var key, out var errorLine) != MetaOpening.Ready)
         {
             MetaResponseWriter.Write(output, errorLine);
             return;
         }
 
+        // memcached checks O's length while it writes the reply, so the read (and its touch or vivify) happens first;
+        // with h l T N R it holds the item locked and bumps it only after a reply was written, so not then.
+        var opaqueTooLong = OpaqueTooLong(in flags);
+        var lockedRead = flags.Has((byte)'h') || flags.Has((byte)'l') || flags.Has((byte)'T') || flags.Has((byte)'N') || flags.Has((byte)'R');
         var withValue = flags.Has((byte)'v');
-        request = request with { MetadataOnly = !withValue };
-        var sink = new MetaGetSink(output, flags, withValue);
+        var request = BuildRead(in flags) with
+        {
+            MetadataOnly = !withValue,
+            NoBump = flags.Has((byte)'u') || (opaqueTooLong && lockedRead),
+        };
+        var sink = new MetaGetSink(output, flags, withValue, opaqueTooLong);
         var status = context.Executor.ReadWithClass(key, in request, ref sink, out var slabClass);
+        if (opaqueTooLong)
+        {
+            // The sink wrote the error for a hit, which memcached then counts nowhere; a miss counts before it.
+            if (status == ReadStatus.Miss)
+            {
+                CountRead(key, request.Touch, hit: false);
+                MetaResponseWriter.Write(output, OpaqueTooLongLine);
+            }
+
+            return;
+        }
+
         if (status != ReadStatus.Vivified)
         {
             // memcached counts a vivified miss (N) as neither hit nor miss.
@@ -46,14 +62,13 @@ internal sealed partial class MetaCommandProcessor
     }
 
     /// <summary>
-    /// Reads mg's T N R E values in token order, as memcached does: a key that did not decode fails at its b token,
-    /// and the last failure names the error line.
+    /// mg's T N R E values (checked by <see cref="Open"/>) and u: do not bump the item, so its fetched flag and last
+    /// access stay as they were (memcached's no_update). The other accepted letters that mg has no use for (C D F I J
+    /// L M P) change nothing, as in memcached.
     /// </summary>
-    private static bool TryBuildRead(scoped in MetaFlags flags, bool keyDecoded, out ReadRequest request, out ReadOnlySpan<byte> errorLine)
+    private static ReadRequest BuildRead(scoped in MetaFlags flags)
     {
-        request = default;
-        errorLine = default;
-        var failed = false;
+        var request = new ReadRequest { NoBump = flags.Has((byte)'u') };
         var tokens = flags.Tokens;
         for (var i = flags.FirstFlagToken; i < tokens.Count; i++)
         {
@@ -61,24 +76,21 @@ internal sealed partial class MetaCommandProcessor
             var text = token[1..];
             switch (token[0])
             {
-                case (byte)'b':
-                    failed |= Refuse(!keyDecoded, KeyDecodeError, ref errorLine);
-                    break;
                 case (byte)'T':
-                    failed |= Refuse(!TryParseExptime(text, out var touchExptime), BadToken, ref errorLine);
+                    _ = TryParseExptime(text, out var touchExptime);
                     request = request with { Touch = true, TouchExptime = touchExptime };
                     break;
                 case (byte)'N':
-                    failed |= Refuse(!TryParseExptime(text, out var vivifyExptime), BadToken, ref errorLine);
+                    _ = TryParseExptime(text, out var vivifyExptime);
                     request = request with { Vivify = true, VivifyExptime = vivifyExptime };
                     break;
                 case (byte)'R':
-                    failed |= Refuse(!TryParseExptime(text, out var threshold), BadToken, ref errorLine);
+                    _ = TryParseExptime(text, out var threshold);
                     request = request with { Recache = true, RecacheThreshold = threshold };
                     break;
                 case (byte)'E':
                     // Only a stub created by N takes it: memcached ignores E when mg changes nothing.
-                    failed |= Refuse(!AsciiNumber.TryParseUInt64(text, out var newCas), BadToken, ref errorLine);
+                    _ = AsciiNumber.TryParseUInt64(text, out var newCas);
                     request = request with { ExplicitCas = newCas };
                     break;
                 default:
@@ -86,7 +98,7 @@ internal sealed partial class MetaCommandProcessor
             }
         }
 
-        return !failed;
+        return request;
     }
 
     /// <summary>
@@ -117,15 +129,22 @@ internal sealed partial class MetaCommandProcessor
         }
     }
 
-    /// <summary>Writes an mg hit: "VA len flags\r\nvalue\r\n" or "HD flags\r\n", flags in the order requested, then Z X W.</summary>
-    private readonly ref struct MetaGetSink(IBufferWriter<byte> output, MetaFlags flags, bool withValue) : IItemSink
+    /// <summary>Writes an mg hit: "VA len flags\r\nvalue\r\n" or "HD flags\r\n", flags in the order requested, then Z X W (or memcached's error for an O token too long).</summary>
+    private readonly ref struct MetaGetSink(IBufferWriter<byte> output, MetaFlags flags, bool withValue, bool opaqueTooLong) : IItemSink
     {
         private readonly IBufferWriter<byte> _output = output;
         private readonly MetaFlags _flags = flags;
         private readonly bool _withValue = withValue;
+        private readonly bool _opaqueTooLong = opaqueTooLong;
 
         public void OnItem(in ItemMetadata metadata, ReadOnlySpan<byte> value)
         {
+            if (_opaqueTooLong)
+            {
+                MetaResponseWriter.Write(_output, OpaqueTooLongLine);
+                return;
+            }
+
             if (_withValue)
             {
                 MetaResponseWriter.WriteValueHeader(_output, metadata.ValueLength);

@@ -10,12 +10,10 @@ namespace Moat.Server.Meta;
 /// <summary>ms: store with a mode (set/add/append/prepend/replace), CAS compare and choice (C, E), invalidation and quiet mode.</summary>
 internal sealed partial class MetaCommandProcessor
 {
-    private static ReadOnlySpan<byte> SetFlags => "bcCEFIkOqTMN"u8;
-
     private ProcessOutcome? ExecuteSet(in TextTokens tokens, long lineLength, ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output, out long swallow)
     {
         swallow = 0;
-        var opening = Open(in tokens, 3, SetFlags, namedFlagErrors: true, out var flags, out var key, out var errorLine);
+        var opening = Open(in tokens, 3, CommonFlags, namedFlagErrors: true, out var flags, out var key, out var errorLine);
 
         // Until the data length is known memcached cannot skip the value, so those errors leave it to be read as commands.
         if (opening == MetaOpening.LineRefused || !AsciiNumber.TryParseInt32(tokens[2], out var dataLength) || dataLength < 0)
@@ -27,8 +25,7 @@ internal sealed partial class MetaCommandProcessor
 
         var blockLength = dataLength + 2L;
         StoreRequest request = default;
-        var valid = opening != MetaOpening.FlagsRefused
-            && ValidateSet(in flags, keyDecoded: opening == MetaOpening.Ready, out request, out errorLine);
+        var valid = opening != MetaOpening.FlagsRefused && ValidateSet(in flags, out request, out errorLine);
         if (!valid || dataLength > context.Options.ItemSizeMax)
         {
             // Refused after the line: the value is skipped as it arrives, never buffered.
@@ -138,61 +135,16 @@ internal sealed partial class MetaCommandProcessor
     }
 
     /// <summary>
-    /// Checks the flag values of ms once its data length is known; false with the error line to send. A key that did
-    /// not decode fails at its b token, so a later bad value replaces that error, as in memcached.
+    /// Builds the store request of ms from its flag values (already checked by <see cref="Open"/>) once its data
+    /// length is known; false with the error line to send when the O token is too long or the M mode unknown, the mode
+    /// error winning as in memcached. The accepted letters ms has no use for (D J L N P R f h l s t u v) change
+    /// nothing, as in memcached 1.6.18 (N included: it does not create on ms).
     /// </summary>
-    private static bool ValidateSet(scoped in MetaFlags flags, bool keyDecoded, out StoreRequest request, out ReadOnlySpan<byte> errorLine)
+    private static bool ValidateSet(scoped in MetaFlags flags, out StoreRequest request, out ReadOnlySpan<byte> errorLine)
     {
         request = default;
-        var tokens = flags.Tokens;
-
-        // memcached checks the flag tokens in order; each bad number replaces the error line, F keeps the default one.
-        uint clientFlags = 0;
-        var exptime = 0;
-        ulong compareCas = 0;
-        ulong? newCas = null;
-        var failed = false;
-        errorLine = BadFormat;
-        for (var i = flags.FirstFlagToken; i < tokens.Count; i++)
-        {
-            var token = tokens[i];
-            var text = token[1..];
-            switch (token[0])
-            {
-                case (byte)'b':
-                    failed |= Refuse(!keyDecoded, KeyDecodeError, ref errorLine);
-                    break;
-                case (byte)'F':
-                    failed |= !AsciiNumber.TryParseUInt32(text, out clientFlags);
-                    break;
-                case (byte)'T':
-                    failed |= Refuse(!TryParseExptime(text, out exptime), BadToken, ref errorLine);
-                    break;
-                case (byte)'C':
-                    failed |= Refuse(!AsciiNumber.TryParseUInt64(text, out compareCas), BadToken, ref errorLine);
-                    break;
-                case (byte)'E':
-                    var validCas = AsciiNumber.TryParseUInt64(text, out var cas);
-                    newCas = cas;
-                    failed |= Refuse(!validCas, BadToken, ref errorLine);
-                    break;
-                case (byte)'N':
-                    // memcached 1.6.18 checks N's exptime but does not auto-create on ms (append/prepend to a missing key is NS).
-                    failed |= Refuse(!TryParseExptime(text, out _), BadToken, ref errorLine);
-                    break;
-                case (byte)'M':
-                    failed |= Refuse(text.Length != 1, "CLIENT_ERROR incorrect length for M token\r\n"u8, ref errorLine);
-                    break;
-                default:
-                    break;
-            }
-        }
-
-        if (failed)
-        {
-            return false;
-        }
-
+        errorLine = default;
+        var failed = Refuse(OpaqueTooLong(in flags), OpaqueTooLongLine, ref errorLine);
         var mode = StoreMode.Set;
         if (flags.Has((byte)'M'))
         {
@@ -219,6 +171,15 @@ internal sealed partial class MetaCommandProcessor
             }
         }
 
+        if (failed)
+        {
+            return false;
+        }
+
+        _ = AsciiNumber.TryParseUInt32(flags.Value((byte)'F'), out var clientFlags);
+        _ = TryParseExptime(flags.Value((byte)'T'), out var exptime);
+        _ = AsciiNumber.TryParseUInt64(flags.Value((byte)'C'), out var compareCas);
+        ulong? newCas = flags.Has((byte)'E') && AsciiNumber.TryParseUInt64(flags.Value((byte)'E'), out var cas) ? cas : null;
         request = new StoreRequest
         {
             Mode = mode,

@@ -19,6 +19,13 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
     /// <summary>memcached's KEY_MAX_LENGTH.</summary>
     private const int MaxKeyLength = 250;
 
+    /// <summary>memcached's MFLAG_MAX_OPT_LENGTH: the most tokens a meta line may have, its terminal empty token included.</summary>
+    private const int MaxLineTokens = 20;
+
+    /// <summary>memcached's MFLAG_MAX_OPAQUE_LENGTH: the longest O token, letter included.</summary>
+    private const int MaxOpaqueLength = 32;
+
+
     /// <summary>Where a base64 key (flag b) is decoded; one per connection, so no key outlives its command.</summary>
     private readonly byte[] _keyScratch = new byte[MaxKeyLength + 3];
 
@@ -28,6 +35,13 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
     /// <summary>The connection's share of the input budget for an ms value waiting to complete; null on UDP.</summary>
     public Hardening.InputReservation? Reservation { get; set; }
 
+    /// <summary>
+    /// The flags of mg, ms and ma: the letters memcached 1.6.18's shared parser (_meta_flag_preparse) accepts for all
+    /// four keyed commands alike, "bNTRlOPLkstcfvhuqFCMJDI" (each command ignores those it has no use for, e.g. md t,
+    /// ms u h, ma f l F1, as memcached does), plus E from memcached 1.6.27 (docs/protocol-compatibility.md).
+    /// </summary>
+    private static ReadOnlySpan<byte> CommonFlags => "bNTRlOPLkstcfvhuqFCMJDIE"u8;
+
     private static ReadOnlySpan<byte> BadFormat => "CLIENT_ERROR bad command line format\r\n"u8;
 
     private static ReadOnlySpan<byte> BadToken => "CLIENT_ERROR bad token in command line format\r\n"u8;
@@ -36,20 +50,19 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
 
     private static ReadOnlySpan<byte> InvalidOrDuplicate => "CLIENT_ERROR invalid or duplicate flag\r\n"u8;
 
+    private static ReadOnlySpan<byte> OpaqueTooLongLine => "CLIENT_ERROR opaque token too long\r\n"u8;
+
     /// <summary>How far the opening of a keyed meta command got (see <see cref="Open"/>).</summary>
     private enum MetaOpening
     {
         /// <summary>The key and the flags are ready.</summary>
         Ready,
 
-        /// <summary>The line is refused before any flag was read: too few tokens or a key token over 250 bytes.</summary>
+        /// <summary>The line is refused before any flag was read: too few or too many tokens, or a key token over 250 bytes.</summary>
         LineRefused,
 
-        /// <summary>A flag letter is unknown to the command or repeated.</summary>
+        /// <summary>A flag letter is unknown or repeated, a flag's value does not parse, or the key does not decode (flag b).</summary>
         FlagsRefused,
-
-        /// <summary>The flags are fine but the key does not decode as base64 (flag b).</summary>
-        KeyRefused,
     }
 
     /// <summary>Whether <paramref name="line"/> is a meta command this processor answers (mg, ms, md, ma, mn, me).</summary>
@@ -108,11 +121,13 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
 
     /// <summary>
     /// The opening mg, ms, md and ma share, in memcached 1.6.18's order: a key token ("ERROR" without one), at most
-    /// 250 bytes long, the tokens up to <paramref name="firstFlagToken"/> ("bad command line format" when missing), the
-    /// flags from there on, and last the key, decoded with flag b. mg and ms name the flag error ("duplicate flag",
-    /// "invalid flag", "error decoding key"); md and ma answer each with "invalid or duplicate flag", as memcached does.
-    /// Unless Ready, <paramref name="errorLine"/> is the reply to send; on KeyRefused mg and ms may still replace it
-    /// with a later bad value's error, since memcached reads the key and the values in one pass.
+    /// 250 bytes long, the tokens up to <paramref name="firstFlagToken"/> ("bad command line format" when missing), at
+    /// most 20 tokens counting memcached's terminal one ("options flags too long"), then the flags from there on: every
+    /// letter known to 1.6.18's shared flag parser is accepted by all four commands, each ignoring the ones it has no
+    /// use for, as memcached does; <paramref name="allowedFlags"/> lists them (plus the newer ones Moat implements).
+    /// The letters are checked first, then the values and the key (flag b) in one pass in token order (see
+    /// <see cref="TryReadValues"/>). mg and ms name the error; md and ma answer every flag error with "invalid or
+    /// duplicate flag", as memcached does. Unless Ready, <paramref name="errorLine"/> is the reply to send.
     /// </summary>
     private MetaOpening Open(
         in TextTokens tokens,
@@ -137,6 +152,13 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
             return MetaOpening.LineRefused;
         }
 
+        if (tokens.Count + 1 > MaxLineTokens)
+        {
+            // mg words it differently from the others in memcached 1.6.18.
+            errorLine = tokens[0][1] == (byte)'g' ? "CLIENT_ERROR options flags are too long\r\n"u8 : "CLIENT_ERROR options flags too long\r\n"u8;
+            return MetaOpening.LineRefused;
+        }
+
         var error = MetaFlags.Parse(in tokens, firstFlagToken, allowedFlags, out flags);
         if (error != MetaFlagError.None)
         {
@@ -146,15 +168,69 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
             return MetaOpening.FlagsRefused;
         }
 
-        if (!TryDecodeKey(tokens[1], flags.Has((byte)'b'), _keyScratch, out key))
+        if (!TryReadValues(in flags, out key, out errorLine))
         {
-            errorLine = namedFlagErrors ? KeyDecodeError : InvalidOrDuplicate;
-            return MetaOpening.KeyRefused;
+            if (!namedFlagErrors)
+            {
+                errorLine = InvalidOrDuplicate;
+            }
+
+            return MetaOpening.FlagsRefused;
         }
 
-        errorLine = default;
         return MetaOpening.Ready;
     }
+
+    /// <summary>
+    /// memcached 1.6.18's checks of the flag values, whichever command they are given to, in token order with the
+    /// last failure naming the error line: N T R a signed 32-bit number, C E an unsigned 64-bit one ("bad token in
+    /// command line format"), F an unsigned 32-bit one (keeping the default "bad command line format"), M exactly
+    /// one character ("incorrect length for M token"), J and D unsigned 64-bit ("invalid numeric initial/delta
+    /// value"), and b decodes the key ("error decoding key"). Only the letters were checked before.
+    /// </summary>
+    private bool TryReadValues(scoped in MetaFlags flags, out ReadOnlySpan<byte> key, out ReadOnlySpan<byte> errorLine)
+    {
+        var tokens = flags.Tokens;
+        key = tokens[1];
+        errorLine = BadFormat;
+        var failed = false;
+        for (var i = flags.FirstFlagToken; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            var text = token[1..];
+            switch (token[0])
+            {
+                case (byte)'b':
+                    failed |= Refuse(!TryDecodeKey(tokens[1], base64: true, _keyScratch, out key), KeyDecodeError, ref errorLine);
+                    break;
+                case (byte)'N' or (byte)'T' or (byte)'R':
+                    failed |= Refuse(!TryParseExptime(text, out _), BadToken, ref errorLine);
+                    break;
+                case (byte)'C' or (byte)'E':
+                    failed |= Refuse(!AsciiNumber.TryParseUInt64(text, out _), BadToken, ref errorLine);
+                    break;
+                case (byte)'F':
+                    failed |= !AsciiNumber.TryParseUInt32(text, out _);
+                    break;
+                case (byte)'M':
+                    failed |= Refuse(text.Length != 1, "CLIENT_ERROR incorrect length for M token\r\n"u8, ref errorLine);
+                    break;
+                case (byte)'J':
+                    failed |= Refuse(!AsciiNumber.TryParseUInt64(text, out _), "CLIENT_ERROR invalid numeric initial value\r\n"u8, ref errorLine);
+                    break;
+                case (byte)'D':
+                    failed |= Refuse(!AsciiNumber.TryParseUInt64(text, out _), "CLIENT_ERROR invalid numeric delta value\r\n"u8, ref errorLine);
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return !failed;
+    }
+
+    /// <summary>Whether the O token is longer than memcached's 32 bytes (letter included): "opaque token too long".</summary>
+    private static bool OpaqueTooLong(scoped in MetaFlags flags) => flags.Has((byte)'O') && flags.Value((byte)'O').Length + 1 > MaxOpaqueLength;
 
     /// <summary>
     /// <see cref="Open"/> for md and ma, which answer every refusal with one line and read their values after the key:

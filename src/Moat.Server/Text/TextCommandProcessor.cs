@@ -104,7 +104,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
                 var position = buffer.IsSingleSegment ? null : buffer.PositionOf((byte)'\n');
                 if (position is null)
                 {
-                    return LineTooLong(buffer) ? CloseForLongLine(buffer.Length) : ProcessOutcome.NeedMoreData;
+                    return LineTooLong(buffer, out var getLine) ? CloseForLongLine(buffer.Length, getLine, output) : ProcessOutcome.NeedMoreData;
                 }
 
                 var lineSequence = buffer.Slice(0, position.Value);
@@ -386,9 +386,13 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         return ProcessOutcome.Close;
     }
 
-    /// <summary>No newline yet: memcached keeps waiting only for long multi-gets; anything else over 2 KiB is hung up on.</summary>
-    private bool LineTooLong(in ReadOnlySequence<byte> buffer)
+    /// <summary>
+    /// No newline yet: memcached keeps waiting only for long multi-gets; anything else over 2 KiB is hung up on.
+    /// <paramref name="getLine"/> tells a multi-get over --max-get-line from the rest.
+    /// </summary>
+    private bool LineTooLong(in ReadOnlySequence<byte> buffer, out bool getLine)
     {
+        getLine = false;
         if (buffer.Length <= MaxLineLengthWithoutNewline)
         {
             return false;
@@ -404,12 +408,22 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         }
 
         var command = head[spaces..n];
-        var isGet = command.StartsWith("get "u8) || command.StartsWith("gets "u8) || command.StartsWith("gat "u8) || command.StartsWith("gats "u8);
-        return !isGet || buffer.Length > context.Options.MaxGetLineLength;
+        getLine = command.StartsWith("get "u8) || command.StartsWith("gets "u8) || command.StartsWith("gat "u8) || command.StartsWith("gats "u8);
+        return !getLine || buffer.Length > context.Options.MaxGetLineLength;
     }
 
-    private ProcessOutcome CloseForLongLine(long length)
+    /// <summary>
+    /// Closes for a line without newline: silently as memcached does past 2 KiB, but a multi-get over
+    /// --max-get-line first gets the line memcached 1.6.18 sends when its input buffer for a multi-get cannot grow
+    /// further (try_read_network: "SERVER_ERROR out of memory reading request", then close).
+    /// </summary>
+    private ProcessOutcome CloseForLongLine(long length, bool getLine, IBufferWriter<byte> output)
     {
+        if (getLine)
+        {
+            output.Write("SERVER_ERROR out of memory reading request\r\n"u8);
+        }
+
         Interlocked.Increment(ref context.Hardening.Counters.LineTooLongCloses);
         NetworkHardening.ReportTcp(context.SecurityLog, SecurityEventKind.LineTooLong, Counters.RemoteEndPoint, "close", $"{length} bytes without a newline");
         return ProcessOutcome.Close;

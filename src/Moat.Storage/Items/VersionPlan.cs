@@ -33,6 +33,9 @@ internal readonly struct VersionPlan
     /// <summary>Keep the index slot's fetched bit and frequency (rewrites of the same logical item).</summary>
     public bool KeepHistory { get; init; }
 
+    /// <summary>Count the new version as fetched once (mg N's stub: memcached bumps the item it creates).</summary>
+    public bool Fetched { get; init; }
+
     /// <summary>A version that replaces whatever is at <paramref name="expectedLocation"/> with a new value and the request's own metadata.</summary>
     public static VersionPlan ForNewValue(long expectedLocation, uint expiry, uint clientFlags, ulong? explicitCas, int valueLength) => new()
     {

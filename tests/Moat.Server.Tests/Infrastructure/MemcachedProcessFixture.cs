@@ -66,6 +66,23 @@ public sealed class MemcachedProcessFixture : IDisposable
     /// <summary>Its port.</summary>
     public int Port { get; }
 
+    /// <summary>Stops memcached and returns everything it wrote to stderr.</summary>
+    internal string StopAndReadStandardError()
+    {
+        if (_process is null)
+        {
+            return string.Empty;
+        }
+
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+
+        return _process.StandardError.ReadToEnd();
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -115,6 +115,12 @@ public sealed class AsciiAuthTests : IDisposable
             Assert.Equal("STORED\r\n", connection.Send("set k 0 0 13\r\nalice newpass\r\n", expectedLength: 8));
         }
 
+        // An empty file would lock everyone out (or is a file caught half rewritten): refused like a bad one.
+        File.WriteAllText(path, "");
+        var empty = Assert.Throws<InvalidOperationException>(() => context.Auth!.Reload());
+        Assert.Contains("is empty; keeping the previous 2 entries", empty.Message, StringComparison.Ordinal);
+        Assert.Equal(2, context.Auth!.Credentials.Count);
+
         File.Delete(path);
         Assert.Throws<InvalidOperationException>(() => context.Auth!.Reload());
         Assert.Equal(2, context.Auth!.Credentials.Count);
