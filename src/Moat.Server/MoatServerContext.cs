@@ -26,7 +26,15 @@ internal sealed class MoatServerContext : IDisposable
         _verbosity = options.Verbosity;
         Hardening = new Hardening.NetworkHardening(options);
         Auth = options.AuthEnabled ? new Authenticator(this) : null;
+        Crawler = new Crawler.LruCrawler(options);
+        AcceptGate = new Connections.AcceptGate(options.MaxConnections, enabled: !options.MaxConnectionsFast);
     }
+
+    /// <summary>-o no_maxconns_fast: stops the plain TCP listeners at the -c limit instead of answering and closing.</summary>
+    public Connections.AcceptGate AcceptGate { get; }
+
+    /// <summary>The LRU crawler's state: enabled, sleep, tocrawl, runs (lru_crawler commands, stats).</summary>
+    public Crawler.LruCrawler Crawler { get; }
 
     /// <summary>Allowlist, per-address connection counts, read buffer budget and their counters (docs/security.md).</summary>
     public Hardening.NetworkHardening Hardening { get; }

@@ -203,7 +203,11 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "max_connections"u8, (long)options.MaxConnections);
         TextResponseWriter.WriteStat(output, "curr_connections"u8, (long)current);
         TextResponseWriter.WriteStat(output, "total_connections"u8, context.Statistics.TotalConnections);
-        TextResponseWriter.WriteStat(output, "rejected_connections"u8, context.Statistics.RejectedConnections);
+        if (options.MaxConnectionsFast)
+        {
+            TextResponseWriter.WriteStat(output, "rejected_connections"u8, context.Statistics.RejectedConnections);
+        }
+
         TextResponseWriter.WriteStat(output, "connection_structures"u8, (long)current);
         TextResponseWriter.WriteStat(output, "cmd_get"u8, counters.CmdGet);
         TextResponseWriter.WriteStat(output, "cmd_set"u8, counters.CmdSet);
@@ -231,9 +235,9 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "bytes_read"u8, counters.BytesRead);
         TextResponseWriter.WriteStat(output, "bytes_written"u8, counters.BytesWritten);
         TextResponseWriter.WriteStat(output, "limit_maxbytes"u8, storage.LimitMaxBytes);
-        TextResponseWriter.WriteStat(output, "accepting_conns"u8, 1L);
-        TextResponseWriter.WriteStat(output, "listen_disabled_num"u8, 0L);
-        TextResponseWriter.WriteStat(output, "time_in_listen_disabled_us"u8, 0L);
+        TextResponseWriter.WriteStat(output, "accepting_conns"u8, context.AcceptGate.Accepting ? 1L : 0L);
+        TextResponseWriter.WriteStat(output, "listen_disabled_num"u8, context.AcceptGate.ListenDisabledCount);
+        TextResponseWriter.WriteStat(output, "time_in_listen_disabled_us"u8, context.AcceptGate.TimeInListenDisabledMicroseconds);
         TextResponseWriter.WriteStat(output, "threads"u8, (long)options.Threads);
         TextResponseWriter.WriteStat(output, "conn_yields"u8, counters.ConnectionYields);
         TextResponseWriter.WriteStat(output, "hash_power_level"u8, (long)storage.HashPowerLevel);
@@ -288,6 +292,7 @@ internal sealed class StatsReporter(MoatServerContext context)
         }
 
         var inter = string.Join(',', o.EffectiveListenAddresses().Select(a => a.ToString()));
+        var m = o.Memcached;
         TextResponseWriter.WriteStat(output, "inter"u8, Encoding.ASCII.GetBytes(inter));
         TextResponseWriter.WriteStat(output, "verbosity"u8, (long)context.Verbosity);
         TextResponseWriter.WriteStat(output, "oldest"u8, 0L);
@@ -295,6 +300,10 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "domain_socket"u8, "NULL"u8);
         TextResponseWriter.WriteStat(output, "umask"u8, "700"u8);
         TextResponseWriter.WriteStat(output, "shutdown_command"u8, YesNo(o.ShutdownEnabled));
+
+        // -f and -n (memcached's slab sizing) are not accepted, so these are always memcached's defaults.
+        TextResponseWriter.WriteStat(output, "growth_factor"u8, "1.25"u8);
+        TextResponseWriter.WriteStat(output, "chunk_size"u8, 48L);
         TextResponseWriter.WriteStat(output, "num_threads"u8, (long)o.Threads);
         TextResponseWriter.WriteStat(output, "num_threads_per_udp"u8, (long)o.Threads);
         TextResponseWriter.WriteStat(output, "stat_key_prefix"u8, [o.PrefixDelimiter]);
@@ -315,13 +324,34 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "item_size_max"u8, (long)o.ItemSizeMax);
         TextResponseWriter.WriteStat(output, "maxconns_fast"u8, YesNo(o.MaxConnectionsFast));
         TextResponseWriter.WriteStat(output, "hashpower_init"u8, (long)o.HashPower);
+        TextResponseWriter.WriteStat(output, "slab_reassign"u8, YesNo(m.SlabReassign));
+        TextResponseWriter.WriteStat(output, "slab_automove"u8, (long)m.SlabAutomove);
+        TextResponseWriter.WriteStat(output, "slab_automove_ratio"u8, Fixed(m.SlabAutomoveRatio, 2));
+        TextResponseWriter.WriteStat(output, "slab_automove_window"u8, (long)m.SlabAutomoveWindow);
         TextResponseWriter.WriteStat(output, "slab_chunk_max"u8, (long)o.SlabChunkMax);
-        TextResponseWriter.WriteStat(output, "lru_crawler"u8, "no"u8);
+        TextResponseWriter.WriteStat(output, "lru_crawler"u8, YesNo(context.Crawler.Enabled));
+        TextResponseWriter.WriteStat(output, "lru_crawler_sleep"u8, (long)context.Crawler.SleepMicroseconds);
+        TextResponseWriter.WriteStat(output, "lru_crawler_tocrawl"u8, (long)context.Crawler.ToCrawl);
+        TextResponseWriter.WriteStat(output, "tail_repair_time"u8, (long)m.TailRepairTime);
         TextResponseWriter.WriteStat(output, "flush_enabled"u8, YesNo(o.FlushEnabled));
         TextResponseWriter.WriteStat(output, "dump_enabled"u8, YesNo(o.DumpEnabled));
+        TextResponseWriter.WriteStat(output, "hash_algorithm"u8, Encoding.ASCII.GetBytes(m.HashAlgorithm));
+
+        // Moat has no segmented LRU whatever -o lru_maintainer says: "stats items" has the shape this implies.
         TextResponseWriter.WriteStat(output, "lru_maintainer_thread"u8, "no"u8);
+        TextResponseWriter.WriteStat(output, "lru_segmented"u8, "no"u8);
+        TextResponseWriter.WriteStat(output, "hot_lru_pct"u8, (long)m.HotLruPercent);
+        TextResponseWriter.WriteStat(output, "warm_lru_pct"u8, (long)m.WarmLruPercent);
+        TextResponseWriter.WriteStat(output, "hot_max_factor"u8, Fixed(m.HotMaxFactor, 2));
+        TextResponseWriter.WriteStat(output, "warm_max_factor"u8, Fixed(m.WarmMaxFactor, 2));
+        TextResponseWriter.WriteStat(output, "temp_lru"u8, YesNo(m.TemporaryLru));
+        TextResponseWriter.WriteStat(output, "temporary_ttl"u8, (long)m.TemporaryTtl);
         TextResponseWriter.WriteStat(output, "idle_timeout"u8, (long)o.IdleTimeoutSeconds);
+        TextResponseWriter.WriteStat(output, "watcher_logbuf_size"u8, (long)m.WatcherLogBufferSize);
+        TextResponseWriter.WriteStat(output, "worker_logbuf_size"u8, (long)m.WorkerLogBufferSize);
         TextResponseWriter.WriteStat(output, "read_buf_mem_limit"u8, o.EffectiveReadBufferMemoryLimitBytes);
+        TextResponseWriter.WriteStat(output, "track_sizes"u8, YesNo(o.TrackSizes));
+        TextResponseWriter.WriteStat(output, "inline_ascii_response"u8, "no"u8);
         TextResponseWriter.WriteStat(output, "max_get_line"u8, (long)o.MaxGetLineLength);
         TextResponseWriter.WriteStat(output, "allow"u8, Encoding.ASCII.GetBytes(context.Hardening.AllowList.Text));
         TextResponseWriter.WriteStat(output, "insecure_public"u8, YesNo(o.InsecurePublic));
@@ -330,8 +360,29 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "dump_remote"u8, YesNo(o.DumpRemote));
         TextResponseWriter.WriteStat(output, "output_pause_bytes"u8, (long)Hardening.NetworkHardening.OutputPauseBytes);
         TextResponseWriter.WriteStat(output, "output_limit_bytes"u8, Hardening.NetworkHardening.OutputHardLimitBytes);
+
+        // Debian's memcached is built with extstore: these are printed even when no ext_path is given.
+        TextResponseWriter.WriteStat(output, "ext_item_size"u8, (long)m.ExtItemSize);
+        TextResponseWriter.WriteStat(output, "ext_item_age"u8, (long)m.ExtItemAge);
+        TextResponseWriter.WriteStat(output, "ext_low_ttl"u8, (long)m.ExtLowTtl);
+        TextResponseWriter.WriteStat(output, "ext_recache_rate"u8, (long)m.ExtRecacheRate);
+        TextResponseWriter.WriteStat(output, "ext_wbuf_size"u8, (long)m.ExtWriteBufferSize);
+        TextResponseWriter.WriteStat(output, "ext_compact_under"u8, (long)m.ExtCompactUnder);
+        TextResponseWriter.WriteStat(output, "ext_drop_under"u8, (long)m.ExtDropUnder);
+        TextResponseWriter.WriteStat(output, "ext_max_sleep"u8, (long)m.ExtMaxSleep);
+        TextResponseWriter.WriteStat(output, "ext_max_frag"u8, Fixed(m.ExtMaxFragmentation, 2));
+        TextResponseWriter.WriteStat(output, "slab_automove_freeratio"u8, Fixed(m.SlabAutomoveFreeRatio, 3));
+        TextResponseWriter.WriteStat(output, "ext_drop_unread"u8, YesNo(m.ExtDropUnread));
         Tls.TlsStatistics.WriteSettings(output, o);
+
+        // -N and -e are not accepted: memcached prints its unset string pointers as "(null)".
+        TextResponseWriter.WriteStat(output, "num_napi_ids"u8, "(null)"u8);
+        TextResponseWriter.WriteStat(output, "memory_file"u8, "(null)"u8);
     }
+
+    /// <summary>printf's "%.Nf" for the settings memcached prints as fractions.</summary>
+    private static byte[] Fixed(double value, int decimals) =>
+        Encoding.ASCII.GetBytes(value.ToString("F" + decimals.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>memcached's auth_cmds and auth_errors, then Moat's authentication and udptoken counters.</summary>
     private void WriteAuthCounters(IBufferWriter<byte> output)
