@@ -16,12 +16,16 @@ internal sealed class MoatServerContext : IDisposable
     /// <summary>The memcached version Moat's text protocol is byte-compatible with, reported by "version".</summary>
     public const string CompatibleVersion = "1.6.18";
 
+    /// <summary>The id "stats conns" gives the first listener; connections are numbered after the last one.</summary>
+    public const long FirstListenerId = 16;
+
     private volatile int _verbosity;
 
     public MoatServerContext(MoatServerOptions options, ICacheStore store)
     {
         Options = options;
-        Statistics = new ServerStatistics();
+        // Connection ids follow the listeners' (as memcached's file descriptors do), so "stats conns" lists listeners first.
+        Statistics = new ServerStatistics(FirstListenerId + StatsReporter.ListenerCount(options));
         Executor = new CacheCommandExecutor(store, new PrefixStatistics(options.PrefixDelimiter));
         _verbosity = options.Verbosity;
         Hardening = new Hardening.NetworkHardening(options);

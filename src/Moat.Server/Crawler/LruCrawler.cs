@@ -12,6 +12,8 @@ internal sealed class LruCrawler(Configuration.MoatServerOptions options)
     private long _toCrawl = options.LruCrawlerToCrawl;
     private int _running;
     private long _starts;
+    private long _reclaimed;
+    private long _checked;
 
     /// <summary>Whether the crawler commands are served (memcached's settings.lru_crawler).</summary>
     public bool Enabled => Volatile.Read(ref _enabled) != 0;
@@ -35,6 +37,19 @@ internal sealed class LruCrawler(Configuration.MoatServerOptions options)
 
     /// <summary>Crawls and dumps started since start (stats: lru_crawler_starts).</summary>
     public long Starts => Interlocked.Read(ref _starts);
+
+    /// <summary>Expired or flushed items a crawl removed (stats: crawler_reclaimed).</summary>
+    public long Reclaimed => Interlocked.Read(ref _reclaimed);
+
+    /// <summary>Items crawls looked at (stats: crawler_items_checked).</summary>
+    public long ItemsChecked => Interlocked.Read(ref _checked);
+
+    /// <summary>Adds one crawl's counts.</summary>
+    public void Count(long itemsChecked, long reclaimed)
+    {
+        Interlocked.Add(ref _checked, itemsChecked);
+        Interlocked.Add(ref _reclaimed, reclaimed);
+    }
 
     /// <summary>"lru_crawler enable": false when it was already enabled (memcached: "ERROR failed to start lru crawler thread").</summary>
     public bool Enable() => Interlocked.Exchange(ref _enabled, 1) == 0;

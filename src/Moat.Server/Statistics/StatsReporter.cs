@@ -13,6 +13,9 @@ internal sealed class StatsReporter(MoatServerContext context)
 {
     private static readonly byte[] VersionBytes = Encoding.ASCII.GetBytes(MoatServerContext.CompatibleVersion);
 
+    /// <summary>The "libevent" line: the .NET runtime Moat's event loops run on (no spaces, as stats values have none).</summary>
+    private static readonly byte[] RuntimeBytes = Encoding.ASCII.GetBytes("dotnet-" + Environment.Version.ToString());
+
     /// <summary>The peer asking (null when not a network connection); key dumps are for loopback peers unless -o dump_remote.</summary>
     public System.Net.IPAddress? Peer { get; init; }
 
@@ -162,6 +165,11 @@ internal sealed class StatsReporter(MoatServerContext context)
         }
     }
 
+    /// <summary>
+    /// "stats": memcached 1.6.18's lines in its order, as it prints them without the LRU maintainer (Moat has none),
+    /// then Moat's own (moat_version, the UDP guard, hardening and authentication counters, total_malloced, TLS).
+    /// Lines of memcached subsystems Moat does not have are printed as memcached prints them idle (0).
+    /// </summary>
     private void WriteGeneral(IBufferWriter<byte> output)
     {
         var counters = context.Statistics.Snapshot();
@@ -174,29 +182,9 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "uptime"u8, (long)context.Store.CurrentTime);
         TextResponseWriter.WriteStat(output, "time"u8, context.Clock.GetUtcNow().ToUnixTimeSeconds());
         TextResponseWriter.WriteStat(output, "version"u8, VersionBytes);
-        TextResponseWriter.WriteStat(output, "moat_version"u8, Encoding.ASCII.GetBytes(ServerVersion.Moat));
 
-        // The UDP guard's counters (docs/udp.md), only while -U is on so UDP-off output stays memcached's.
-        if (context.UdpCounters is { } udp)
-        {
-            foreach (var (name, value) in udp.All())
-            {
-                TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(name), value);
-            }
-        }
-
-        // Only while --security-log writes somewhere, so the default output stays memcached's.
-        if (context.SecurityLog.IsEnabled)
-        {
-            TextResponseWriter.WriteStat(output, "security_log_dropped"u8, context.SecurityLog.Dropped);
-        }
-
-        // Network hardening counters (docs/security.md).
-        foreach (var (name, value) in context.Hardening.Counters.All())
-        {
-            TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(name), value);
-        }
-
+        // memcached names its event library; Moat's is the .NET runtime.
+        TextResponseWriter.WriteStat(output, "libevent"u8, RuntimeBytes);
         TextResponseWriter.WriteStat(output, "pointer_size"u8, (long)(IntPtr.Size * 8));
         TextResponseWriter.WriteStatSeconds(output, "rusage_user"u8, user);
         TextResponseWriter.WriteStatSeconds(output, "rusage_system"u8, system);
@@ -209,6 +197,18 @@ internal sealed class StatsReporter(MoatServerContext context)
         }
 
         TextResponseWriter.WriteStat(output, "connection_structures"u8, (long)current);
+
+        // Replies are written straight into the connection's output buffer: there are no response objects.
+        TextResponseWriter.WriteStat(output, "response_obj_oom"u8, 0L);
+        TextResponseWriter.WriteStat(output, "response_obj_count"u8, 0L);
+        TextResponseWriter.WriteStat(output, "response_obj_bytes"u8, 0L);
+
+        // Every connection owns one 16 KiB read buffer; input held beyond it is charged to the input budget.
+        TextResponseWriter.WriteStat(output, "read_buf_count"u8, (long)current);
+        TextResponseWriter.WriteStat(output, "read_buf_bytes"u8, ((long)current * Hardening.ReadBufferBudget.ConnectionBufferBytes) + context.Hardening.ReadBuffers.Held);
+        TextResponseWriter.WriteStat(output, "read_buf_bytes_free"u8, 0L);
+        TextResponseWriter.WriteStat(output, "read_buf_oom"u8, Interlocked.Read(ref context.Hardening.Counters.ReadBufferOutOfMemory));
+        TextResponseWriter.WriteStat(output, "reserved_fds"u8, (long)ListenerCount(options));
         TextResponseWriter.WriteStat(output, "cmd_get"u8, counters.CmdGet);
         TextResponseWriter.WriteStat(output, "cmd_set"u8, counters.CmdSet);
         TextResponseWriter.WriteStat(output, "cmd_flush"u8, counters.CmdFlush);
@@ -232,6 +232,11 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "store_too_large"u8, counters.StoreTooLarge + storage.StoreTooLarge);
         TextResponseWriter.WriteStat(output, "store_no_memory"u8, counters.StoreNoMemory + storage.StoreNoMemory);
         WriteAuthCounters(output);
+        if (options.IdleTimeoutSeconds > 0)
+        {
+            TextResponseWriter.WriteStat(output, "idle_kicks"u8, counters.IdleKicks);
+        }
+
         TextResponseWriter.WriteStat(output, "bytes_read"u8, counters.BytesRead);
         TextResponseWriter.WriteStat(output, "bytes_written"u8, counters.BytesWritten);
         TextResponseWriter.WriteStat(output, "limit_maxbytes"u8, storage.LimitMaxBytes);
@@ -243,18 +248,82 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "hash_power_level"u8, (long)storage.HashPowerLevel);
         TextResponseWriter.WriteStat(output, "hash_bytes"u8, storage.HashBytes);
         TextResponseWriter.WriteStat(output, "hash_is_expanding"u8, storage.HashIsExpanding ? 1L : 0L);
+        if (options.Memcached.SlabReassign)
+        {
+            // No slab pages, so nothing is ever moved (-o slab_reassign is accepted for its settings line).
+            TextResponseWriter.WriteStat(output, "slab_reassign_rescues"u8, 0L);
+            TextResponseWriter.WriteStat(output, "slab_reassign_chunk_rescues"u8, 0L);
+            TextResponseWriter.WriteStat(output, "slab_reassign_evictions_nomem"u8, 0L);
+            TextResponseWriter.WriteStat(output, "slab_reassign_inline_reclaim"u8, 0L);
+            TextResponseWriter.WriteStat(output, "slab_reassign_busy_items"u8, 0L);
+            TextResponseWriter.WriteStat(output, "slab_reassign_busy_deletes"u8, 0L);
+            TextResponseWriter.WriteStat(output, "slab_reassign_running"u8, 0L);
+            TextResponseWriter.WriteStat(output, "slabs_moved"u8, 0L);
+        }
+
+        if (context.Crawler.Enabled)
+        {
+            TextResponseWriter.WriteStat(output, "lru_crawler_running"u8, context.Crawler.Running ? 1L : 0L);
+            TextResponseWriter.WriteStat(output, "lru_crawler_starts"u8, context.Crawler.Starts);
+        }
+
         TextResponseWriter.WriteStat(output, "malloc_fails"u8, 0L);
+
+        // No "watch" command, so memcached's logger has nothing to count.
+        TextResponseWriter.WriteStat(output, "log_worker_dropped"u8, 0L);
+        TextResponseWriter.WriteStat(output, "log_worker_written"u8, 0L);
+        TextResponseWriter.WriteStat(output, "log_watcher_skipped"u8, 0L);
+        TextResponseWriter.WriteStat(output, "log_watcher_sent"u8, 0L);
+        TextResponseWriter.WriteStat(output, "log_watchers"u8, 0L);
+        TextResponseWriter.WriteStat(output, "unexpected_napi_ids"u8, 0L);
+        TextResponseWriter.WriteStat(output, "round_robin_fallback"u8, 0L);
         TextResponseWriter.WriteStat(output, "bytes"u8, storage.Bytes);
         TextResponseWriter.WriteStat(output, "curr_items"u8, storage.CurrentItems);
         TextResponseWriter.WriteStat(output, "total_items"u8, storage.TotalItems);
+        TextResponseWriter.WriteStat(output, "slab_global_page_pool"u8, 0L);
         TextResponseWriter.WriteStat(output, "expired_unfetched"u8, storage.ExpiredUnfetched);
         TextResponseWriter.WriteStat(output, "evicted_unfetched"u8, storage.EvictedUnfetched);
-        TextResponseWriter.WriteStat(output, "evicted_active"u8, 0L);
         TextResponseWriter.WriteStat(output, "evictions"u8, storage.Evictions);
         TextResponseWriter.WriteStat(output, "reclaimed"u8, storage.Reclaimed);
+        TextResponseWriter.WriteStat(output, "crawler_reclaimed"u8, context.Crawler.Reclaimed);
+        TextResponseWriter.WriteStat(output, "crawler_items_checked"u8, context.Crawler.ItemsChecked);
+        TextResponseWriter.WriteStat(output, "lrutail_reflocked"u8, 0L);
+
+        // Moat's own lines, after memcached's.
+        TextResponseWriter.WriteStat(output, "moat_version"u8, Encoding.ASCII.GetBytes(ServerVersion.Moat));
+
+        // The UDP guard's counters (docs/udp.md), only while -U is on.
+        if (context.UdpCounters is { } udp)
+        {
+            foreach (var (name, value) in udp.All())
+            {
+                TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(name), value);
+            }
+        }
+
+        // Only while --security-log writes somewhere.
+        if (context.SecurityLog.IsEnabled)
+        {
+            TextResponseWriter.WriteStat(output, "security_log_dropped"u8, context.SecurityLog.Dropped);
+        }
+
+        // Network hardening counters (docs/security.md); read_buf_oom is memcached's and printed in its place above.
+        foreach (var (name, value) in context.Hardening.Counters.All())
+        {
+            if (name != "read_buf_oom")
+            {
+                TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(name), value);
+            }
+        }
+
+        WriteMoatAuthCounters(output);
         TextResponseWriter.WriteStat(output, "total_malloced"u8, storage.TotalMalloced);
         Tls.TlsStatistics.WriteGeneral(output, context.Tls);
     }
+
+    /// <summary>The sockets Moat listens on: one per TCP address (plain and TLS) and, with -U, one per UDP address.</summary>
+    internal static int ListenerCount(Configuration.MoatServerOptions options) =>
+        options.EffectiveListenAddresses().Count + options.TlsListeners.Count + (options.UdpPort != 0 ? options.EffectiveListenAddresses().Count : 0);
 
     private void WriteSettings(IBufferWriter<byte> output)
     {
@@ -384,12 +453,18 @@ internal sealed class StatsReporter(MoatServerContext context)
     private static byte[] Fixed(double value, int decimals) =>
         Encoding.ASCII.GetBytes(value.ToString("F" + decimals.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture));
 
-    /// <summary>memcached's auth_cmds and auth_errors, then Moat's authentication and udptoken counters.</summary>
+    /// <summary>memcached's auth_cmds and auth_errors.</summary>
     private void WriteAuthCounters(IBufferWriter<byte> output)
     {
         var auth = context.Auth?.Counters;
         TextResponseWriter.WriteStat(output, "auth_cmds"u8, auth is null ? 0L : Interlocked.Read(ref auth.Commands));
         TextResponseWriter.WriteStat(output, "auth_errors"u8, auth is null ? 0L : Interlocked.Read(ref auth.Errors));
+    }
+
+    /// <summary>Moat's authentication and udptoken counters.</summary>
+    private void WriteMoatAuthCounters(IBufferWriter<byte> output)
+    {
+        var auth = context.Auth?.Counters;
         TextResponseWriter.WriteStat(output, "auth_failures"u8, auth is null ? 0L : Interlocked.Read(ref auth.Failures));
         if (auth is not null)
         {
@@ -408,19 +483,60 @@ internal sealed class StatsReporter(MoatServerContext context)
         }
     }
 
+    /// <summary>
+    /// "stats conns": the listeners first (memcached lists its listening sockets by descriptor before the
+    /// connections: TCP ones in conn_listening, UDP ones as "UDP" in conn_read), then every connection.
+    /// </summary>
     private void WriteConnections(IBufferWriter<byte> output)
     {
         var now = context.Clock.GetTimestamp();
+        var id = MoatServerContext.FirstListenerId;
+        var uptime = (long)context.Store.CurrentTime;
+        var options = context.Options;
+        foreach (var (endPoint, _) in Tls.TlsListeners.EndPoints(options))
+        {
+            var port = endPoint.Port == 0 ? context.BoundTcpPort : endPoint.Port;
+            WriteConnection(output, id++, udp: false, Describe("tcp", endPoint.Address, port), null, "conn_listening", uptime);
+        }
+
+        if (options.UdpPort != 0)
+        {
+            foreach (var address in options.EffectiveListenAddresses())
+            {
+                WriteConnection(output, id++, udp: true, Describe("udp", address, options.UdpPort), null, "conn_read", uptime);
+            }
+        }
+
         foreach (var connection in context.Statistics.LiveConnections())
         {
-            var prefix = connection.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":";
-            TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(prefix + "addr"), Encoding.ASCII.GetBytes(connection.RemoteAddress));
-            TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(prefix + "listen_addr"), Encoding.ASCII.GetBytes(connection.LocalAddress));
-            TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(prefix + "state"), Encoding.ASCII.GetBytes(connection.State));
             var idle = (long)context.Clock.GetElapsedTime(connection.LastCommandTimestamp, now).TotalSeconds;
-            TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(prefix + "secs_since_last_cmd"), idle);
+            WriteConnection(output, connection.Id, udp: false, connection.RemoteAddress, connection.LocalAddress, connection.State, idle);
         }
     }
+
+    private static void WriteConnection(IBufferWriter<byte> output, long id, bool udp, string address, string? listenAddress, string state, long idleSeconds)
+    {
+        var prefix = id.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":";
+        if (udp)
+        {
+            TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(prefix + "UDP"), "UDP"u8);
+        }
+
+        TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(prefix + "addr"), Encoding.ASCII.GetBytes(address));
+        if (listenAddress is not null)
+        {
+            TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(prefix + "listen_addr"), Encoding.ASCII.GetBytes(listenAddress));
+        }
+
+        TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(prefix + "state"), Encoding.ASCII.GetBytes(state));
+        TextResponseWriter.WriteStat(output, Encoding.ASCII.GetBytes(prefix + "secs_since_last_cmd"), idleSeconds);
+    }
+
+    /// <summary>memcached's conn_to_str: "tcp:1.2.3.4:port", "tcp6:[::1]:port", "udp:...".</summary>
+    private static string Describe(string transport, System.Net.IPAddress address, int port) =>
+        address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? FormattableString.Invariant($"{transport}6:[{address}]:{port}")
+            : FormattableString.Invariant($"{transport}:{address}:{port}");
 
     private static ReadOnlySpan<byte> YesNo(bool value) => value ? "yes"u8 : "no"u8;
 }
