@@ -16,17 +16,29 @@ internal sealed class MoatServerContext : IDisposable
     /// <summary>The memcached version Moat's text protocol is byte-compatible with, reported by "version".</summary>
     public const string CompatibleVersion = "1.6.18";
 
+    /// <summary>The id "stats conns" gives the first listener; connections are numbered after the last one.</summary>
+    public const long FirstListenerId = 16;
+
     private volatile int _verbosity;
 
     public MoatServerContext(MoatServerOptions options, ICacheStore store)
     {
         Options = options;
-        Statistics = new ServerStatistics();
+        // Connection ids follow the listeners' (as memcached's file descriptors do), so "stats conns" lists listeners first.
+        Statistics = new ServerStatistics(FirstListenerId + StatsReporter.ListenerCount(options));
         Executor = new CacheCommandExecutor(store, new PrefixStatistics(options.PrefixDelimiter));
         _verbosity = options.Verbosity;
         Hardening = new Hardening.NetworkHardening(options);
         Auth = options.AuthEnabled ? new Authenticator(this) : null;
+        Crawler = new Crawler.LruCrawler(options);
+        AcceptGate = new Connections.AcceptGate(options.MaxConnections, enabled: !options.MaxConnectionsFast);
     }
+
+    /// <summary>-o no_maxconns_fast: stops the plain TCP listeners at the -c limit instead of answering and closing.</summary>
+    public Connections.AcceptGate AcceptGate { get; }
+
+    /// <summary>The LRU crawler's state: enabled, sleep, tocrawl, runs (lru_crawler commands, stats).</summary>
+    public Crawler.LruCrawler Crawler { get; }
 
     /// <summary>Allowlist, per-address connection counts, read buffer budget and their counters (docs/security.md).</summary>
     public Hardening.NetworkHardening Hardening { get; }

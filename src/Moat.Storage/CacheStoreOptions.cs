@@ -15,6 +15,12 @@ public sealed record CacheStoreOptions
     /// <summary>-o slab_chunk_max: the largest virtual slab class (stats only; Moat has no slabs). Default 512 KiB.</summary>
     public int SlabChunkMax { get; init; } = 512 * 1024;
 
+    /// <summary>-o slab_sizes: chunk sizes of the virtual slab classes below slab_chunk_max; null = memcached's -f 1.25 from 96 bytes.</summary>
+    public IReadOnlyList<int>? SlabSizes { get; init; }
+
+    /// <summary>-o no_hashexpand: false keeps the index at its initial size (inserts into full buckets then evict from the index).</summary>
+    public bool IndexGrowth { get; init; } = true;
+
     /// <summary>-M: false means answer out-of-memory instead of evicting.</summary>
     public bool EvictionEnabled { get; init; } = true;
 

@@ -35,7 +35,8 @@ public sealed class MemcachedSlabClasses
     /// <summary>Builds the table as memcached's slabs_init does for -n 48 -f 1.25.</summary>
     /// <param name="slabChunkMax">memcached's slab_chunk_max (512 KiB by default).</param>
     /// <param name="casEnabled">Whether items carry memcached's 8-byte CAS (false with -C).</param>
-    public MemcachedSlabClasses(int slabChunkMax, bool casEnabled)
+    /// <param name="slabSizes">memcached's -o slab_sizes: the class sizes to use instead of -f 1.25 from 96 bytes (each rounded up to 8).</param>
+    public MemcachedSlabClasses(int slabChunkMax, bool casEnabled, IReadOnlyList<int>? slabSizes = null)
     {
         // memcached refuses a slab_chunk_max below its smallest class or above its 1 MiB page; Moat only
         // reports classes, so it clamps.
@@ -44,15 +45,33 @@ public sealed class MemcachedSlabClasses
         _casLength = casEnabled ? sizeof(ulong) : 0;
         var classId = 0;
         var size = (uint)(ItemHeaderLength + MinimumChunkSpace);
-        while (++classId < MaxClasses - 1 && size < slabChunkMax / GrowthFactor)
+        while (++classId < MaxClasses - 1)
         {
+            // memcached's slabs_init: the given sizes, or grow by the factor until slab_chunk_max / factor.
+            if (slabSizes is not null)
+            {
+                if (classId - 1 >= slabSizes.Count)
+                {
+                    break;
+                }
+
+                size = (uint)slabSizes[classId - 1];
+            }
+            else if (size >= slabChunkMax / GrowthFactor)
+            {
+                break;
+            }
+
             if (size % ChunkAlignment != 0)
             {
                 size += ChunkAlignment - (size % ChunkAlignment);
             }
 
             _chunkSizes[classId] = (int)size;
-            size = (uint)(size * GrowthFactor);
+            if (slabSizes is null)
+            {
+                size = (uint)(size * GrowthFactor);
+            }
         }
 
         LargestClass = classId;

@@ -107,7 +107,7 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
         _casEnabled = options.CasEnabled;
         _evictionEnabled = options.EvictionEnabled;
         _maxItemSize = options.MaxItemSize;
-        SlabClasses = new MemcachedSlabClasses(options.SlabChunkMax, options.CasEnabled);
+        SlabClasses = new MemcachedSlabClasses(options.SlabChunkMax, options.CasEnabled, options.SlabSizes);
         Array.Fill(_activeSegments, -1);
 
         var segmentSize = ChooseSegmentSize(options);
@@ -227,7 +227,7 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
 
     /// <summary>
     /// The index starts small (or at 2^hashpower slots) and grows with the item count up to a quarter of the limit
-    /// (enough for items of ~40 bytes).
+    /// (enough for items of ~40 bytes), unless growth is off (-o no_hashexpand).
     /// </summary>
     private static (int Initial, int Maximum) PlanIndex(CacheStoreOptions options)
     {
@@ -237,7 +237,7 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
             ? options.HashPower - BitOperations.Log2(HashIndex.SlotsPerBucket)
             : BitOperations.Log2((ulong)Math.Max(1, options.MemoryLimitBytes / 256 / bucketBytes));
         initial = Math.Clamp(initial, HashIndex.MinimumBucketsLog2, Math.Min(maximum, options.HashPower > 0 ? HashIndex.MaximumBucketsLog2 : InitialBucketsLog2Cap));
-        return (initial, Math.Max(initial, maximum));
+        return (initial, options.IndexGrowth ? Math.Max(initial, maximum) : initial);
     }
 
     /// <summary>The store clock: whole seconds since start, plus one so that 0 can mean "never expires".</summary>

@@ -45,7 +45,7 @@ public sealed partial class StatsTests
         Assert.Equal("0", settings["udpport"]);
         Assert.Equal("127.0.0.1", settings["inter"]);
         Assert.Equal("1048576", settings["item_size_max"]);
-        Assert.Equal("no", settings["lru_crawler"]);
+        Assert.Equal("yes", settings["lru_crawler"]);
 
         Assert.Equal("END\r\n", WireClient.Send(server.Port, "stats items\r\n").Reply);
         Assert.Matches(@"^STAT active_slabs 0\r\nSTAT total_malloced \d+\r\nEND\r\n$", WireClient.Send(server.Port, "stats slabs\r\n").Reply);

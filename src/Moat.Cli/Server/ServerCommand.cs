@@ -49,6 +49,12 @@ internal static class ServerCommand
             Console.SetError(new StreamWriter(logFile, append: true) { AutoFlush = true });
         }
 
+        // One line per accepted memcached option that has no effect in Moat: never silently ignored.
+        foreach (var notice in options.Notices)
+        {
+            Console.Error.WriteLine(notice);
+        }
+
         // Printed whatever the verbosity (the listener logs warnings only with -v): a readable key file lets anyone
         // mint UDP address-validation tokens.
         if (options.UdpPort != 0 && options.UdpTokenSecretWarning is { } secretWarning)

@@ -16,6 +16,7 @@ public static partial class MemcachedFlagParser
         RegisterHardeningOptions(table);
         RegisterTlsOptions(table);
         RegisterSecurityLogOptions(table);
+        RegisterCompatOptions(table);
         return table;
     }
 
@@ -26,6 +27,8 @@ public static partial class MemcachedFlagParser
     static partial void RegisterTlsOptions(FlagExtensionTable table);
 
     static partial void RegisterSecurityLogOptions(FlagExtensionTable table);
+
+    static partial void RegisterCompatOptions(FlagExtensionTable table);
 }
 
 /// <summary>Parses one flag's value into <see cref="FlagParseState.Options"/>; null on success, else the failure.</summary>

@@ -25,20 +25,6 @@ public static partial class MemcachedFlagParser
                 ?? Set(() => state.Options.TlsVerifyMode = (TlsVerifyMode)mode);
         table.ExtendedOptions["ssl_min_version"] = static (value, state) =>
             RequireArgument("ssl_min_version", value) ?? ParseMinimumTlsVersion(value!, state.Options);
-        // Kept local: static fields of a partial class initialise in an unspecified order across files.
-        (string Name, string Reason)[] unsupported =
-        [
-            ("ssl_ciphers", "Moat uses the platform's TLS 1.2/1.3 cipher suites"),
-            ("ssl_keyformat", "keys are read as PEM"),
-            ("ssl_wbuf_size", "TLS records are buffered by the platform"),
-            ("ssl_session_cache", "there is no server-side session cache"),
-            ("ssl_kernel_tls", "kernel TLS offload is not available"),
-        ];
-        foreach (var (name, reason) in unsupported)
-        {
-            table.ExtendedOptions[name] = (_, _) => FlagParseResult.Fail($"ERROR: -o {name} is not supported: {reason}");
-        }
-
         table.Validators.Add(ValidateTls);
     }
 

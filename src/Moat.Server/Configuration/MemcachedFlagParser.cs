@@ -378,12 +378,12 @@ public static partial class MemcachedFlagParser
                 "hashpower" => RequireArgument(name, argument)
                     ?? ParseInt(argument!, 12, 32, "ERROR: Invalid hashpower: must be between 12 and 32", out var hp) ?? Set(() => o.HashPower = hp),
                 "maxconns_fast" => Set(() => o.MaxConnectionsFast = true),
-                "no_maxconns_fast" => FlagParseResult.Fail("ERROR: -o no_maxconns_fast is not supported: over the -c limit Moat always answers and closes"),
                 "slab_chunk_max" => RequireArgument(name, argument)
-                    ?? ParseSize(argument!, 1, "ERROR: Invalid slab_chunk_max", out var chunk) ?? Set(() => { o.SlabChunkMax = (int)chunk; state.ChunkSet = true; }),
+                    ?? ParseSize(argument!, 1, "ERROR: could not parse argument to slab_chunk_max", out var chunk)
+                    ?? (chunk > int.MaxValue ? FlagParseResult.Fail($"ERROR: could not parse argument to slab_chunk_max: '{argument}'") : null)
+                    ?? Set(() => { state.Chunk = (int)chunk; state.ChunkSet = true; }),
                 "max_get_line" => RequireArgument(name, argument)
                     ?? ParseInt(argument!, 2048, 64 * 1024 * 1024, "ERROR: Invalid max_get_line", out var maxLine) ?? Set(() => o.MaxGetLineLength = maxLine),
-                "modern" => null,
                 _ => FlagParseResult.Fail($"ERROR: Illegal suboption \"{item}\" (not supported)"),
             };
             if (error is not null)
@@ -442,10 +442,9 @@ public static partial class MemcachedFlagParser
     private static FlagParseResult Validate(FlagParseState state)
     {
         var o = state.Options;
-        if (!state.ChunkSet)
+        if (ResolveSlabChunkMax(state) is { } chunkError)
         {
-            // memcached's default is half its 1 MiB slab page whatever -I is (it refuses an -I below that).
-            o.SlabChunkMax = Math.Min(o.ItemSizeMax / 2, 512 * 1024);
+            return chunkError;
         }
 
         if (o.MemoryLimitBytes > Moat.Storage.SegmentCacheStore.MaxMemoryLimit)

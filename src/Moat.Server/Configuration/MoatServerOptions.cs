@@ -112,6 +112,8 @@ public sealed partial class MoatServerOptions
         CasEnabled = CasEnabled,
         HashPower = HashPower,
         SlabChunkMax = SlabChunkMax,
+        SlabSizes = SlabSizes,
+        IndexGrowth = IndexGrowthEnabled,
         Clock = Clock,
     };
 

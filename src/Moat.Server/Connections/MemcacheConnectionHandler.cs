@@ -102,7 +102,13 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
                         break;
                     }
 
-                    if (idleTimer is { IsCancellationRequested: true } || preAuthDeadline is { Expired: true } || closeRequested.IsCancellationRequested)
+                    if (idleTimer is { IsCancellationRequested: true })
+                    {
+                        counters.Values.IdleKicks++;
+                        break;
+                    }
+
+                    if (preAuthDeadline is { Expired: true } || closeRequested.IsCancellationRequested)
                     {
                         break;
                     }

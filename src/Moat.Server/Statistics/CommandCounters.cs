@@ -29,6 +29,9 @@ internal struct CommandCounters
     public long BytesWritten;
     public long ConnectionYields;
 
+    /// <summary>Connections closed by -o idle_timeout (memcached's idle_kicks).</summary>
+    public long IdleKicks;
+
     /// <summary>Adds <paramref name="other"/> field by field.</summary>
     public void Add(in CommandCounters other) => Combine(in other, 1);
 
@@ -59,5 +62,6 @@ internal struct CommandCounters
         BytesRead += sign * other.BytesRead;
         BytesWritten += sign * other.BytesWritten;
         ConnectionYields += sign * other.ConnectionYields;
+        IdleKicks += sign * other.IdleKicks;
     }
 }

@@ -6,14 +6,14 @@ namespace Moat.Server.Statistics;
 /// Server-wide figures: the live connections' counters summed on demand plus the totals of closed connections,
 /// minus the baseline taken by "stats reset". Nothing here is touched per request.
 /// </summary>
-internal sealed class ServerStatistics
+internal sealed class ServerStatistics(long firstConnectionId = 16)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, ConnectionCounters> _live = [];
     private readonly List<ConnectionCounters> _sources = [];
     private CommandCounters _retired;
     private CommandCounters _baseline;
-    private long _nextId = 16;
+    private long _nextId = firstConnectionId;
     private long _totalConnections;
     private long _totalConnectionsBaseline;
     private long _rejectedConnections;

@@ -36,12 +36,12 @@ internal static class TlsStatistics
             TlsVerifyMode.Once => 7L,
             _ => 0L,
         });
-        TextResponseWriter.WriteStat(output, "ssl_keyformat"u8, 1L);
-        TextResponseWriter.WriteStat(output, "ssl_ciphers"u8, "NULL"u8);
+        TextResponseWriter.WriteStat(output, "ssl_keyformat"u8, (long)options.Memcached.SslKeyFormat);
+        TextResponseWriter.WriteStat(output, "ssl_ciphers"u8, Encoding.UTF8.GetBytes(options.Memcached.SslCiphers ?? "NULL"));
         TextResponseWriter.WriteStat(output, "ssl_ca_cert"u8, Encoding.UTF8.GetBytes(options.TlsCaCertificateFile ?? "NULL"));
-        TextResponseWriter.WriteStat(output, "ssl_wbuf_size"u8, 16384L);
-        TextResponseWriter.WriteStat(output, "ssl_session_cache"u8, "no"u8);
-        TextResponseWriter.WriteStat(output, "ssl_kernel_tls"u8, "no"u8);
+        TextResponseWriter.WriteStat(output, "ssl_wbuf_size"u8, (long)options.Memcached.SslWriteBufferSize);
+        TextResponseWriter.WriteStat(output, "ssl_session_cache"u8, options.Memcached.SslSessionCache ? "yes"u8 : "no"u8);
+        TextResponseWriter.WriteStat(output, "ssl_kernel_tls"u8, options.Memcached.SslKernelTls ? "yes"u8 : "no"u8);
         TextResponseWriter.WriteStat(output, "ssl_min_version"u8, options.TlsMinimumVersion == SslProtocols.Tls13 ? "tlsv1.3"u8 : "tlsv1.2"u8);
     }
 }

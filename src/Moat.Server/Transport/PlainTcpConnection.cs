@@ -19,11 +19,13 @@ internal sealed class PlainTcpConnection : ConnectionContext, IDuplexPipe, IConn
     private readonly SocketInput _input;
     private readonly SocketOutput _output;
     private readonly CancellationTokenSource _closed = new();
+    private readonly Connections.AcceptGate? _gate;
     private int _disposed;
 
-    public PlainTcpConnection(Socket socket, long id, long maxReadBufferBytes, EpollLoop loop)
+    public PlainTcpConnection(Socket socket, long id, long maxReadBufferBytes, EpollLoop loop, Connections.AcceptGate? gate = null)
     {
         _socket = socket;
+        _gate = gate;
         ConnectionId = "P" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
@@ -84,6 +86,7 @@ internal sealed class PlainTcpConnection : ConnectionContext, IDuplexPipe, IConn
             // SignalClosed stands down once disposed, so the token is cancelled here, before it goes away.
             _closed.TryCancel();
             _closed.Dispose();
+            _gate?.Released();
         }
 
         return base.DisposeAsync();

@@ -4,8 +4,11 @@ using Microsoft.AspNetCore.Connections;
 
 namespace Moat.Server.Transport;
 
-/// <summary>Accepts plain TCP connections for Kestrel; Kestrel calls <see cref="AcceptAsync"/> in its accept loop.</summary>
-internal sealed class PlainTcpListener(Socket socket, PlainTcpEndPoint endPoint, long maxReadBufferBytes, EpollLoop[] loops) : IConnectionListener
+/// <summary>
+/// Accepts plain TCP connections for Kestrel; Kestrel calls <see cref="AcceptAsync"/> in its accept loop. With
+/// -o no_maxconns_fast the <see cref="Connections.AcceptGate"/> holds the accept while -c connections are open.
+/// </summary>
+internal sealed class PlainTcpListener(Socket socket, PlainTcpEndPoint endPoint, long maxReadBufferBytes, EpollLoop[] loops, Connections.AcceptGate gate) : IConnectionListener
 {
     private long _nextId;
 
@@ -18,6 +21,7 @@ internal sealed class PlainTcpListener(Socket socket, PlainTcpEndPoint endPoint,
             Socket accepted;
             try
             {
+                await gate.WaitForRoomAsync(cancellationToken);
                 accepted = await socket.AcceptAsync(cancellationToken);
             }
             catch (ObjectDisposedException)
@@ -41,7 +45,8 @@ internal sealed class PlainTcpListener(Socket socket, PlainTcpEndPoint endPoint,
 
             accepted.NoDelay = true;
             var id = Interlocked.Increment(ref _nextId);
-            return new PlainTcpConnection(accepted, id, maxReadBufferBytes, loops[id % loops.Length]);
+            gate.Accepted();
+            return new PlainTcpConnection(accepted, id, maxReadBufferBytes, loops[id % loops.Length], gate);
         }
     }
 

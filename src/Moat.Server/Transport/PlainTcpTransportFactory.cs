@@ -12,7 +12,7 @@ namespace Moat.Server.Transport;
 /// socket and one receive buffer and one send buffer (<see cref="PlainTcpConnection"/>) instead of through two pipes
 /// and two pump loops. docs/architecture.md has the measurements that justify it.
 /// </summary>
-internal sealed class PlainTcpTransportFactory(IOptions<SocketTransportOptions> options)
+internal sealed class PlainTcpTransportFactory(IOptions<SocketTransportOptions> options, MoatServerContext context)
     : IConnectionListenerFactory, IConnectionListenerFactorySelector, IDisposable
 {
     private readonly Lazy<EpollLoop[]> _loops = new(() => Enumerable.Range(0, Math.Max(1, options.Value.IOQueueCount)).Select(i => new EpollLoop(i)).ToArray());
@@ -48,7 +48,7 @@ internal sealed class PlainTcpTransportFactory(IOptions<SocketTransportOptions> 
         }
 
         var bound = (IPEndPoint)socket.LocalEndPoint!;
-        IConnectionListener listener = new PlainTcpListener(socket, new PlainTcpEndPoint(bound), options.Value.MaxReadBufferSize ?? DefaultMaxReadBufferBytes, _loops.Value);
+        IConnectionListener listener = new PlainTcpListener(socket, new PlainTcpEndPoint(bound), options.Value.MaxReadBufferSize ?? DefaultMaxReadBufferBytes, _loops.Value, context.AcceptGate);
         return ValueTask.FromResult(listener);
     }
 

@@ -46,13 +46,25 @@ public sealed class TlsFlagTests : IDisposable
     [InlineData("ssl_min_version=1", "TLS 1.0 and 1.1 are refused")]
     [InlineData("ssl_min_version=tlsv1.0", "TLS 1.0 and 1.1 are refused")]
     [InlineData("ssl_min_version=tls12", "Invalid ssl_min_version")]
-    [InlineData("ssl_ciphers=HIGH", "not supported")]
-    [InlineData("ssl_session_cache", "not supported")]
     public void Bad_tls_suboptions_exit_64(string suboption, string reason)
     {
         var result = Parse("-Z", "-o", $"ssl_chain_cert={_pki.ChainFile},ssl_key={_pki.KeyFile},{suboption}");
         Assert.Equal(64, result.ExitCode);
         Assert.Contains(reason, result.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>TLS settings the platform decides are accepted with a notice (never silently), as memcached accepts them.</summary>
+    [Theory]
+    [InlineData("ssl_ciphers=HIGH")]
+    [InlineData("ssl_session_cache")]
+    [InlineData("ssl_kernel_tls")]
+    [InlineData("ssl_wbuf_size=32")]
+    [InlineData("ssl_keyformat=1")]
+    public void Tls_suboptions_the_platform_decides_are_accepted_with_a_notice(string suboption)
+    {
+        var result = Parse("-Z", "-o", $"ssl_chain_cert={_pki.ChainFile},ssl_key={_pki.KeyFile},{suboption}");
+        Assert.Null(result.ExitCode);
+        Assert.StartsWith($"NOTICE: -o {suboption} accepted: ", Assert.Single(result.Options!.Notices), StringComparison.Ordinal);
     }
 
     [Fact]
