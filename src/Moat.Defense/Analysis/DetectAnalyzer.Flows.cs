@@ -198,10 +198,12 @@ internal sealed partial class DetectAnalyzer : IFlowSink
                 pair.MaxTransactionBaf = Math.Max(pair.MaxTransactionBaf, baf);
             }
 
+            var window = state.Pair(key.Reflector, key.Client);
+            window.ResponseBytes += exchange.ResponseBytes;
             var highBaf = baf >= _options.MinBaf;
             if (highBaf)
             {
-                state.Pair(key.Reflector, key.Client).HighBafTransactions += exchange.RequestPackets;
+                window.HighBafTransactions += exchange.RequestPackets;
             }
 
             if (highBaf || _flowSourceRequests.GetValueOrDefault((key.Client, slot)) >= _options.MinRequests)
