@@ -4,12 +4,17 @@ using Moat.Defense.Analysis;
 using Moat.Defense.Capture;
 using Moat.Defense.Charts;
 using Moat.Defense.Cli;
+using Moat.Defense.Flows;
+using Moat.Defense.Flows.Nfcapd;
 using Moat.Defense.Reports;
 using Moat.Defense.ServerLog;
 
 namespace Moat.Defense;
 
-/// <summary><c>moat detect</c>: memcached UDP reflection in pcap/pcapng captures (spec part D).</summary>
+/// <summary>
+/// <c>moat detect</c>: memcached UDP reflection in pcap/pcapng captures (spec part D), nfcapd flow files, and
+/// NetFlow/IPFIX exports (in captures, or collected live with <c>--listen-flows</c>).
+/// </summary>
 public static class DetectCommand
 {
     public const int ExitClean = 0;
@@ -42,7 +47,7 @@ public static class DetectCommand
 
         var analysisWarnings = new CaptureWarnings();
         var analyzer = new DetectAnalyzer(settings.Options, analysisWarnings);
-        if (settings.Live)
+        if (settings.Live || settings.ListenFlows is not null)
         {
             analyzer.BucketClosed = (series, hits) =>
             {
@@ -52,23 +57,30 @@ public static class DetectCommand
         }
 
         var inputs = new List<InputSummary>();
-        var anyDecoded = false;
-        foreach (var input in settings.Inputs)
+        if (settings.ListenFlows is not null)
         {
-            var summary = ReadInput(input, analyzer, settings, stderr, openStdin);
-            if (summary is null)
+            if (FlowCollector.Run(settings, analyzer, stderr) is not { } collected)
             {
-                continue;
+                return ExitUnreadable;
             }
 
-            inputs.Add(summary);
-            anyDecoded |= summary.Packets > 0;
+            inputs.Add(collected);
+        }
+
+        foreach (var input in settings.Inputs)
+        {
+            if (ReadInput(input, analyzer, settings, stderr, openStdin) is { } summary)
+            {
+                inputs.Add(summary);
+            }
         }
 
         analyzer.Complete();
-        if (!anyDecoded)
+        if (!inputs.Any(input => input.HasData))
         {
-            stderr.WriteLine("moat detect: no packet could be read from the input");
+            stderr.WriteLine(settings.ListenFlows is null
+                ? "moat detect: no packet or flow record could be read from the input"
+                : "moat detect: no flow export datagram arrived");
             return ExitUnreadable;
         }
 
@@ -117,17 +129,25 @@ public static class DetectCommand
         }
 
         using var owned = stream;
-        ICaptureReader reader;
+        var flowStatistics = new FlowStatistics(warnings);
+        OpenedInput opened;
         try
         {
-            reader = CaptureReader.Open(stream, warnings);
+            opened = CaptureReader.OpenInput(stream, warnings, flowStatistics);
         }
-        catch (CaptureFormatException error)
+        catch (Exception error) when (error is CaptureFormatException or IOException or InvalidDataException)
         {
             stderr.WriteLine($"moat detect: {input}: {error.Message}");
             return null;
         }
 
+        if (opened.Flows is { } flowFile)
+        {
+            return ReadFlowFile(input, flowFile, analyzer, flowStatistics, stderr, input == "-" ? null : stream.Length);
+        }
+
+        var reader = opened.Capture!;
+        analyzer.CaptureFlowStatistics = flowStatistics;
         var progress = ProgressBar.ForTerminal(stderr, input == "-" ? null : stream.Length);
         var pump = new PacketPump(reader, analyzer, warnings, progress);
         if (settings.Live)
@@ -156,7 +176,33 @@ public static class DetectCommand
             warnings.Add("capture_drops_total", $"capture drops reported by pcapng statistics: {ng.ReportedDrops}");
         }
 
-        return new InputSummary(input, reader.FormatName, linkTypes, packets, reader.Position, first, last, [.. warnings.Lines()]);
+        return new InputSummary(input, reader.FormatName, linkTypes, packets, reader.Position, first, last, [.. warnings.Lines()], flowStatistics.Datagrams > 0 ? flowStatistics : null);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static InputSummary ReadFlowFile(string input, NfcapdReader reader, DetectAnalyzer analyzer, FlowStatistics statistics, TextWriter stderr, long? length)
+    {
+        var progress = ProgressBar.ForTerminal(stderr, length, "flow records");
+        var sink = new FlowInputSink(analyzer);
+        try
+        {
+            while (reader.TryRead(out var flow))
+            {
+                sink.Accept(flow);
+                if ((sink.Records & 0xFFFF) == 0)
+                {
+                    progress?.Update(reader.Position, sink.Records);
+                }
+            }
+        }
+        catch (Exception error) when (error is IOException or InvalidDataException)
+        {
+            // The gzip layer found damage or the pipe broke: keep what was read.
+            statistics.Warnings.Add("read_error", $"reading stopped at byte {reader.Position}: {error.Message}");
+        }
+
+        progress?.Finish(reader.Position, sink.Records);
+        return new InputSummary(input, "nfcapd", [], 0, reader.Position, sink.FirstNs, sink.LastNs, [.. statistics.Warnings.Lines()], statistics);
     }
 
     private static void WriteOutputs(DetectReport report, DetectSettings settings, TextWriter stdout)

@@ -130,7 +130,7 @@ public sealed class ReportTests
         File.WriteAllText(notCapture, "this is not a capture at all");
         var (exit, _, stderr) = Detect.Run(notCapture);
         Assert.Equal(3, exit);
-        Assert.Contains("not a pcap/pcapng file", stderr, StringComparison.Ordinal);
+        Assert.Contains("not a pcap/pcapng/nfcapd file", stderr, StringComparison.Ordinal);
         Assert.Equal(3, Detect.Run(directory.File("missing.pcap")).Exit);
     }
 

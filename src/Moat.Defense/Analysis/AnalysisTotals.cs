@@ -5,6 +5,9 @@ internal sealed class AnalysisTotals
 {
     public long Packets { get; set; }
 
+    /// <summary>Flow records handed to the analyzer (0 for packet captures).</summary>
+    public long FlowRecords { get; set; }
+
     public long UdpDatagrams { get; set; }
 
     public long Requests { get; set; }

@@ -34,6 +34,9 @@ internal sealed class BucketState
 
     public Dictionary<(IpKey Reflector, IpKey Source), PairWindow> Pairs { get; } = [];
 
+    /// <summary>Flow requests and replies of this bucket by 5-tuple and rate slot, paired when the bucket closes.</summary>
+    public Dictionary<(TransactionKey Key, long Slot), FlowExchange> FlowExchanges { get; } = [];
+
     public EndpointWindow Victim(IpKey address) => GetOrAdd(VictimWindows, address);
 
     public EndpointWindow Reflector(IpKey address) => GetOrAdd(ReflectorWindows, address);

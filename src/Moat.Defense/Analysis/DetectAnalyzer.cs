@@ -7,10 +7,12 @@ namespace Moat.Defense.Analysis;
 /// <summary>
 /// Streaming analysis (D2-D6): classifies every datagram, pairs requests with responses, counts
 /// events per bucket and evaluates the verdict rules when a bucket closes (once no response for
-/// its requests can still arrive). Memory: open buckets, live transactions (≤ pairing window,
-/// ≤ <see cref="DetectOptions.MaxFlows"/>), and per-endpoint totals.
+/// its requests can still arrive). Captured packets and flow records (DetectAnalyzer.Flows.cs) both
+/// become <see cref="Observation"/>s counted by the same code into the same buckets. Memory: open
+/// buckets, live transactions (≤ pairing window, ≤ <see cref="DetectOptions.MaxFlows"/>), and
+/// per-endpoint totals.
 /// </summary>
-internal sealed class DetectAnalyzer
+internal sealed partial class DetectAnalyzer
 {
     /// <summary>Largest run of empty buckets written out as zero rows (about 2 years of minutes).</summary>
     private const long MaxZeroFill = 1_000_000;
@@ -34,6 +36,7 @@ internal sealed class DetectAnalyzer
     private long _maxTimestamp = long.MinValue;
     private BucketState? _lastBucket;
     private bool _completed;
+    private bool _anyBucketClosed;
 
     public DetectAnalyzer(DetectOptions options, CaptureWarnings warnings)
     {
@@ -93,6 +96,12 @@ internal sealed class DetectAnalyzer
         }
 
         var payload = frame.Slice(datagram.PayloadOffset, datagram.CapturedPayloadLength);
+        if (_options.FlowPorts.Contains(datagram.DestinationPort) && !_options.Ports.Contains(datagram.DestinationPort))
+        {
+            DecodeFlowExport(datagram, payload);
+            return;
+        }
+
         if (_options.Ports.Contains(datagram.DestinationPort)
             && MemcachedClassifier.TryClassifyRequest(payload, datagram.PayloadLength, out var request))
         {
@@ -125,7 +134,14 @@ internal sealed class DetectAnalyzer
 
         if (_nextBucketToClose != long.MinValue)
         {
-            CloseBucketsThrough(FloorDiv(_maxTimestamp, _options.BucketNs));
+            // Flow records may fill buckets beyond the clock (their ends): close those too.
+            var last = FloorDiv(_maxTimestamp, _options.BucketNs);
+            foreach (var open in _open.Keys)
+            {
+                last = Math.Max(last, open);
+            }
+
+            CloseBucketsThrough(last);
         }
 
         _fragments.Flush();
@@ -211,6 +227,11 @@ internal sealed class DetectAnalyzer
         return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient;
     }
 
+    /// <summary>
+    /// Moves the analysis clock (a packet's timestamp, a flow's start). Buckets close once every request in them
+    /// is past the pairing window, and with flow input also past <see cref="DetectOptions.FlowTimeoutNs"/>: records
+    /// arrive when flows expire, up to that long after the traffic they describe.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AdvanceClock(long timestamp)
     {
@@ -236,8 +257,7 @@ internal sealed class DetectAnalyzer
             }
         }
 
-        // A bucket closes once every request in it is past the pairing window.
-        var closeUpTo = FloorDiv(timestamp - _options.PairingWindowNs, _options.BucketNs) - 1;
+        var closeUpTo = FloorDiv(timestamp - _options.PairingWindowNs - (_flowsSeen ? _options.FlowTimeoutNs : 0), _options.BucketNs) - 1;
         CloseBucketsThrough(closeUpTo);
     }
 
@@ -247,6 +267,12 @@ internal sealed class DetectAnalyzer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private BucketState BucketAt(long index)
     {
+        if (index < _nextBucketToClose && !_anyBucketClosed)
+        {
+            // Nothing closed yet: input that starts out of order (flow records in export order) just starts earlier.
+            _nextBucketToClose = index;
+        }
+
         if (index < _nextBucketToClose)
         {
             // Out-of-order input (merged interfaces, several files): count it in the oldest open bucket.
@@ -274,44 +300,9 @@ internal sealed class DetectAnalyzer
     {
         var bucket = BucketFor(timestamp);
         var bytes = datagram.PayloadLength;
-        bucket.Requests++;
-        bucket.RequestBytes += bytes;
-        Totals.Requests++;
-        Totals.RequestBytes += bytes;
-
         var client = datagram.Source;
         var reflector = datagram.Destination;
-        if (Victim(client) is { } victimTotals)
-        {
-            victimTotals.RequestPackets++;
-            victimTotals.RequestBytes += bytes;
-            victimTotals.Seen(timestamp);
-            victimTotals.Peers.Add(reflector);
-            victimTotals.Commands[request.Command] = victimTotals.Commands.GetValueOrDefault(request.Command) + 1;
-        }
-
-        if (Reflector(reflector) is { } reflectorTotals)
-        {
-            reflectorTotals.RequestPackets++;
-            reflectorTotals.RequestBytes += bytes;
-            reflectorTotals.Seen(timestamp);
-            reflectorTotals.Peers.Add(client);
-            reflectorTotals.Commands[request.Command] = reflectorTotals.Commands.GetValueOrDefault(request.Command) + 1;
-        }
-
-        if (Pair(client, reflector) is { } pairTotals)
-        {
-            pairTotals.RequestPackets++;
-            pairTotals.RequestBytes += bytes;
-        }
-
-        var victimWindow = bucket.Victim(client);
-        victimWindow.RequestPackets++;
-        victimWindow.RequestBytes += bytes;
-        var reflectorWindow = bucket.Reflector(reflector);
-        reflectorWindow.RequestPackets++;
-        reflectorWindow.RequestBytes += bytes;
-        bucket.Pair(reflector, client).RequestBytes += bytes;
+        CountRequest(new Observation(timestamp, timestamp, client, datagram.SourcePort, reflector, datagram.DestinationPort, 1, bytes), bucket, request.Command);
 
         var recent = RecordRate(client, timestamp);
         var key = new TransactionKey(reflector, datagram.DestinationPort, client, datagram.SourcePort, request.RequestId);
@@ -350,46 +341,11 @@ internal sealed class DetectAnalyzer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void HandleResponse(in UdpDatagram datagram, in MemcachedResponse response, long timestamp)
     {
-        ResponseDirectionSeen = true;
         var bucket = BucketFor(timestamp);
         var bytes = datagram.PayloadLength;
-        bucket.ResponseDatagrams++;
-        bucket.ResponseBytes += bytes;
-        Totals.ResponseDatagrams++;
-        Totals.ResponseBytes += bytes;
-
         var reflector = datagram.Source;
         var client = datagram.Destination;
-        var victimWindow = bucket.Victim(client);
-        victimWindow.ResponseDatagrams++;
-        victimWindow.ResponseBytes += bytes;
-        victimWindow.Peers.Add(reflector);
-        var reflectorWindow = bucket.Reflector(reflector);
-        reflectorWindow.ResponseDatagrams++;
-        reflectorWindow.ResponseBytes += bytes;
-        reflectorWindow.Peers.Add(client);
-
-        if (Victim(client) is { } victimTotals)
-        {
-            victimTotals.ResponseDatagrams++;
-            victimTotals.ResponseBytes += bytes;
-            victimTotals.Seen(timestamp);
-            victimTotals.Peers.Add(reflector);
-        }
-
-        if (Reflector(reflector) is { } reflectorTotals)
-        {
-            reflectorTotals.ResponseDatagrams++;
-            reflectorTotals.ResponseBytes += bytes;
-            reflectorTotals.Seen(timestamp);
-            reflectorTotals.Peers.Add(client);
-        }
-
-        if (Pair(client, reflector) is { } pairTotals)
-        {
-            pairTotals.ResponseDatagrams++;
-            pairTotals.ResponseBytes += bytes;
-        }
+        CountResponse(new Observation(timestamp, timestamp, client, datagram.DestinationPort, reflector, datagram.SourcePort, 1, bytes), bucket);
 
         var key = new TransactionKey(reflector, datagram.SourcePort, client, datagram.DestinationPort, response.RequestId);
         if (_transactions.TryGetValue(key, out var transaction)
@@ -413,6 +369,105 @@ internal sealed class DetectAnalyzer
         }
 
         _unsolicited[key] = timestamp;
+    }
+
+    /// <summary>
+    /// Counts requests into the bucket, the whole-run totals and the endpoint and pair tables. The command is
+    /// null for flows, which do not carry one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void CountRequest(in Observation observation, BucketState bucket, string? command)
+    {
+        var packets = observation.Packets;
+        var bytes = observation.PayloadBytes;
+        var client = observation.Client;
+        var reflector = observation.Reflector;
+        bucket.Requests += packets;
+        bucket.RequestBytes += bytes;
+        Totals.Requests += packets;
+        Totals.RequestBytes += bytes;
+        if (Victim(client) is { } victimTotals)
+        {
+            victimTotals.RequestPackets += packets;
+            victimTotals.RequestBytes += bytes;
+            victimTotals.Seen(observation.StartNs, observation.EndNs);
+            victimTotals.Peers.Add(reflector);
+            if (command is not null)
+            {
+                victimTotals.Commands[command] = victimTotals.Commands.GetValueOrDefault(command) + packets;
+            }
+        }
+
+        if (Reflector(reflector) is { } reflectorTotals)
+        {
+            reflectorTotals.RequestPackets += packets;
+            reflectorTotals.RequestBytes += bytes;
+            reflectorTotals.Seen(observation.StartNs, observation.EndNs);
+            reflectorTotals.Peers.Add(client);
+            if (command is not null)
+            {
+                reflectorTotals.Commands[command] = reflectorTotals.Commands.GetValueOrDefault(command) + packets;
+            }
+        }
+
+        if (Pair(client, reflector) is { } pairTotals)
+        {
+            pairTotals.RequestPackets += packets;
+            pairTotals.RequestBytes += bytes;
+        }
+
+        var victimWindow = bucket.Victim(client);
+        victimWindow.RequestPackets += packets;
+        victimWindow.RequestBytes += bytes;
+        var reflectorWindow = bucket.Reflector(reflector);
+        reflectorWindow.RequestPackets += packets;
+        reflectorWindow.RequestBytes += bytes;
+        bucket.Pair(reflector, client).RequestBytes += bytes;
+    }
+
+    /// <summary>Counts response datagrams like <see cref="CountRequest"/>; a response proves the reply direction is seen.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void CountResponse(in Observation observation, BucketState bucket)
+    {
+        ResponseDirectionSeen = true;
+        var packets = observation.Packets;
+        var bytes = observation.PayloadBytes;
+        var client = observation.Client;
+        var reflector = observation.Reflector;
+        bucket.ResponseDatagrams += packets;
+        bucket.ResponseBytes += bytes;
+        Totals.ResponseDatagrams += packets;
+        Totals.ResponseBytes += bytes;
+        var victimWindow = bucket.Victim(client);
+        victimWindow.ResponseDatagrams += packets;
+        victimWindow.ResponseBytes += bytes;
+        victimWindow.Peers.Add(reflector);
+        var reflectorWindow = bucket.Reflector(reflector);
+        reflectorWindow.ResponseDatagrams += packets;
+        reflectorWindow.ResponseBytes += bytes;
+        reflectorWindow.Peers.Add(client);
+
+        if (Victim(client) is { } victimTotals)
+        {
+            victimTotals.ResponseDatagrams += packets;
+            victimTotals.ResponseBytes += bytes;
+            victimTotals.Seen(observation.StartNs, observation.EndNs);
+            victimTotals.Peers.Add(reflector);
+        }
+
+        if (Reflector(reflector) is { } reflectorTotals)
+        {
+            reflectorTotals.ResponseDatagrams += packets;
+            reflectorTotals.ResponseBytes += bytes;
+            reflectorTotals.Seen(observation.StartNs, observation.EndNs);
+            reflectorTotals.Peers.Add(client);
+        }
+
+        if (Pair(client, reflector) is { } pairTotals)
+        {
+            pairTotals.ResponseDatagrams += packets;
+            pairTotals.ResponseBytes += bytes;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -450,25 +505,29 @@ internal sealed class DetectAnalyzer
     private void CountEvent(Transaction transaction)
     {
         transaction.IsEvent = true;
-        var bucket = BucketAt(transaction.Bucket);
-        bucket.Events++;
-        bucket.Victims.Add(transaction.Key.Client);
-        bucket.Reflectors.Add(transaction.Key.Reflector);
-        bucket.Pair(transaction.Key.Reflector, transaction.Key.Client).Events++;
-        Totals.Events++;
-        if (_victims.TryGetValue(transaction.Key.Client, out var victim))
+        CountEvents(BucketAt(transaction.Bucket), transaction.Key.Client, transaction.Key.Reflector, 1);
+    }
+
+    private void CountEvents(BucketState bucket, IpKey client, IpKey reflector, long events)
+    {
+        bucket.Events += events;
+        bucket.Victims.Add(client);
+        bucket.Reflectors.Add(reflector);
+        bucket.Pair(reflector, client).Events += events;
+        Totals.Events += events;
+        if (_victims.TryGetValue(client, out var victim))
         {
-            victim.Events++;
+            victim.Events += events;
         }
 
-        if (_reflectors.TryGetValue(transaction.Key.Reflector, out var reflector))
+        if (_reflectors.TryGetValue(reflector, out var reflectorTotals))
         {
-            reflector.Events++;
+            reflectorTotals.Events += events;
         }
 
-        if (_pairs.TryGetValue((transaction.Key.Client, transaction.Key.Reflector), out var pair))
+        if (_pairs.TryGetValue((client, reflector), out var pair))
         {
-            pair.Events++;
+            pair.Events += events;
         }
     }
 
@@ -503,6 +562,8 @@ internal sealed class DetectAnalyzer
             _lastBucket = null;
         }
 
+        FinalizeFlowExchanges(state);
+        _anyBucketClosed = true;
         _nextBucketToClose = index + 1;
         var hits = Evaluate(state);
         _hits.AddRange(hits);

@@ -38,5 +38,17 @@ internal sealed class DetectOptions
 
     public int MaxFlows { get; init; } = 1_000_000;
 
+    /// <summary>UDP destination ports whose datagrams in a capture are NetFlow/IPFIX export messages (<c>--flow-port</c>).</summary>
+    public IReadOnlySet<int> FlowPorts { get; init; } = new HashSet<int> { 2055, 4739, 9995, 9996 };
+
+    /// <summary>
+    /// How long after the traffic it describes a flow record may arrive: the exporter's active plus inactive
+    /// timeout (<c>--flow-timeout</c>). Buckets stay open this much longer when the input has flows.
+    /// </summary>
+    public long FlowTimeoutNs { get; init; } = 120 * NanosPerSecond;
+
+    /// <summary>Sampling rate applied to flow records whose exporter reports none (<c>--flow-sampling</c>).</summary>
+    public ulong FlowSamplingRate { get; init; } = 1;
+
     public int Top { get; init; } = 10;
 }

@@ -42,5 +42,12 @@ internal sealed class EndpointTotals
         LastSeenNs = Math.Max(LastSeenNs, timestamp);
     }
 
+    /// <summary>An interval of activity (a flow's share of a bucket).</summary>
+    public void Seen(long start, long end)
+    {
+        FirstSeenNs = Math.Min(FirstSeenNs, start);
+        LastSeenNs = Math.Max(LastSeenNs, end);
+    }
+
     public double? Baf => RequestBytes == 0 ? null : (double)ResponseBytes / RequestBytes;
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Moat.Defense.Analysis;
 using Moat.Defense.Reports;
 
@@ -8,7 +10,8 @@ namespace Moat.Defense.Cli;
 internal static class DetectArguments
 {
     public const string Usage = """
-        usage: moat detect INPUT... [options]       (INPUT: .pcap/.pcapng file, optionally gzip; '-' = stdin)
+        usage: moat detect INPUT... [options]       (INPUT: pcap, pcapng or nfcapd file, optionally gzip; '-' = stdin)
+               moat detect --listen-flows udp://127.0.0.1:2055 [options]
           --port N              memcached UDP port (repeatable or comma list; default 11211)
           --bucket DURATION     bucket size (default 60s)
           --tz +HH:MM           display offset for times (default UTC)
@@ -22,6 +25,12 @@ internal static class DetectArguments
           --max-flows N         tracked transactions/sources (default 1000000)
           --server-log F        moat's security event log (JSON Lines): adds the server_dropped series
           --live                read a pcap stream (tcpdump -U -w -) and print each closed bucket
+          --listen-flows ADDR   collect NetFlow v5/v9/IPFIX on UDP ADDR (udp://IP:PORT, IP:PORT or PORT on
+                                127.0.0.1) and print each closed bucket; stops on SIGINT/SIGTERM or:
+          --duration D          stop collecting after D        --idle D   stop D after the last datagram
+          --flow-port P,...|none  UDP ports of flow exports inside pcap inputs (default 2055,4739,9995,9996)
+          --flow-timeout D      how late a flow record may arrive: exporter active + inactive timeout (120s)
+          --flow-sampling N     sampling rate for exporters that report none (default 1)
           --no-fail             exit 0 even when an attack verdict is found
         exit codes: 0 no attack, 1 attack verdict, 2 usage error, 3 unreadable input
         """;
@@ -40,6 +49,11 @@ internal static class DetectArguments
         long victimMinPackets = 100, victimMinBytes = 10_000_000, reflectorMinEvents = 100;
         var victimMinReflectors = 2;
         bool noFail = false, live = false, help = false;
+        IPEndPoint? listenFlows = null;
+        TimeSpan? duration = null, idle = null;
+        var flowPorts = new HashSet<int> { 2055, 4739, 9995, 9996 };
+        var flowTimeout = TimeSpan.FromSeconds(120);
+        ulong flowSampling = 1;
         while (reader.Next() is { } arg)
         {
             switch (arg)
@@ -123,6 +137,24 @@ internal static class DetectArguments
                 case "--live":
                     live = true;
                     break;
+                case "--listen-flows":
+                    listenFlows = ParseListenAddress(reader.Value(arg));
+                    break;
+                case "--duration":
+                    duration = reader.Duration(arg, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(365));
+                    break;
+                case "--idle":
+                    idle = reader.Duration(arg, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(365));
+                    break;
+                case "--flow-port":
+                    flowPorts = ParseFlowPorts(reader.Value(arg));
+                    break;
+                case "--flow-timeout":
+                    flowTimeout = reader.Duration(arg, TimeSpan.Zero, TimeSpan.FromDays(1));
+                    break;
+                case "--flow-sampling":
+                    flowSampling = (ulong)reader.Long(arg, 1, 1 << 24);
+                    break;
                 case "-h":
                 case "--help":
                     help = true;
@@ -138,7 +170,17 @@ internal static class DetectArguments
             }
         }
 
-        if (!help && inputs.Count == 0)
+        if (listenFlows is not null && (inputs.Count > 0 || live))
+        {
+            throw new UsageException("--listen-flows collects from the network: give no input files and no --live");
+        }
+
+        if (listenFlows is null && (duration is not null || idle is not null))
+        {
+            throw new UsageException("--duration and --idle apply to --listen-flows");
+        }
+
+        if (!help && inputs.Count == 0 && listenFlows is null)
         {
             throw new UsageException(live ? "--live needs '-' (stdin) as input" : "no input file given");
         }
@@ -168,6 +210,9 @@ internal static class DetectArguments
                 ReflectorMinEvents = reflectorMinEvents,
                 MaxFlows = maxFlows,
                 Top = top,
+                FlowPorts = flowPorts,
+                FlowTimeoutNs = (long)(flowTimeout.TotalMilliseconds * 1_000_000),
+                FlowSamplingRate = flowSampling,
             },
             Format = format,
             JsonPath = json,
@@ -179,10 +224,57 @@ internal static class DetectArguments
             ChartHeight = height,
             NoFail = noFail,
             Live = live,
+            ListenFlows = listenFlows,
+            Duration = duration,
+            Idle = idle,
             Help = help,
         };
         settings.Inputs.AddRange(inputs);
         return settings;
+    }
+
+    /// <summary><c>udp://IP:PORT</c>, <c>IP:PORT</c>, <c>[IPv6]:PORT</c> or a bare port (on 127.0.0.1). Literals only: no name lookups.</summary>
+    internal static IPEndPoint ParseListenAddress(string text)
+    {
+        var rest = text.StartsWith("udp://", StringComparison.OrdinalIgnoreCase) ? text[6..] : text;
+        if (rest.Contains("://", StringComparison.Ordinal))
+        {
+            throw new UsageException($"--listen-flows: '{text}' is not udp:// (flow exports are collected over UDP only)");
+        }
+
+        if (int.TryParse(rest, NumberStyles.None, CultureInfo.InvariantCulture, out var bare))
+        {
+            return bare is >= 1 and <= 65535 ? new IPEndPoint(IPAddress.Loopback, bare) : throw new UsageException($"--listen-flows: '{text}' is not a port number");
+        }
+
+        if (IPEndPoint.TryParse(rest, out var endpoint) && endpoint.Port is >= 1 and <= 65535 && rest.Contains(':', StringComparison.Ordinal)
+            && (endpoint.AddressFamily == AddressFamily.InterNetwork || rest.StartsWith('[')))
+        {
+            return endpoint;
+        }
+
+        throw new UsageException($"--listen-flows: '{text}' is not udp://IP:PORT, IP:PORT, [IPv6]:PORT or a port");
+    }
+
+    private static HashSet<int> ParseFlowPorts(string text)
+    {
+        var ports = new HashSet<int>();
+        if (text == "none")
+        {
+            return ports;
+        }
+
+        foreach (var part in text.Split(','))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            {
+                throw new UsageException($"--flow-port: '{part}' is not a port number (or 'none')");
+            }
+
+            ports.Add(port);
+        }
+
+        return ports;
     }
 
     private static (int Width, int Height) ParseSize(string text)

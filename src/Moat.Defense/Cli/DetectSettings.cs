@@ -1,3 +1,4 @@
+using System.Net;
 using Moat.Defense.Analysis;
 
 namespace Moat.Defense.Cli;
@@ -29,6 +30,15 @@ internal sealed class DetectSettings
     public bool NoFail { get; init; }
 
     public bool Live { get; init; }
+
+    /// <summary>UDP address to collect NetFlow/IPFIX exports on (<c>--listen-flows</c>), or null.</summary>
+    public IPEndPoint? ListenFlows { get; init; }
+
+    /// <summary>Stop collecting after this long (<c>--duration</c>).</summary>
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>Stop collecting once no datagram arrived for this long after the first one (<c>--idle</c>).</summary>
+    public TimeSpan? Idle { get; init; }
 
     public bool Help { get; init; }
 }

@@ -7,16 +7,18 @@ internal sealed class ProgressBar
 {
     private readonly TextWriter _stderr;
     private readonly long? _length;
+    private readonly string _unit;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
-    private ProgressBar(TextWriter stderr, long? length)
+    private ProgressBar(TextWriter stderr, long? length, string unit)
     {
         _stderr = stderr;
         _length = length;
+        _unit = unit;
     }
 
-    public static ProgressBar? ForTerminal(TextWriter stderr, long? length) =>
-        ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected ? new ProgressBar(stderr, length) : null;
+    public static ProgressBar? ForTerminal(TextWriter stderr, long? length, string unit = "packets") =>
+        ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected ? new ProgressBar(stderr, length, unit) : null;
 
     public void Update(long position, long packets)
     {
@@ -24,11 +26,11 @@ internal sealed class ProgressBar
         {
             var fraction = Math.Min(1.0, (double)position / length);
             var filled = (int)(fraction * 30);
-            _stderr.Write($"\r[{new string('#', filled)}{new string(' ', 30 - filled)}] {fraction * 100,5:F1}% {packets} packets {_clock.Elapsed.TotalSeconds:F1} s");
+            _stderr.Write($"\r[{new string('#', filled)}{new string(' ', 30 - filled)}] {fraction * 100,5:F1}% {packets} {_unit} {_clock.Elapsed.TotalSeconds:F1} s");
         }
         else
         {
-            _stderr.Write($"\r{packets} packets {_clock.Elapsed.TotalSeconds:F1} s");
+            _stderr.Write($"\r{packets} {_unit} {_clock.Elapsed.TotalSeconds:F1} s");
         }
     }
 

@@ -43,6 +43,22 @@ internal static class JsonReport
             WriteTime(json, "first_ts", input.FirstTimestampNs);
             WriteTime(json, "last_ts", input.LastTimestampNs);
             WriteStrings(json, "warnings", input.Warnings);
+            if (input.Flows is { } flows)
+            {
+                json.WriteStartObject("flows");
+                json.WriteNumber("datagrams", flows.Datagrams);
+                json.WriteNumber("v5_datagrams", flows.V5Datagrams);
+                json.WriteNumber("v9_datagrams", flows.V9Datagrams);
+                json.WriteNumber("ipfix_datagrams", flows.IpfixDatagrams);
+                json.WriteNumber("refused_datagrams", flows.RejectedDatagrams);
+                json.WriteNumber("records", flows.Records);
+                json.WriteNumber("refused_records", flows.RejectedRecords);
+                json.WriteNumber("sampled_records", flows.SampledRecords);
+                json.WriteNumber("missing_v5_records", flows.MissingRecords);
+                json.WriteNumber("missing_v9_datagrams", flows.MissingDatagrams);
+                json.WriteEndObject();
+            }
+
             json.WriteEndObject();
         }
 
@@ -82,6 +98,11 @@ internal static class JsonReport
         json.WriteNumber("unattributed_fragment_bytes", totals.UnattributedFragmentBytes);
         json.WriteNumber("victims", report.VictimCount);
         json.WriteNumber("reflectors", report.ReflectorCount);
+        if (totals.FlowRecords > 0)
+        {
+            json.WriteNumber("flow_records", totals.FlowRecords);
+        }
+
         json.WriteEndObject();
 
         json.WriteStartArray("series");

@@ -17,7 +17,19 @@ internal static class TableReport
         text.AppendLine("moat detect: memcached UDP reflection");
         foreach (var input in report.Inputs)
         {
-            text.Append(CultureInfo.InvariantCulture, $"  input      {input.Name} ({input.Format}, linktypes {string.Join('/', input.LinkTypes)}, {input.Packets} packets, {Units.Bytes(input.Bytes)})").AppendLine();
+            if (input.LinkTypes.Count > 0 || input.Flows is null)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"  input      {input.Name} ({input.Format}, linktypes {string.Join('/', input.LinkTypes)}, {input.Packets} packets, {Units.Bytes(input.Bytes)})").AppendLine();
+            }
+            else
+            {
+                text.Append(CultureInfo.InvariantCulture, $"  input      {input.Name} ({input.Format}, {Units.Bytes(input.Bytes)})").AppendLine();
+            }
+
+            if (input.Flows is { } flows)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"  flows      {FlowLine(flows)}").AppendLine();
+            }
         }
 
         if (report.Series.Count > 0)
@@ -60,6 +72,29 @@ internal static class TableReport
         text.AppendLine("Events per bucket");
         text.Append("  ").Append(Sparkline(report.Series)).Append("  max ").Append(report.Series.Count == 0 ? 0 : report.Series.Max(s => s.Events)).AppendLine();
         output.Write(text.ToString());
+    }
+
+    /// <summary>What a flow input delivered: datagrams by version, records used and refused, sampling, losses.</summary>
+    public static string FlowLine(Flows.FlowStatistics flows)
+    {
+        var line = new StringBuilder();
+        if (flows.Datagrams > 0)
+        {
+            line.Append(CultureInfo.InvariantCulture, $"{flows.Datagrams} export datagrams (v5 {flows.V5Datagrams}, v9 {flows.V9Datagrams}, IPFIX {flows.IpfixDatagrams}, refused {flows.RejectedDatagrams}), ");
+        }
+
+        line.Append(CultureInfo.InvariantCulture, $"{flows.Records} flow records, {flows.RejectedRecords} refused");
+        if (flows.SampledRecords > 0)
+        {
+            line.Append(CultureInfo.InvariantCulture, $", {flows.SampledRecords} scaled by a sampling rate");
+        }
+
+        if (flows.MissingRecords > 0 || flows.MissingDatagrams > 0)
+        {
+            line.Append(CultureInfo.InvariantCulture, $", lost in transit: {flows.MissingRecords} v5 records, {flows.MissingDatagrams} v9 datagrams");
+        }
+
+        return line.ToString();
     }
 
     /// <summary>One line per closed bucket for <c>--live</c>.</summary>
