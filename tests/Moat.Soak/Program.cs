@@ -20,7 +20,7 @@ var churn = 100;
 var keys = 40_000;
 string? moat = null;
 long? bound = null;
-int? tolerateOutOfMemory = null;
+var tolerateOutOfMemory = false;
 var extra = new List<string>();
 
 for (var i = 0; i < args.Length; i++)
@@ -85,8 +85,8 @@ for (var i = 0; i < args.Length; i++)
             case "--rss-bound-mb":
                 bound = NextInt() * 1024L * 1024;
                 break;
-            case "--tolerate-oom-above":
-                tolerateOutOfMemory = NextInt();
+            case "--tolerate-known-oom":
+                tolerateOutOfMemory = true;
                 break;
             case "--":
                 extra.AddRange(args[(i + 1)..]);
@@ -106,7 +106,7 @@ for (var i = 0; i < args.Length; i++)
                       --writers N --readers N --partial N --slow-readers N --churn PER_SECOND --keys N
                       --moat PATH         moat.dll or a native moat executable (default: moat.dll next to this program)
                       --rss-bound-mb MB   override the documented RSS bound
-                      --tolerate-oom-above BYTES  count "out of memory" for items over BYTES instead of failing (known bug)
+                      --tolerate-known-oom  count "out of memory" for items over half the largest storable one instead of failing (known bug)
                       -- ARGS             extra moat flags
                     """);
                 return 0;
@@ -138,7 +138,7 @@ var options = new SoakOptions
     OwnedKeys = keys,
     MoatPath = moat,
     RssBoundOverrideBytes = bound,
-    TolerateOutOfMemoryAbove = tolerateOutOfMemory,
+    TolerateKnownOutOfMemory = tolerateOutOfMemory,
     ExtraServerArguments = extra,
     Log = line => Console.WriteLine(line),
 };

@@ -190,7 +190,7 @@ public sealed class SlowReaders(SoakContext context, int id)
         var index = Array.IndexOf(_names, name);
         if (flags == 0 || flags > (uint)Volatile.Read(ref _versions[index]) || value.Length != _sizes[index])
         {
-            context.Report.Fail($"slow reader {id}: \"{name}\" read flags {flags} ({value.Length} B); versions 1-{_versions[index]} of {_sizes[index]} B were written; {ValueCodec.Describe(value)}");
+            context.Report.FailVerification($"slow reader {id}: \"{name}\" read flags {flags} ({value.Length} B); versions 1-{_versions[index]} of {_sizes[index]} B were written; {ValueCodec.Describe(value)}");
             return;
         }
 
@@ -198,7 +198,7 @@ public sealed class SlowReaders(SoakContext context, int id)
         ValueCodec.Fill(name, flags, expected);
         if (!value.SequenceEqual(expected))
         {
-            context.Report.Fail($"slow reader {id}: \"{name}\" version {flags} differs at offset {value.CommonPrefixLength(expected)}; {ValueCodec.Describe(value)}; {Text.Excerpt(value)}");
+            context.Report.FailVerification($"slow reader {id}: \"{name}\" version {flags} differs at offset {value.CommonPrefixLength(expected)}; {ValueCodec.Describe(value)}; {Text.Excerpt(value)}");
             return;
         }
 

@@ -45,21 +45,21 @@ public sealed class SoakContext(SoakOptions options, int port, int storeItemLimi
         var problem = Codec.Check(name, flags, value, nearLimit: true, allowAppends: true, out var appends);
         if (problem is not null)
         {
-            Report.Fail($"{who}: {problem}");
+            Report.FailVerification($"{who}: {problem}");
             return;
         }
 
         var state = KeySpace.State(flags, appends);
         if (state < floorAtSend)
         {
-            Report.Fail($"{who}: \"{name}\" read version {flags} + {appends} appends, but version {floorAtSend >> 16} + {Appends(floorAtSend)} had been acknowledged before the read was sent (an older value came back)");
+            Report.FailVerification($"{who}: \"{name}\" read version {flags} + {appends} appends, but version {floorAtSend >> 16} + {Appends(floorAtSend)} had been acknowledged before the read was sent (an older value came back)");
             return;
         }
 
         var maxSent = Keys.MaxSent(key);
         if (state > maxSent)
         {
-            Report.Fail($"{who}: \"{name}\" read version {flags} + {appends} appends, which was never sent (newest sent: {maxSent >> 16} + {Appends(maxSent)})");
+            Report.FailVerification($"{who}: \"{name}\" read version {flags} + {appends} appends, which was never sent (newest sent: {maxSent >> 16} + {Appends(maxSent)})");
             return;
         }
 
@@ -73,13 +73,13 @@ public sealed class SoakContext(SoakOptions options, int port, int storeItemLimi
         var problem = Codec.Check(name, flags, value, nearLimit: false, allowAppends: false, out _);
         if (problem is not null)
         {
-            Report.Fail($"{who}: {problem}");
+            Report.FailVerification($"{who}: {problem}");
             return;
         }
 
         if (flags == 0 || flags > Keys.SharedVersionsIssued(key))
         {
-            Report.Fail($"{who}: \"{name}\" read version {flags}, only {Keys.SharedVersionsIssued(key)} were handed out");
+            Report.FailVerification($"{who}: \"{name}\" read version {flags}, only {Keys.SharedVersionsIssued(key)} were handed out");
             return;
         }
 
@@ -92,22 +92,22 @@ public sealed class SoakContext(SoakOptions options, int port, int storeItemLimi
         var digits = value.TrimEnd((byte)' ');
         if (!Text.TryParseUInt64(digits, out var number))
         {
-            Report.Fail($"{who}: counter \"{Keys.Counters[counter]}\" holds {Text.Excerpt(value)}, not a number");
+            Report.FailVerification($"{who}: counter \"{Keys.Counters[counter]}\" holds {Text.Excerpt(value)}, not a number");
             return;
         }
 
         var total = Keys.CounterTotal(counter);
         if (number > (ulong)total)
         {
-            Report.Fail($"{who}: counter \"{Keys.Counters[counter]}\" reads {number}, more than the {total} ever added to it");
+            Report.FailVerification($"{who}: counter \"{Keys.Counters[counter]}\" reads {number}, more than the {total} ever added to it");
             return;
         }
 
         Report.Hit(value.Length);
     }
 
-    /// <summary>Whether an "out of memory" answer to an item of <paramref name="itemBytes"/> (key + value) is tolerated (<see cref="SoakOptions.TolerateOutOfMemoryAbove"/>).</summary>
-    public bool ToleratesOutOfMemory(int itemBytes) => Options.TolerateOutOfMemoryAbove is { } limit && itemBytes > limit;
+    /// <summary>Whether an "out of memory" answer to an item of <paramref name="itemBytes"/> (key + value) is tolerated (<see cref="SoakOptions.TolerateKnownOutOfMemory"/>).</summary>
+    public bool ToleratesOutOfMemory(int itemBytes) => Options.TolerateKnownOutOfMemory && itemBytes > Codec.StoreItemLimit / 2;
 
     /// <summary>Whether <paramref name="error"/> is a connection the server closed or reset.</summary>
     public static bool IsClosed(Exception error) => error is ServerClosedException or SocketException or IOException;

@@ -212,18 +212,18 @@ public sealed class Writer(SoakContext context, int id)
         var problem = Context.Codec.Check(name, flags, value, nearLimit: true, allowAppends: true, out var appends);
         if (problem is not null)
         {
-            Report.Fail($"{Name}: {problem}");
+            Report.FailVerification($"{Name}: {problem}");
             return;
         }
 
         var state = KeySpace.State(flags, appends);
         if ((floor & 0xFFFF) == KeySpace.DeletedAppends || floor == 0)
         {
-            Report.Fail($"{Name}: \"{name}\" read version {flags} + {appends} appends after its only writer deleted it or had a set refused (version {floor >> 16}) and stored nothing since");
+            Report.FailVerification($"{Name}: \"{name}\" read version {flags} + {appends} appends after its only writer deleted it or had a set refused (version {floor >> 16}) and stored nothing since");
         }
         else if (state != floor)
         {
-            Report.Fail($"{Name}: \"{name}\" read version {flags} + {appends} appends; its only writer's last acknowledged state is version {floor >> 16} + {floor & 0xFFFF} appends");
+            Report.FailVerification($"{Name}: \"{name}\" read version {flags} + {appends} appends; its only writer's last acknowledged state is version {floor >> 16} + {floor & 0xFFFF} appends");
         }
         else
         {
@@ -312,13 +312,13 @@ public sealed class Writer(SoakContext context, int id)
         var total = Context.Keys.CounterTotal(counter);
         if (number > (ulong)total || number < delta)
         {
-            Report.Fail($"{Name}: {client.Protocol} incr {name} by {delta} answered {number}; all deltas ever sent total {total}");
+            Report.FailVerification($"{Name}: {client.Protocol} incr {name} by {delta} answered {number}; all deltas ever sent total {total}");
         }
 
         var last = _lastCounter[counter];
         if (epochBefore == epochAfter && last.Epoch == epochBefore && last.Value != 0 && number <= last.Value)
         {
-            Report.Fail($"{Name}: {client.Protocol} incr {name} by {delta} answered {number}, not above the {last.Value} this writer saw before (and the counter was not re-created in between)");
+            Report.FailVerification($"{Name}: {client.Protocol} incr {name} by {delta} answered {number}, not above the {last.Value} this writer saw before (and the counter was not re-created in between)");
         }
 
         _lastCounter[counter] = (epochAfter, number);
