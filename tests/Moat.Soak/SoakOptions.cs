@@ -73,30 +73,37 @@ public sealed class SoakOptions
     /// <summary>The most connections the soak holds at once (churn and the monitor included).</summary>
     public int MaxConnections => (Writers * 3) + (Readers * 3) + PartialConnections + (SlowReaders * 2) + 4;
 
-    /// <summary>
-    /// The documented RSS bound (docs/soak.md, "RSS bound"):
-    /// baseline + -m + read_buf_mem_limit + connections x per-connection buffers + paused slow readers x
-    /// (one batch of replies + one value).
-    /// </summary>
+    /// <summary>The documented RSS bound (docs/soak.md and docs/security.md, "RSS bound"), see <see cref="RssBound"/>.</summary>
     public long RssBoundBytes => RssBoundOverrideBytes ?? RssBound.Compute(MemoryMegabytes, ReadBufferMegabytes, MaxItemSizeBytes, MaxConnections, SlowReaders);
 }
 
-/// <summary>The RSS bound formula of docs/soak.md.</summary>
+/// <summary>
+/// The RSS bound of docs/soak.md (JIT build): 64 MiB + -m + read_buf_mem_limit + connections x 64 KiB + paused
+/// readers x (256 KiB + -I) + 32 MiB + 8 x -I.
+/// </summary>
 public static class RssBound
 {
-    /// <summary>A JIT moat's RSS with no data and no connection, plus what warming up every code path adds.</summary>
-    public const long BaselineBytes = 96L * 1024 * 1024;
+    /// <summary>Runtime, mapped code and an idle heap (a JIT moat idles at 52-58 MiB), plus the code every path JIT-compiles.</summary>
+    public const long BaselineBytes = 64L * 1024 * 1024;
 
-    /// <summary>What one open connection may hold in the server's own buffers (input 16 KiB, output head 16 KiB, one 64 KiB output chunk) with slack.</summary>
-    public const long PerConnectionBytes = 128L * 1024;
+    /// <summary>One connection's own buffers: input 16 KiB, output head 16 KiB, and a 64 KiB output chunk while it writes (rounded).</summary>
+    public const long PerConnectionBytes = 64L * 1024;
 
-    /// <summary>The replies a connection that stopped reading may hold: one batch (256 KiB) plus one value.</summary>
+    /// <summary>The replies a connection that stopped reading may hold besides one value: one batch (the 256 KiB yield threshold).</summary>
     public const long PausedBatchBytes = 256L * 1024;
 
-    public static long Compute(int memoryMegabytes, int readBufferMegabytes, int maxItemSizeBytes, int connections, int slowReaders) =>
+    /// <summary>GC heap headroom: the request path allocates so little that gen1/gen2 collections are rare, so freed buffers wait.</summary>
+    public const long HeapHeadroomBytes = 32L * 1024 * 1024;
+
+    /// <summary>Large buffers (input growing for a value, values of up to -I) pooled or awaiting collection, in units of -I.</summary>
+    public const int LargeBuffersPerItemSize = 8;
+
+    public static long Compute(int memoryMegabytes, int readBufferMegabytes, int maxItemSizeBytes, int connections, int pausedReaders) =>
         BaselineBytes
         + ((long)memoryMegabytes * 1024 * 1024)
         + ((long)readBufferMegabytes * 1024 * 1024)
         + (connections * PerConnectionBytes)
-        + (slowReaders * (PausedBatchBytes + maxItemSizeBytes));
+        + (pausedReaders * (PausedBatchBytes + maxItemSizeBytes))
+        + HeapHeadroomBytes
+        + ((long)LargeBuffersPerItemSize * maxItemSizeBytes);
 }
