@@ -1,0 +1,145 @@
+namespace Moat.Soak.Wire;
+
+/// <summary>The three ways to talk to the server that the soak mixes.</summary>
+public enum WireProtocol
+{
+    Text,
+    Meta,
+    Binary,
+}
+
+/// <summary>Which storage command.</summary>
+public enum StoreMode
+{
+    Set,
+    Add,
+    Append,
+    Cas,
+}
+
+/// <summary>The outcome of a storage command, whatever the protocol spelled it.</summary>
+public enum StoreResult
+{
+    Stored,
+    NotStored,
+    Exists,
+    NotFound,
+    TooLarge,
+    OutOfMemory,
+}
+
+/// <summary>Which retrieval command.</summary>
+public enum ReadMode
+{
+    Get,
+    Gets,
+    Gat,
+    Gats,
+}
+
+/// <summary>
+/// One hit of a retrieval: the index of the key in the request, its client flags, CAS (0 when the command does not
+/// return it) and value. The value is a slice of the connection's buffer, valid only during the call.
+/// </summary>
+public delegate void HitHandler(int index, uint flags, ulong cas, ReadOnlySpan<byte> value);
+
+/// <summary>
+/// A connection speaking one protocol. Every method sends one request (or one pipelined batch) and reads its whole
+/// reply; anything the protocol does not allow throws <see cref="ProtocolViolationException"/>, a close throws
+/// <see cref="ServerClosedException"/> or a <see cref="System.Net.Sockets.SocketException"/>.
+/// </summary>
+public abstract class CacheClient : IDisposable
+{
+    protected CacheClient(SoakConnection connection)
+    {
+        Connection = connection;
+    }
+
+    public SoakConnection Connection { get; }
+
+    public abstract WireProtocol Protocol { get; }
+
+    protected RequestBuffer Request { get; } = new();
+
+    public static async Task<CacheClient> ConnectAsync(WireProtocol protocol, int port, CancellationToken token)
+    {
+        var connection = await SoakConnection.ConnectAsync(port, token);
+        return protocol switch
+        {
+            WireProtocol.Text => new TextClient(connection),
+            WireProtocol.Meta => new MetaClient(connection),
+            _ => new BinaryClient(connection),
+        };
+    }
+
+    /// <summary>
+    /// Stores <paramref name="value"/>. <paramref name="quiet"/> (Set only) sends the protocol's no-reply form
+    /// followed by a no-op, so the result is known when the no-op's reply arrives.
+    /// </summary>
+    public abstract ValueTask<StoreResult> StoreAsync(StoreMode mode, string key, uint flags, int ttl, ReadOnlyMemory<byte> value, ulong cas, bool quiet, CancellationToken token);
+
+    /// <summary>True when deleted, false when not found.</summary>
+    public abstract ValueTask<bool> DeleteAsync(string key, CancellationToken token);
+
+    /// <summary>True when touched, false when not found.</summary>
+    public abstract ValueTask<bool> TouchAsync(string key, int ttl, CancellationToken token);
+
+    /// <summary>The new value, or null when the key does not exist. Never creates the key.</summary>
+    public abstract ValueTask<ulong?> IncrementAsync(string key, ulong delta, CancellationToken token);
+
+    /// <summary>Retrieves <paramref name="keys"/> in one pipelined batch; calls <paramref name="onHit"/> per hit; returns the hits.</summary>
+    public abstract ValueTask<int> GetAsync(IReadOnlyList<string> keys, ReadMode mode, int ttl, HitHandler onHit, CancellationToken token);
+
+    /// <summary>
+    /// Retrieves <paramref name="keys"/> as separate pipelined requests (text: one <c>get</c> per key; meta and
+    /// binary: their quiet batch, which is one request per key already).
+    /// </summary>
+    public virtual ValueTask<int> PipelinedGetAsync(IReadOnlyList<string> keys, HitHandler onHit, CancellationToken token) =>
+        GetAsync(keys, ReadMode.Get, 0, onHit, token);
+
+    public void Dispose()
+    {
+        Connection.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    protected static bool KeyEquals(ReadOnlySpan<byte> bytes, string key)
+    {
+        if (bytes.Length != key.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] != key[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    protected static ProtocolViolationException Unexpected(string what, ReadOnlySpan<byte> reply) =>
+        new($"unexpected reply to {what}: \"{Text.Escape(reply[..Math.Min(reply.Length, 300)])}\"");
+
+    /// <summary>The text and meta spellings of the two server errors a store may legitimately answer.</summary>
+    protected static bool TryServerError(ReadOnlySpan<byte> line, out StoreResult result)
+    {
+        if (line.SequenceEqual("SERVER_ERROR object too large for cache"u8))
+        {
+            result = StoreResult.TooLarge;
+            return true;
+        }
+
+        if (line.SequenceEqual("SERVER_ERROR out of memory storing object"u8))
+        {
+            result = StoreResult.OutOfMemory;
+            return true;
+        }
+
+        result = default;
+        return false;
+    }
+}
