@@ -221,7 +221,9 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
     private static int ChooseSegmentSize(CacheStoreOptions options)
     {
         var wanted = (long)BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.SegmentSize, options.MaxItemSize));
-        var cap = (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(1, options.MemoryLimitBytes / MinimumSegments)) / 2;
+        // The largest power of two at most an eighth of the limit (rounding up and halving gave a sixteenth when the
+        // eighth was itself a power of two: -m 8 stored items only up to 512 KiB where memcached stores -I's 1 MiB).
+        var cap = 1L << BitOperations.Log2((ulong)Math.Max(1, options.MemoryLimitBytes / MinimumSegments));
         return (int)Math.Max(MinimumSegmentSize, Math.Min(Math.Min(wanted, MaximumSegmentSize), Math.Max(cap, MinimumSegmentSize)));
     }
 

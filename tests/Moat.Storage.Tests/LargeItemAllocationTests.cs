@@ -36,4 +36,20 @@ public sealed class LargeItemAllocationTests
         Assert.True(outcomes.Keys.All(status => status == StoreStatus.Stored),
             $"outcomes of 500 sets of {big.Length:N0} bytes: {string.Join(", ", outcomes.Select(o => $"{o.Key} {o.Value}"))} (evictions {statistics.Evictions})");
     }
+
+    [Theory]
+    [InlineData(8, 900_000)]
+    [InlineData(4, 450_000)]
+    [InlineData(2, 200_000)]
+    public void Segments_are_an_eighth_of_the_limit_so_items_that_large_are_stored(int megabytes, int valueBytes)
+    {
+        // memcached -m 8 stores a 900,000-byte value; segments were a sixteenth of the limit when the eighth was a
+        // power of two, which refused it as too large.
+        using var store = new SegmentCacheStore(new CacheStoreOptions { MemoryLimitBytes = megabytes * 1024L * 1024, BackgroundSweep = false });
+        Assert.Equal(StoreStatus.Stored, store.Store(Bytes("big"), new byte[valueBytes], default, out _));
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.Equal(StoreStatus.Stored, store.Store(Bytes("big" + i.ToString(CultureInfo.InvariantCulture)), new byte[valueBytes], default, out _));
+        }
+    }
 }

@@ -35,10 +35,6 @@ public sealed class SoakTests(ITestOutputHelper output)
             Duration = duration,
             MemoryMegabytes = memoryMegabytes,
 
-            // The known storage bug of Moat.Storage.Tests' LargeItemAllocationTests (an item needing most of a segment
-            // answered "out of memory" although evictions are on) is counted, not failed, so that this test guards
-            // everything else: remove once that test passes.
-            TolerateKnownOutOfMemory = true,
             Log = output.WriteLine,
         });
         output.WriteLine(report.ToString());
