@@ -66,6 +66,53 @@ public sealed class ProcessTests
     }
 
     /// <summary>
+    /// SIGTERM while the server is still starting (it used to end in "Unhandled exception ... TaskCanceledException"
+    /// from Kestrel's bind, exit 134): at fixed times after the process starts, and at times after the server's
+    /// assembly is loaded (so past the runtime's own start-up however slow the machine is). Never a stack trace;
+    /// exit 0 as memcached's SIGTERM handler gives, or death by the signal (143) with nothing written, which only
+    /// happens before Main has run (as for memcached before main() installs its handler) and so not in the second set.
+    /// </summary>
+    [Theory]
+    [InlineData(false, new[] { 10, 40, 70, 100, 130, 160, 200, 250, 300 })]
+    [InlineData(true, new[] { 0, 5, 10, 20, 30, 45, 60, 80, 100, 150 })]
+    public async Task Sigterm_during_start_up_exits_cleanly_without_a_stack_trace(bool afterServerAssemblyLoaded, int[] delaysMs)
+    {
+        foreach (var delay in delaysMs)
+        {
+            var port = MemcachedProcessFixture.FreePort();
+            using var process = Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-m", "65536");
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            try
+            {
+                if (afterServerAssemblyLoaded)
+                {
+                    WaitForMapping(process, "Moat.Server.dll");
+                }
+
+                await Task.Delay(delay);
+                Terminate(process);
+                Assert.True(process.WaitForExit(15_000), $"moat did not stop within 15 s of a SIGTERM after {delay} ms");
+                process.WaitForExit();
+                var errors = await stderr;
+                var label = $"SIGTERM {delay} ms after {(afterServerAssemblyLoaded ? "Moat.Server.dll was loaded" : "the start")}";
+                Assert.DoesNotContain("Unhandled exception", errors, StringComparison.Ordinal);
+                Assert.DoesNotContain("\n   at ", "\n" + errors, StringComparison.Ordinal);
+                Assert.Equal(string.Empty, await stdout);
+                Assert.True(process.ExitCode == 0 || (!afterServerAssemblyLoaded && process.ExitCode == 143), $"{label}: exit code {process.ExitCode}, stderr: {errors}");
+                Assert.True(errors.Length == 0, $"{label}: stderr: {errors}");
+            }
+            finally
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill();
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// A -P file that cannot be written is reported with memcached 1.6.18's own line (it writes PATH.tmp first) and
     /// the server starts and serves anyway, as memcached does.
     /// </summary>
@@ -196,6 +243,30 @@ public sealed class ProcessTests
         }
 
         return Process.Start(info)!;
+    }
+
+    /// <summary>Waits until <paramref name="file"/> is mapped into the process (its assembly is loaded), at most 20 s.</summary>
+    private static void WaitForMapping(Process process, string file)
+    {
+        var deadline = Environment.TickCount64 + 20_000;
+        while (Environment.TickCount64 < deadline && !process.HasExited)
+        {
+            try
+            {
+                if (File.ReadAllText($"/proc/{process.Id}/maps").Contains(file, StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+            catch (IOException)
+            {
+                // The process is going away.
+            }
+
+            Thread.Sleep(2);
+        }
+
+        throw new TimeoutException($"{file} was not loaded within 20 s");
     }
 
     internal static void Terminate(Process process)

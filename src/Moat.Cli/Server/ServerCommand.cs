@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Moat.Server.Configuration;
 using Moat.Server.Hosting;
@@ -17,6 +19,25 @@ internal static class ServerCommand
     private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
     public static int Run(string[] args)
+    {
+        // SIGTERM/SIGINT from here on stop the server cleanly whenever they come, with exit code 0 as memcached's
+        // handler gives: before the host starts (it registers its own handlers only once starting), and while it
+        // starts, which cancels the start (see RunHost). Registered before anything else is loaded (RunServer is
+        // compiled only when called, with the server's assemblies); before this the runtime's default applies, as
+        // memcached's does before its main() installs its handler.
+        using var stopping = new CancellationTokenSource();
+        using var terminate = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        return RunServer(args, stopping.Token);
+
+        void Stop(PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            stopping.Cancel();
+        }
+    }
+
+    private static int RunServer(string[] args, CancellationToken stopping)
     {
         var parsed = MemcachedFlagParser.Parse(args);
         if (parsed.ExitCode is { } exit)
@@ -70,9 +91,7 @@ internal static class ServerCommand
 
         try
         {
-            using var host = MoatServerHost.Build(options);
-            host.Run();
-            return 0;
+            return RunHost(options, stopping);
         }
         catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
         {
@@ -84,5 +103,30 @@ internal static class ServerCommand
             Console.Error.WriteLine($"failed to listen on TCP port {options.TcpPort}: {e.Message}");
             return ListenFailedExitCode;
         }
+    }
+
+    /// <summary>
+    /// Runs the host until it stops. A stop asked for while it is still starting (a signal, which also stops the
+    /// host's application lifetime) cancels the start: that is a clean exit, not an error.
+    /// </summary>
+    private static int RunHost(MoatServerOptions options, CancellationToken stopping)
+    {
+        using var host = MoatServerHost.Build(options);
+        if (stopping.IsCancellationRequested)
+        {
+            return 0;
+        }
+
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        try
+        {
+            host.RunAsync(stopping).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested || lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // Stopped before it had started.
+        }
+
+        return 0;
     }
 }
