@@ -31,6 +31,12 @@ internal sealed partial class BinaryCommandProcessor(MoatServerContext context, 
     /// <summary>The counters of this connection.</summary>
     public ConnectionCounters Counters { get; } = counters;
 
+    /// <summary>
+    /// Whether consumed bytes go to bytes_read. UDP counts the whole datagram (frame header included) before its reply
+    /// is sent, as memcached does, so a client that has its reply never reads a count without its request.
+    /// </summary>
+    public bool CountsBytesRead { get; init; } = true;
+
     /// <summary>Who is connected; with -S, commands other than SASL and VERSION wait for its sign-in.</summary>
     public Auth.PeerSession? Session { get; init; }
 
@@ -50,7 +56,10 @@ internal sealed partial class BinaryCommandProcessor(MoatServerContext context, 
         }
         finally
         {
-            Counters.Values.BytesRead += start - buffer.Length;
+            if (CountsBytesRead)
+            {
+                Counters.Values.BytesRead += start - buffer.Length;
+            }
         }
     }
 

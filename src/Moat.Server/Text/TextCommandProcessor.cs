@@ -29,6 +29,12 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
     /// <summary>The counters of this connection.</summary>
     public ConnectionCounters Counters { get; } = counters;
 
+    /// <summary>
+    /// Whether consumed bytes go to bytes_read. UDP counts the whole datagram (frame header included) before its reply
+    /// is sent, as memcached does, so a client that has its reply never reads a count without its request.
+    /// </summary>
+    public bool CountsBytesRead { get; init; } = true;
+
     /// <summary>Who is connected (for "udptoken"); null on UDP, where the transport answers token requests itself.</summary>
     public Auth.PeerSession? Session { get; init; }
 
@@ -63,7 +69,10 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         }
         finally
         {
-            Counters.Values.BytesRead += start - buffer.Length;
+            if (CountsBytesRead)
+            {
+                Counters.Values.BytesRead += start - buffer.Length;
+            }
         }
     }
 

@@ -46,8 +46,8 @@ internal sealed class UdpRequestHandler
         // Counted in the server's command statistics as memcached counts UDP, but not a connection (curr_connections stays TCP-only).
         _commandCounters = new ConnectionCounters { RemoteAddress = "udp", LocalAddress = "udp" };
         context.Statistics.AttachSource(_commandCounters);
-        _processor = new TextCommandProcessor(context, _commandCounters);
-        _binaryProcessor = new BinaryCommandProcessor(context, _commandCounters);
+        _processor = new TextCommandProcessor(context, _commandCounters) { CountsBytesRead = false };
+        _binaryProcessor = new BinaryCommandProcessor(context, _commandCounters) { CountsBytesRead = false };
     }
 
     /// <param name="datagram">The whole request datagram (frame header included).</param>
@@ -56,16 +56,9 @@ internal sealed class UdpRequestHandler
     /// <param name="sink">Where replies go (the socket, toward the source).</param>
     public void Handle(ReadOnlyMemory<byte> datagram, ReadOnlySpan<byte> address, int port, IDatagramSink sink)
     {
-        // memcached counts every datagram it reads in bytes_read, answered or not.
-        var bytesReadBefore = _commandCounters.Values.BytesRead;
-        try
-        {
-            HandleCore(datagram, address, port, sink);
-        }
-        finally
-        {
-            _commandCounters.Values.BytesRead = bytesReadBefore + datagram.Length;
-        }
+        // memcached counts every datagram it reads in bytes_read, answered or not, and before the reply goes out.
+        _commandCounters.Values.BytesRead += datagram.Length;
+        HandleCore(datagram, address, port, sink);
     }
 
     private void HandleCore(ReadOnlyMemory<byte> datagram, ReadOnlySpan<byte> address, int port, IDatagramSink sink)

@@ -14,7 +14,7 @@ public static class WireClient
     /// Sends <paramref name="request"/> and reads until <paramref name="expectedLength"/> bytes arrived (then waits
     /// briefly for anything extra or a close), or until the server goes quiet for <paramref name="quietMs"/>.
     /// </summary>
-    public static Exchange Send(int port, string request, int expectedLength = -1, int quietMs = 300, int pieceSize = int.MaxValue)
+    public static Exchange Send(int port, string request, int expectedLength = -1, int quietMs = 300, int pieceSize = int.MaxValue, bool awaitClose = false)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         socket.Connect(IPAddress.Loopback, port);
@@ -40,8 +40,9 @@ public static class WireClient
         var deadline = Environment.TickCount64 + 10_000;
         while (Environment.TickCount64 < deadline)
         {
-            // Generous for the first byte (a cold JIT on a busy machine), short once the reply is complete.
-            var wait = expectedLength >= 0 && received.Length >= expectedLength ? 100
+            // Generous for the first byte (a cold JIT on a busy machine), short once the reply is complete unless the
+            // server is expected to close then (a close comes asynchronously and a loaded machine can take a while).
+            var wait = expectedLength >= 0 && received.Length >= expectedLength ? (awaitClose ? 5000 : 100)
                 : received.Length == 0 ? 5000
                 : quietMs;
             if (!socket.Poll(wait * 1000, SelectMode.SelectRead))

@@ -8,7 +8,7 @@ public static partial class TranscriptRunner
 {
     public static WireClient.Exchange Play(int port, Transcript transcript, int pieceSize = int.MaxValue)
     {
-        var exchange = WireClient.Send(port, transcript.Request, expectedLength: transcript.ExpectedReply.Length, pieceSize: pieceSize);
+        var exchange = WireClient.Send(port, transcript.Request, expectedLength: transcript.ExpectedReply.Length, pieceSize: pieceSize, awaitClose: transcript.ExpectClose);
         return exchange with { Reply = Normalise(exchange.Reply) };
     }
 

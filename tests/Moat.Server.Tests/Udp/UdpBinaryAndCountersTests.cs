@@ -73,7 +73,8 @@ public sealed class UdpBinaryAndCountersTests
         Assert.Single(client.Exchange(UdpProbe.Frame(1, "get k\r\n")));
         var after = UdpServerStats.Read(server.Port);
 
-        // The request and the probe's sentinel miss: two gets, one hit, one miss, 15 + 32 bytes read.
+        // The request and the probe's sentinel miss: two gets, one hit, one miss, 15 + 32 bytes read, counted before
+        // the replies went out (a client that has its reply must never read a count without its request).
         Assert.Equal(2, Delta("cmd_get"));
         Assert.Equal(1, Delta("get_hits"));
         Assert.Equal(1, Delta("get_misses"));
@@ -89,6 +90,14 @@ public sealed class UdpBinaryAndCountersTests
         }
 
         Assert.Equal(before["curr_connections"], connections);
+
+        for (var round = 0; round < 20; round++)
+        {
+            var bytesBefore = long.Parse(UdpServerStats.Read(server.Port)["bytes_read"], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Single(client.Exchange(UdpProbe.Frame(1, "get k\r\n")));
+            var bytesAfter = long.Parse(UdpServerStats.Read(server.Port)["bytes_read"], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(bytesAfter - bytesBefore >= 15 + 32, $"round {round}: bytes_read grew by {bytesAfter - bytesBefore}");
+        }
 
         long Delta(string name) => long.Parse(after[name], System.Globalization.CultureInfo.InvariantCulture) - long.Parse(before[name], System.Globalization.CultureInfo.InvariantCulture);
     }
