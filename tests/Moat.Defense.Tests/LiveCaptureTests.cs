@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Moat.Defense.Tests.Support;
@@ -17,6 +19,11 @@ public sealed class LiveCaptureTests
     private const int MemcachedPort = 11311;
     private const int MoatPort = 11312;
     private const string Ports = "11311,11312";
+
+    /// <summary>Readiness canaries go here: inside the capture filter, outside detect's --port.</summary>
+    private const int CanaryPort = 11399;
+
+    private static readonly byte[] CanaryPayload = "moat-live-capture-canary"u8.ToArray();
 
     [RootFact("ip", "tcpdump", "memcached", "python3", "dotnet")]
     public void Tcpdump_piped_into_live_detect_sees_memcached_abused_and_moat_guarded()
@@ -131,7 +138,7 @@ public sealed class LiveCaptureTests
 
             // Large kernel buffers: ~11,700 datagrams arrive within 3 s. Immediate mode: otherwise packets still in
             // the kernel's current ring block when SIGTERM arrives are lost without being counted as drops.
-            var filter = $"udp port {MemcachedPort} or udp port {MoatPort}";
+            var filter = $"udp port {MemcachedPort} or udp port {MoatPort} or udp port {CanaryPort}";
             var any = _netns.StartWithOutput(Tools.Find("tcpdump")!, "-i", "any", "-B", "32768", "--immediate-mode", "-U", "-w", AnyCapture, filter);
             var live = source == LiveSource.Tcpdump
                 ? _netns.StartWithOutput(Tools.Find("tcpdump")!, "-i", "lo", "-B", "32768", "--immediate-mode", "-U", "-w", "-", filter)
@@ -142,17 +149,26 @@ public sealed class LiveCaptureTests
                 Wait.Until(() => live.StandardError.Peek() >= 0);
             }
 
-            // tcpdump prints "listening" just before its filter is attached (dumpcap starts quietly): give them a moment.
-            Thread.Sleep(source == LiveSource.Tcpdump ? 500 : 1500);
-
             var stdout = new StringWriter();
             var stderr = new StringWriter();
-            using var copy = File.Create(LiveCopy);
+            using var copy = new FileStream(LiveCopy, FileMode.Create, FileAccess.Write, FileShare.Read);
             var detect = Task.Run(() => DetectCommand.Run(
                 ["--live", "-", "--port", Ports, "--format", "json"],
                 stdout,
                 stderr,
                 () => new TeeStream(live.StandardOutput.BaseStream, copy)));
+
+            // Both captures must be attached before the first spoofed request (a sleep was not enough on a loaded
+            // machine: 449 of 600 requests seen once): canaries to a port outside --port until both have a packet.
+            using (var canary = _netns.CreateSocket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+            {
+                Wait.Until(() =>
+                {
+                    canary.SendTo(CanaryPayload, new IPEndPoint(IPAddress.Parse("127.0.0.3"), CanaryPort));
+                    Thread.Sleep(100);
+                    return HoldsCanary(LiveCopy) && HoldsCanary(AnyCapture);
+                });
+            }
 
             _netns.Exec("python3", $"{scripts}/spoof.py", "127.0.0.99", "5555", $"127.0.0.1:{MemcachedPort},127.0.0.2:{MoatPort}", "300", "3");
             Thread.Sleep(1000);
@@ -164,6 +180,19 @@ public sealed class LiveCaptureTests
             Assert.True(detect.Result == 1, stderr.ToString() + output + live.StandardError.ReadToEnd());
             LiveText = output[output.IndexOf("{\n", StringComparison.Ordinal)..];
         }
+    }
+
+    private static bool HoldsCanary(string capture)
+    {
+        if (!File.Exists(capture))
+        {
+            return false;
+        }
+
+        using var stream = new FileStream(capture, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var bytes = new MemoryStream();
+        stream.CopyTo(bytes);
+        return bytes.GetBuffer().AsSpan(0, (int)bytes.Length).IndexOf(CanaryPayload) >= 0;
     }
 
     private enum LiveSource

@@ -57,13 +57,20 @@ public sealed class AllocationTests
             Run(processor, input, output);
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < Batches; i++)
+        // The least of three rounds: on a loaded machine tier-up and type loading can land in a round (once seen in
+        // CI: 7,720 bytes over 5,000 requests); an allocation per request shows in every round.
+        var allocated = long.MaxValue;
+        for (var round = 0; round < 3; round++)
         {
-            Run(processor, input, output);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < Batches; i++)
+            {
+                Run(processor, input, output);
+            }
+
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         return (allocated, Batches * 50 * commandsPerItem, Encoding.ASCII.GetString(output.WrittenSpan));
     }
 
