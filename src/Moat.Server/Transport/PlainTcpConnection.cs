@@ -83,9 +83,11 @@ internal sealed class PlainTcpConnection : ConnectionContext, IDuplexPipe, IConn
             _input.Dispose();
             _output.Release();
 
-            // SignalClosed stands down once disposed, so the token is cancelled here, before it goes away.
-            _closed.TryCancel();
-            _closed.Dispose();
+            // The token is cancelled here for anyone still waiting on it. The source is not disposed: a cancel that
+            // SignalClosed queued just before may still run, and on a cancelled (not disposed) source it does nothing,
+            // where a disposed one threw and caught an ObjectDisposedException for every closed connection. It holds
+            // no timer or wait handle, so leaving it to the GC loses nothing.
+            _closed.Cancel();
             _gate?.Released();
         }
 
@@ -116,33 +118,10 @@ internal sealed class PlainTcpConnection : ConnectionContext, IDuplexPipe, IConn
             return;
         }
 
-        try
+        if (!_closed.IsCancellationRequested)
         {
-            if (!_closed.IsCancellationRequested)
-            {
-                // Off this thread: the callbacks must not run inside a socket completion.
-                ThreadPool.UnsafeQueueUserWorkItem(static state => ((CancellationTokenSource)state!).TryCancel(), _closed, preferLocal: false);
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            // Disposed meanwhile.
-        }
-    }
-}
-
-/// <summary>Cancels without throwing when the source was disposed meanwhile.</summary>
-internal static class CancellationTokenSourceExtensions
-{
-    public static void TryCancel(this CancellationTokenSource source)
-    {
-        try
-        {
-            source.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The connection was disposed first; nobody is left to notify.
+            // Off this thread: the callbacks must not run inside a socket completion.
+            ThreadPool.UnsafeQueueUserWorkItem(static state => ((CancellationTokenSource)state!).Cancel(), _closed, preferLocal: false);
         }
     }
 }
