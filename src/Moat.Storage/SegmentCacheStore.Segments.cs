@@ -10,8 +10,16 @@ public sealed unsafe partial class SegmentCacheStore
 {
     private const int MaxAllocationAttempts = 64;
 
-    /// <summary>How often a compaction blocked by a reader's pin is retried before eviction is allowed.</summary>
-    private const int MaxPinnedRetries = 64;
+    /// <summary>
+    /// How long a compaction blocked by readers' pins is retried before eviction is allowed. A pin lasts as long as
+    /// a reader copies a large value, microseconds, unless the reader's thread is descheduled: on a loaded machine
+    /// that is a time slice or more, so the wait is measured in time, not in attempts (64 yields once let two live
+    /// items go at 35% live).
+    /// </summary>
+    private const long MaxPinnedWaitMilliseconds = 250;
+
+    /// <summary>Candidates tried, emptiest first, when the best segment to compact is pinned.</summary>
+    private const int PinnedCandidatesTried = 4;
 
     /// <summary>
     /// Reserves <paramref name="length"/> bytes in the active segment of the expiry's TTL bucket and returns with
@@ -155,7 +163,8 @@ public sealed unsafe partial class SegmentCacheStore
         // eviction round may only move hot items, so stop keeping them in the second half to guarantee progress.
         var rounds = (4 * _segments.AllocatedCount) + 8;
         var compacting = true;
-        var pinnedRetries = 0;
+        var pinnedWaitStart = 0L;
+        var pinnedWaits = default(SpinWait);
         for (var round = 0; round < rounds; round++)
         {
             var progress = false;
@@ -164,13 +173,11 @@ public sealed unsafe partial class SegmentCacheStore
                 // Items large for the segment can leave each target's tail unused and gain nothing; stop then.
                 var before = FreeRoomLocked();
                 progress = TryCompactLocked(now, out var blockedByPin);
-                if (!progress && blockedByPin && pinnedRetries < MaxPinnedRetries && PreservingLiveData())
+                if (!progress && blockedByPin && PreservingLiveData() && WaitForPinsLocked(ref pinnedWaitStart, ref pinnedWaits))
                 {
-                    // While live data fits, a reader's pin on the best segment (a copy of a large value, for
-                    // microseconds) is waited for rather than evicting live items; the wait costs no round.
-                    pinnedRetries++;
+                    // While live data fits, readers' pins on the best segments are waited for rather than evicting
+                    // live items; the wait costs no round.
                     round--;
-                    Thread.Yield();
                     continue;
                 }
 
@@ -192,6 +199,26 @@ public sealed unsafe partial class SegmentCacheStore
         }
 
         return -1;
+    }
+
+    /// <summary>
+    /// One wait for readers' pins (spins, then yields and millisecond sleeps: a descheduled reader needs the CPU);
+    /// false once <see cref="MaxPinnedWaitMilliseconds"/> have passed since the first wait.
+    /// </summary>
+    private static bool WaitForPinsLocked(ref long waitStart, ref SpinWait spinner)
+    {
+        var now = Environment.TickCount64;
+        if (spinner.Count == 0)
+        {
+            waitStart = now;
+        }
+        else if (now - waitStart > MaxPinnedWaitMilliseconds)
+        {
+            return false;
+        }
+
+        spinner.SpinOnce(sleep1Threshold: 16);
+        return true;
     }
 
     /// <summary>Space ready for moved items or writers: free and spare segments and the compaction target's tail.</summary>
@@ -229,52 +256,66 @@ public sealed unsafe partial class SegmentCacheStore
     private bool TryCompactLocked(uint now, out bool blockedByPin)
     {
         blockedByPin = false;
-        var segmentSize = _segments.SegmentSize;
+        Span<int> pinned = stackalloc int[PinnedCandidatesTried];
+        for (var tried = 0; tried < PinnedCandidatesTried; tried++)
+        {
+            var best = EmptiestCompactionCandidateLocked(pinned[..tried], out var bestNeed);
+
+            // What the move gives back: the victim's whole segment less what its items take in the target. (When
+            // the target fills up, its unused tail is lost until it is compacted in turn: up to one item, which the
+            // caller catches by measuring real progress.)
+            if (best < 0 || _segments.SegmentSize - bestNeed < MinimumCompactionGain(_segments.SegmentSize))
+            {
+                return false;
+            }
+
+            if (_segments.TryBeginReclaim(best))
+            {
+                blockedByPin = false;
+                return MoveAllAndReleaseLocked(best, now);
+            }
+
+            // A reader is copying out of it: the next emptiest may do as well.
+            blockedByPin = true;
+            pinned[tried] = best;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The sealed segment whose live items take the least room once moved (not one of <paramref name="excluded"/>),
+    /// or -1; <paramref name="need"/> is that room.
+    /// </summary>
+    private int EmptiestCompactionCandidateLocked(ReadOnlySpan<int> excluded, out long need)
+    {
         var best = -1;
-        long bestNeed = long.MaxValue;
+        need = long.MaxValue;
 
         // A move may use the spare only if the emptied victim can become the next spare. Without a spare, or for
         // the short segment (never a spare), only a victim whose items all fit in the current target is safe.
-        var targetRoom = _compactionTarget >= 0 ? segmentSize - _segments.Header(_compactionTarget).WriteOffset : -1;
+        var targetRoom = _compactionTarget >= 0 ? _segments.SegmentSize - _segments.Header(_compactionTarget).WriteOffset : -1;
         for (var segment = _segments.AgeHead; segment >= 0; segment = _segments.Header(segment).Next)
         {
             ref var header = ref _segments.Header(segment);
             var limit = _spareSegment >= 0 && _segments.StartOffset(segment) == 0 ? long.MaxValue : targetRoom;
-            if (header.State != SegmentState.Sealed || Volatile.Read(ref header.LiveBytes) + (8L * Volatile.Read(ref header.LiveItems)) > limit)
+            if (header.State != SegmentState.Sealed || Volatile.Read(ref header.LiveBytes) + (8L * Volatile.Read(ref header.LiveItems)) > limit
+                || excluded.Contains(segment))
             {
                 continue;
             }
 
             // Moved items store their CAS explicitly: up to 8 more bytes each. The short segment's unused head
             // counts as taken: compacting it gives back only the rest.
-            var need = Volatile.Read(ref header.LiveBytes) + (8L * Volatile.Read(ref header.LiveItems)) + _segments.StartOffset(segment);
-            if (need < bestNeed)
+            var room = Volatile.Read(ref header.LiveBytes) + (8L * Volatile.Read(ref header.LiveItems)) + _segments.StartOffset(segment);
+            if (room < need)
             {
                 best = segment;
-                bestNeed = need;
+                need = room;
             }
         }
 
-        if (best < 0)
-        {
-            return false;
-        }
-
-        // What the move gives back: the victim's whole segment less what its items take in the target. (When the
-        // target fills up, its unused tail is lost until it is compacted in turn: up to one item, which the caller
-        // catches by measuring real progress.)
-        if (segmentSize - bestNeed < MinimumCompactionGain(segmentSize))
-        {
-            return false;
-        }
-
-        if (!_segments.TryBeginReclaim(best))
-        {
-            blockedByPin = true;
-            return false;
-        }
-
-        return MoveAllAndReleaseLocked(best, now);
+        return best;
     }
 
     /// <summary>
