@@ -2,15 +2,15 @@ namespace Moat.Cli;
 
 internal static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
         if (args.Length > 0)
         {
             switch (args[0])
             {
                 // Subcommands: one case each, added by the part that implements it.
-                case "bench": return BenchCommand.Run(args[1..]);
-                case "audit": return Moat.Defense.AuditCommand.Run(args[1..], Console.Out, Console.Error);
+                case "bench": return await BenchCommand.RunAsync(args[1..]).ConfigureAwait(false);
+                case "audit": return await Moat.Defense.AuditCommand.RunAsync(args[1..], Console.Out, Console.Error).ConfigureAwait(false);
                 case "detect": return Moat.Defense.DetectCommand.Run(args[1..], Console.Out, Console.Error);
                 default:
                     break;
@@ -18,6 +18,6 @@ internal static class Program
         }
 
         // No subcommand: run the server with memcached's flags.
-        return Server.ServerCommand.Run(args);
+        return await Server.ServerCommand.RunAsync(args).ConfigureAwait(false);
     }
 }

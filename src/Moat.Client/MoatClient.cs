@@ -506,7 +506,7 @@ public sealed class MoatClient : IMoatClient, IDisposable
     }
 
     /// <summary>Synchronous dispose for containers disposed synchronously; prefer DisposeAsync.</summary>
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Dispose() => SyncOverAsync.Wait(DisposeAsync());
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -26,10 +26,10 @@ public static class AuditCommand
         exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage/scope error, 3 runtime error
         """;
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
-        Run(args, stdout, stderr, new SocketAuditNetwork(), TimeProvider.System, Dns.GetHostAddresses);
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr) =>
+        RunAsync(args, stdout, stderr, new SocketAuditNetwork(), TimeProvider.System, Dns.GetHostAddresses);
 
-    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, IAuditNetwork network, TimeProvider time, Func<string, IPAddress[]> resolve)
+    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, IAuditNetwork network, TimeProvider time, Func<string, IPAddress[]> resolve)
     {
         List<AuditTarget> targets;
         AuditOptions options;
@@ -58,7 +58,7 @@ public static class AuditCommand
         List<TargetResult> results;
         try
         {
-            results = RunProbes(targets, options, network, time).GetAwaiter().GetResult();
+            results = await RunProbes(targets, options, network, time).ConfigureAwait(false);
         }
         catch (Exception error) when (error is System.Net.Sockets.SocketException or IOException)
         {

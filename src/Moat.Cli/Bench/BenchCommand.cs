@@ -16,7 +16,7 @@ internal static class BenchCommand
 
     private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
-    public static int Run(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
         var options = BenchOptions.Parse(args, out var error);
         if (options is null)
@@ -41,8 +41,7 @@ internal static class BenchCommand
             Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
         }
 
-        // The only blocking point of the tool: Main is synchronous, the run itself is fully async.
-        return RunAsync(options, TimeProvider.System).GetAwaiter().GetResult();
+        return await RunAsync(options, TimeProvider.System).ConfigureAwait(false);
     }
 
     internal static async Task<int> RunAsync(BenchOptions options, TimeProvider time)

@@ -18,17 +18,17 @@ internal static class ServerCommand
 
     private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
-    public static int Run(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
         // SIGTERM/SIGINT from here on stop the server cleanly whenever they come, with exit code 0 as memcached's
         // handler gives: before the host starts (it registers its own handlers only once starting), and while it
-        // starts, which cancels the start (see RunHost). Registered before anything else is loaded (RunServer is
+        // starts, which cancels the start (see RunHostAsync). Registered before anything else is loaded (RunServerAsync is
         // compiled only when called, with the server's assemblies); before this the runtime's default applies, as
         // memcached's does before its main() installs its handler.
         using var stopping = new CancellationTokenSource();
         using var terminate = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var interrupt = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        return RunServer(args, stopping.Token);
+        return await RunServerAsync(args, stopping.Token).ConfigureAwait(false);
 
         void Stop(PosixSignalContext signal)
         {
@@ -37,7 +37,7 @@ internal static class ServerCommand
         }
     }
 
-    private static int RunServer(string[] args, CancellationToken stopping)
+    private static async Task<int> RunServerAsync(string[] args, CancellationToken stopping)
     {
         var parsed = MemcachedFlagParser.Parse(args);
         if (parsed.ExitCode is { } exit)
@@ -91,7 +91,7 @@ internal static class ServerCommand
 
         try
         {
-            return RunHost(options, stopping);
+            return await RunHostAsync(options, stopping).ConfigureAwait(false);
         }
         catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
         {
@@ -109,7 +109,7 @@ internal static class ServerCommand
     /// Runs the host until it stops. A stop asked for while it is still starting (a signal, which also stops the
     /// host's application lifetime) cancels the start: that is a clean exit, not an error.
     /// </summary>
-    private static int RunHost(MoatServerOptions options, CancellationToken stopping)
+    private static async Task<int> RunHostAsync(MoatServerOptions options, CancellationToken stopping)
     {
         using var host = MoatServerHost.Build(options);
         if (stopping.IsCancellationRequested)
@@ -120,7 +120,7 @@ internal static class ServerCommand
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         try
         {
-            host.RunAsync(stopping).GetAwaiter().GetResult();
+            await host.RunAsync(stopping).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested || lifetime.ApplicationStopping.IsCancellationRequested)
         {

@@ -25,8 +25,8 @@ public sealed class MoatDistributedCache : IBufferDistributedCache
         _clock = timeProvider ?? TimeProvider.System;
     }
 
-    // The synchronous members block on the client's own socket I/O (never on a captured context).
-    public byte[]? Get(string key) => GetAsync(key).GetAwaiter().GetResult();
+    // The synchronous members block on the client's own socket I/O (never on a captured context): SyncOverAsync.
+    public byte[]? Get(string key) => SyncOverAsync.Wait(GetAsync(key));
 
     public async Task<byte[]?> GetAsync(string key, CancellationToken token = default)
     {
@@ -35,7 +35,7 @@ public sealed class MoatDistributedCache : IBufferDistributedCache
         return payload < 0 ? null : buffer.WrittenSpan[payload..].ToArray();
     }
 
-    public bool TryGet(string key, IBufferWriter<byte> destination) => TryGetAsync(key, destination).AsTask().GetAwaiter().GetResult();
+    public bool TryGet(string key, IBufferWriter<byte> destination) => SyncOverAsync.Wait(TryGetAsync(key, destination));
 
     public async ValueTask<bool> TryGetAsync(string key, IBufferWriter<byte> destination, CancellationToken token = default)
     {
@@ -51,7 +51,7 @@ public sealed class MoatDistributedCache : IBufferDistributedCache
         return true;
     }
 
-    public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => SetAsync(key, value, options).GetAwaiter().GetResult();
+    public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => SyncOverAsync.Wait(SetAsync(key, value, options));
 
     public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
     {
@@ -60,7 +60,7 @@ public sealed class MoatDistributedCache : IBufferDistributedCache
     }
 
     public void Set(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options) =>
-        SetAsync(key, value, options).AsTask().GetAwaiter().GetResult();
+        SyncOverAsync.Wait(SetAsync(key, value, options));
 
     public async ValueTask SetAsync(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options, CancellationToken token = default)
     {
@@ -104,7 +104,7 @@ public sealed class MoatDistributedCache : IBufferDistributedCache
         await _client.StoreAsync(key, value, new CacheEntryOptions(ttl), token).ConfigureAwait(false);
     }
 
-    public void Refresh(string key) => RefreshAsync(key).GetAwaiter().GetResult();
+    public void Refresh(string key) => SyncOverAsync.Wait(RefreshAsync(key));
 
     public async Task RefreshAsync(string key, CancellationToken token = default)
     {
@@ -112,7 +112,7 @@ public sealed class MoatDistributedCache : IBufferDistributedCache
         await ReadAndSlideAsync(key, buffer, token).ConfigureAwait(false);
     }
 
-    public void Remove(string key) => RemoveAsync(key).GetAwaiter().GetResult();
+    public void Remove(string key) => SyncOverAsync.Wait(RemoveAsync(key));
 
     public async Task RemoveAsync(string key, CancellationToken token = default) =>
         await _client.DeleteAsync(key, token).ConfigureAwait(false);

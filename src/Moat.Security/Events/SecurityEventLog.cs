@@ -1,14 +1,14 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 
 namespace Moat.Security.Events;
 
 /// <summary>
 /// The security event log (spec A10): JSON Lines, coalesced per (event, source prefix) per 10 s, written through a
-/// bounded queue by a background writer so that reporting never blocks request handling. Reporting an event that
+/// bounded queue by a background writer thread so that reporting never blocks request handling. Reporting an event that
 /// is folded into a coalesced line allocates nothing; only lines that are written allocate.
 /// </summary>
 public sealed class SecurityEventLog : IDisposable
@@ -27,10 +27,10 @@ public sealed class SecurityEventLog : IDisposable
     private readonly long[] _reported = new long[Enum.GetValues<SecurityEventKind>().Length];
     private readonly TimeProvider _clock = TimeProvider.System;
     private readonly SecurityEventCoalescer? _coalescer;
-    private readonly Channel<SecurityLogLine>? _queue;
+    private readonly BlockingCollection<SecurityLogLine>? _queue;
     private readonly SecurityLogOutput? _output;
     private readonly Lock _outputLock = new();
-    private readonly Task? _writer;
+    private readonly Thread? _writer;
     private long _dropped;
     private long _written;
     private bool _failing;
@@ -45,12 +45,11 @@ public sealed class SecurityEventLog : IDisposable
         _clock = clock;
         _output = output;
         _coalescer = new SecurityEventCoalescer(clock, window, DefaultCoalescingCapacity, prefix4, prefix6);
-        _queue = Channel.CreateBounded<SecurityLogLine>(new BoundedChannelOptions(queueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-        });
-        _writer = Task.Run(WriteLoopAsync);
+        _queue = new BlockingCollection<SecurityLogLine>(queueCapacity);
+
+        // A thread of its own: file writes block, and Dispose waits for the last lines by joining it.
+        _writer = new Thread(WriteLoop) { IsBackground = true, Name = "moat security log" };
+        _writer.Start();
     }
 
     /// <summary>A log that records nothing (--security-log off).</summary>
@@ -135,7 +134,7 @@ public sealed class SecurityEventLog : IDisposable
             Suppressed = suppressed,
             Detail = securityEvent.Detail,
         };
-        if (!_queue!.Writer.TryWrite(line))
+        if (!TryEnqueue(line))
         {
             Interlocked.Increment(ref _dropped);
         }
@@ -167,8 +166,8 @@ public sealed class SecurityEventLog : IDisposable
         }
 
         _disposed = true;
-        _queue!.Writer.TryComplete();
-        _writer!.GetAwaiter().GetResult();
+        _queue!.CompleteAdding();
+        _writer!.Join();
         Write(_coalescer!.TakeDue(all: true));
         lock (_outputLock)
         {
@@ -176,35 +175,40 @@ public sealed class SecurityEventLog : IDisposable
         }
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>Queues a line for the writer; false when the queue is full or the log is closing.</summary>
+    private bool TryEnqueue(SecurityLogLine line)
     {
-        var reader = _queue!.Reader;
+        try
+        {
+            return _queue!.TryAdd(line);
+        }
+        catch (InvalidOperationException)
+        {
+            // Reported while the log is being disposed (the server is stopping): nobody will write it.
+            return false;
+        }
+    }
+
+    private void WriteLoop()
+    {
         var batch = new List<SecurityLogLine>();
         var lastSummary = Environment.TickCount64;
         while (true)
         {
-            bool more;
-            using (var wait = new CancellationTokenSource(SummaryInterval))
+            batch.Clear();
+
+            // Wakes at least once per summary interval, so coalesced counts are written even when nothing new comes.
+            if (_queue!.TryTake(out var first, SummaryInterval))
             {
-                try
+                batch.Add(first);
+                while (batch.Count < 1024 && _queue.TryTake(out var line))
                 {
-                    more = await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    more = true;
+                    batch.Add(line);
                 }
             }
-
-            if (!more)
+            else if (_queue.IsCompleted)
             {
                 return;
-            }
-
-            batch.Clear();
-            while (batch.Count < 1024 && reader.TryRead(out var line))
-            {
-                batch.Add(line);
             }
 
             if (Environment.TickCount64 - lastSummary >= (long)SummaryInterval.TotalMilliseconds)

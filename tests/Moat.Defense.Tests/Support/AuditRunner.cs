@@ -10,7 +10,7 @@ internal static class AuditRunner
         var network = new RecordingNetwork();
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exit = AuditCommand.Run(args, stdout, stderr, network, TimeProvider.System, host => host == "localhost" ? [IPAddress.Loopback] : throw new System.Net.Sockets.SocketException(11001));
+        var exit = AuditCommand.RunAsync(args, stdout, stderr, network, TimeProvider.System, host => host == "localhost" ? [IPAddress.Loopback] : throw new System.Net.Sockets.SocketException(11001)).GetAwaiter().GetResult();
         return (exit, stdout.ToString(), stderr.ToString(), network);
     }
 }

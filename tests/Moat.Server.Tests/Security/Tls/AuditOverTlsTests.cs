@@ -12,12 +12,12 @@ public sealed class AuditOverTlsTests : IDisposable
     public void Dispose() => _pki.Dispose();
 
     [Fact]
-    public void Audit_with_tls_reports_the_certificate_and_runs_the_checks_over_tls()
+    public async Task Audit_with_tls_reports_the_certificate_and_runs_the_checks_over_tls()
     {
         using var server = new MoatServerFixture(_pki.ConfigureServer);
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exit = AuditCommand.Run([$"127.0.0.1:{server.Port}", "--tls", "--no-udp", "--format", "json", "--timeout", "3s"], stdout, stderr);
+        var exit = await AuditCommand.RunAsync([$"127.0.0.1:{server.Port}", "--tls", "--no-udp", "--format", "json", "--timeout", "3s"], stdout, stderr);
         Assert.True(exit is 0 or 1, stderr.ToString());
         var target = JsonDocument.Parse(stdout.ToString()).RootElement.GetProperty("targets")[0];
         var protocol = target.GetProperty("protocol");
@@ -34,7 +34,7 @@ public sealed class AuditOverTlsTests : IDisposable
         Assert.Equal("yes", target.GetProperty("settings").GetProperty("ssl_enabled").GetString());
 
         var table = new StringWriter();
-        AuditCommand.Run([$"127.0.0.1:{server.Port}", "--tls", "--no-udp", "--timeout", "3s"], table, new StringWriter());
+        await AuditCommand.RunAsync([$"127.0.0.1:{server.Port}", "--tls", "--no-udp", "--timeout", "3s"], table, new StringWriter());
         Assert.Contains("tls TLSv1.3 (required): subject 'CN=localhost', issuer 'CN=Moat Test CA'", table.ToString(), StringComparison.Ordinal);
     }
 }
