@@ -14,7 +14,7 @@ namespace Moat.Server;
 internal sealed class MoatServerContext : IDisposable
 {
     /// <summary>The memcached version Moat's text protocol is byte-compatible with, reported by "version".</summary>
-    public const string CompatibleVersion = "1.6.18";
+    public const string CompatibleVersion = Moat.Protocol.Memcached.CompatibleVersion;
 
     /// <summary>The id "stats conns" gives the first listener; connections are numbered after the last one.</summary>
     public const long FirstListenerId = 16;

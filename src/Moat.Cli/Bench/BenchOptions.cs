@@ -6,7 +6,7 @@ namespace Moat.Cli.Bench;
 /// <summary>Settings of one <c>moat bench</c> run, parsed from the command line.</summary>
 internal sealed class BenchOptions
 {
-    public const int MaxKeySize = 250;
+    public const int MaxKeySize = Moat.Protocol.Memcached.MaxKeyLength;
 
     public string Host { get; private set; } = "127.0.0.1";
 

@@ -5,7 +5,7 @@ namespace Moat.Client.Protocol;
 /// <summary>Rejects keys memcached would refuse (or that would break the line protocol) before they are sent.</summary>
 internal static class KeyValidator
 {
-    public const int MaxKeyBytes = 250;
+    public const int MaxKeyBytes = 250; // memcached's KEY_MAX_LENGTH (Moat.Protocol.Memcached); the client ships without it
 
     public static void Validate(string? prefix, string key)
     {

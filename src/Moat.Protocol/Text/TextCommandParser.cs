@@ -7,7 +7,7 @@ namespace Moat.Protocol.Text;
 internal static class TextCommandParser
 {
     /// <summary>memcached's KEY_MAX_LENGTH.</summary>
-    public const int MaxKeyLength = 250;
+    public const int MaxKeyLength = Memcached.MaxKeyLength;
 
     /// <summary>Parses <paramref name="line"/> (without its "\n" and an optional "\r" before it).</summary>
     public static TextRequest Parse(ReadOnlySpan<byte> line)

@@ -81,6 +81,9 @@ internal enum TextReply : byte
     /// <summary>SERVER_ERROR out of memory.</summary>
     OutOfMemory,
 
+    /// <summary>CLIENT_ERROR unauthenticated.</summary>
+    Unauthenticated,
+
     /// <summary>ERROR Too many open connections.</summary>
     TooManyConnections,
 }

@@ -43,6 +43,7 @@ internal static class TextResponses
         TextReply.ObjectTooLarge => "SERVER_ERROR object too large for cache\r\n"u8,
         TextReply.OutOfMemoryStoring => "SERVER_ERROR out of memory storing object\r\n"u8,
         TextReply.OutOfMemory => "SERVER_ERROR out of memory\r\n"u8,
+        TextReply.Unauthenticated => "CLIENT_ERROR unauthenticated\r\n"u8,
         TextReply.TooManyConnections => "ERROR Too many open connections\r\n"u8,
         _ => [],
     };

@@ -16,7 +16,7 @@ internal sealed class AsciiAuthProcessor(Authenticator authenticator, PeerSessio
     /// <summary>memcached 1.6.42's MAX_AUTH_REQ_LEN: a longer declared token is refused before it is read.</summary>
     public const int MaxTokenLength = 16384;
 
-    private static ReadOnlySpan<byte> Unauthenticated => "CLIENT_ERROR unauthenticated\r\n"u8;
+    private static ReadOnlySpan<byte> Unauthenticated => Moat.Protocol.Text.TextResponses.Line(Moat.Protocol.Text.TextReply.Unauthenticated);
 
     private static ReadOnlySpan<byte> TokenTooLong => "CLIENT_ERROR auth token too long\r\n"u8;
 

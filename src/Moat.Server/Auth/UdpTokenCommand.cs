@@ -15,7 +15,7 @@ internal static class UdpTokenCommand
 
     private static ReadOnlySpan<byte> UdpDisabled => "CLIENT_ERROR udp disabled\r\n"u8;
 
-    private static ReadOnlySpan<byte> Unauthenticated => "CLIENT_ERROR unauthenticated\r\n"u8;
+    private static ReadOnlySpan<byte> Unauthenticated => Moat.Protocol.Text.TextResponses.Line(Moat.Protocol.Text.TextReply.Unauthenticated);
 
     /// <summary>Whether <paramref name="line"/> (without its line end) is the command, with nothing after it but spaces.</summary>
     public static bool Matches(ReadOnlySpan<byte> line)

@@ -44,7 +44,7 @@ internal sealed partial class BinaryCommandProcessor
                 WriteSuccess(output, in header, 0);
                 return null;
             case BinaryOpcode.Version:
-                var version = "1.6.18"u8;
+                var version = Moat.Protocol.Memcached.CompatibleVersionUtf8;
                 BinaryResponseWriter.WriteHeader(output, header.Opcode, BinaryStatus.Success, 0, 0, version.Length, header.Opaque, 0);
                 BinaryResponseWriter.Write(output, version);
                 return null;

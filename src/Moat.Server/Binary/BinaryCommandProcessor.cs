@@ -18,7 +18,7 @@ namespace Moat.Server.Binary;
 internal sealed partial class BinaryCommandProcessor(MoatServerContext context, ConnectionCounters counters) : Connections.IProtocolProcessor
 {
     /// <summary>memcached's KEY_MAX_LENGTH.</summary>
-    private const int MaxKeyLength = 250;
+    private const int MaxKeyLength = Moat.Protocol.Memcached.MaxKeyLength;
 
 
     private readonly StatsReporter _stats = new(context);

@@ -36,10 +36,10 @@ internal sealed partial class MetaCommandProcessor
         switch (status)
         {
             case ArithmeticStatus.NonNumeric:
-                MetaResponseWriter.Write(output, "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n"u8);
+                MetaResponseWriter.Write(output, TextResponses.Line(TextReply.NonNumericValue));
                 return;
             case ArithmeticStatus.OutOfMemory:
-                MetaResponseWriter.Write(output, "SERVER_ERROR out of memory\r\n"u8);
+                MetaResponseWriter.Write(output, TextResponses.Line(TextReply.OutOfMemory));
                 return;
             case ArithmeticStatus.NotFound:
                 MetaResponseWriter.Write(output, "NF"u8);

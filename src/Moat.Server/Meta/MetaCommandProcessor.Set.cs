@@ -32,7 +32,7 @@ internal sealed partial class MetaCommandProcessor
             if (valid)
             {
                 context.Executor.RejectTooLarge(tokens[1], isSet: true, ref Counters.Values);
-                errorLine = "SERVER_ERROR object too large for cache\r\n"u8;
+                errorLine = TextResponses.Line(TextReply.ObjectTooLarge);
             }
 
             buffer = buffer.Slice(lineLength);
@@ -103,10 +103,10 @@ internal sealed partial class MetaCommandProcessor
                 code = "NF"u8;
                 break;
             case StoreStatus.TooLarge:
-                MetaResponseWriter.Write(output, "SERVER_ERROR object too large for cache\r\n"u8);
+                MetaResponseWriter.Write(output, TextResponses.Line(TextReply.ObjectTooLarge));
                 return;
             default:
-                MetaResponseWriter.Write(output, "SERVER_ERROR out of memory storing object\r\n"u8);
+                MetaResponseWriter.Write(output, TextResponses.Line(TextReply.OutOfMemoryStoring));
                 return;
         }
 

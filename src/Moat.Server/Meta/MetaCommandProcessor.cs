@@ -17,7 +17,7 @@ namespace Moat.Server.Meta;
 internal sealed partial class MetaCommandProcessor(MoatServerContext context, ConnectionCounters counters)
 {
     /// <summary>memcached's KEY_MAX_LENGTH.</summary>
-    private const int MaxKeyLength = 250;
+    private const int MaxKeyLength = Memcached.MaxKeyLength;
 
     /// <summary>memcached's MFLAG_MAX_OPT_LENGTH: the most tokens a meta line may have, its terminal empty token included.</summary>
     private const int MaxLineTokens = 20;
@@ -42,7 +42,7 @@ internal sealed partial class MetaCommandProcessor(MoatServerContext context, Co
     /// </summary>
     private static ReadOnlySpan<byte> CommonFlags => "bNTRlOPLkstcfvhuqFCMJDIE"u8;
 
-    private static ReadOnlySpan<byte> BadFormat => "CLIENT_ERROR bad command line format\r\n"u8;
+    private static ReadOnlySpan<byte> BadFormat => TextResponses.Line(TextReply.BadCommandLineFormat);
 
     private static ReadOnlySpan<byte> BadToken => "CLIENT_ERROR bad token in command line format\r\n"u8;
 

@@ -210,7 +210,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
                 ExecuteFlushAll(ref request, output);
                 return null;
             case TextCommandKind.Version:
-                TextResponseWriter.WriteVersion(output, "1.6.18"u8);
+                TextResponseWriter.WriteVersion(output, Moat.Protocol.Memcached.CompatibleVersionUtf8);
                 return null;
             case TextCommandKind.Verbosity:
                 context.Verbosity = (int)Math.Min(request.Delta, 2);

@@ -10,7 +10,7 @@ namespace Moat.Storage.Items;
 /// </summary>
 internal static unsafe class ItemCodec
 {
-    public const int MaxKeyLength = 250;
+    public const int MaxKeyLength = 250; // memcached's KEY_MAX_LENGTH (Moat.Protocol.Memcached); Storage depends on nothing
 
     /// <summary>Largest value length the 4-byte length encoding can express.</summary>
     public const int MaxValueLength = (1 << 28) - 1;
