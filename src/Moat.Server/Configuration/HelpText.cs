@@ -15,7 +15,7 @@ internal static class HelpText
           shutdown command off (-A enables), flush_all on (-F disables)
           only loopback clients (--allow); non-loopback -l needs --allow, public ranges need auth
           256 connections per client address, half-sent requests closed after 30 s
-          key dumps (stats cachedump, stats detail dump, me) for loopback peers only
+          key dumps (stats cachedump, stats detail dump, me, lru_crawler metadump) for loopback peers only
 
         Flags (memcached's meanings):
           -p, --port=<num>            TCP port (default 11211; 0 = any free port)
@@ -45,7 +45,7 @@ internal static class HelpText
           -C, --disable-cas           no CAS values
           -A, --enable-shutdown       allow the shutdown command
           -F, --disable-flush-all     refuse flush_all
-          -X, --disable-dumping       refuse stats cachedump
+          -X, --disable-dumping       refuse stats cachedump, me and lru_crawler metadump
           -W, --disable-watch         (accepted; Moat has no watch command)
           -R, --max-reqs-per-event=N  commands per connection before it yields (default 20)
           -b, --listen-backlog=<num>  TCP listen backlog (default 1024)
