@@ -73,6 +73,12 @@ public interface ICacheStore : IDisposable
     /// <summary>Zeroes the resettable counters (stats reset): evictions, reclaimed, ...; not gauges.</summary>
     void ResetStatistics();
 
+    /// <summary>
+    /// Starts a walk over every item (lru_crawler metadump and crawl). Safe with concurrent writers, compaction and
+    /// eviction: each slot is read under its index lock; index growth waits until the walk is disposed.
+    /// </summary>
+    IItemWalk BeginWalk();
+
     /// <summary>Seconds since the store started, on its clock (memcached's current_time, used for uptime and ages).</summary>
     uint CurrentTime { get; }
 }

@@ -123,7 +123,8 @@ public sealed unsafe partial class SegmentCacheStore
 
             lock (_segments.SyncRoot)
             {
-                if (Volatile.Read(ref _disposed) != 0 || !MakeRoomForIndexLocked(_index.GrowthCost) || !_index.TryBeginGrowth())
+                // An open walk (lru_crawler) visits the buckets in order, so they must stay where they are until it ends.
+                if (Volatile.Read(ref _disposed) != 0 || _openWalks > 0 || !MakeRoomForIndexLocked(_index.GrowthCost) || !_index.TryBeginGrowth())
                 {
                     // Worth it but impossible now (no room to make, e.g. with -M): writers evict from the index meanwhile.
                     Volatile.Write(ref _nextGrowthAttempt, Environment.TickCount64 + GrowthCheckIntervalMilliseconds);

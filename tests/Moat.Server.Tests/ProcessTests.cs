@@ -148,6 +148,63 @@ public sealed class ProcessTests
         }
     }
 
+    /// <summary>
+    /// A -P file naming a running process (this test's) draws memcached 1.6.18's warning line, and is then
+    /// overwritten with the new pid, as memcached's save_pid does; a stale pid draws nothing.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Pid_file_of_a_running_process_is_warned_about_as_memcached_does_and_replaced(bool running)
+    {
+        var directory = Directory.CreateTempSubdirectory("moat-pid-").FullName;
+        var pidFile = Path.Combine(directory, "moat.pid");
+        var previous = running ? Environment.ProcessId : FinishedProcessId();
+        var expected = running ? $"WARNING: The pid file contained the following (running) pid: {previous}" : string.Empty;
+        File.WriteAllText(pidFile, previous.ToString(CultureInfo.InvariantCulture) + "\n");
+        var port = MemcachedProcessFixture.FreePort();
+        using var process = Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-P", pidFile);
+        try
+        {
+            WaitUntilListening(port);
+            var deadline = Environment.TickCount64 + 10_000;
+            while (File.ReadAllText(pidFile) != process.Id.ToString(CultureInfo.InvariantCulture) + "\n" && Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(50);
+            }
+
+            Assert.Equal(process.Id.ToString(CultureInfo.InvariantCulture) + "\n", File.ReadAllText(pidFile));
+            Terminate(process);
+            Assert.True(process.WaitForExit(15_000), "moat did not stop within 15 s of SIGTERM");
+            Assert.Equal(expected, process.StandardError.ReadToEnd().Trim());
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+
+        if (File.Exists(MemcachedProcessFixture.Binary))
+        {
+            File.WriteAllText(pidFile, previous.ToString(CultureInfo.InvariantCulture) + "\n");
+            using var memcached = new MemcachedProcessFixture("-P", pidFile);
+            Assert.True(memcached.Available, "memcached did not start");
+            Assert.Equal(expected, memcached.StopAndReadStandardError().Trim());
+        }
+
+        Directory.Delete(directory, recursive: true);
+    }
+
+    /// <summary>The pid of a process that has exited (and been reaped), so no process runs under it now.</summary>
+    private static int FinishedProcessId()
+    {
+        using var finished = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        finished.WaitForExit();
+        return finished.Id;
+    }
+
     [Fact]
     public void Pid_file_holds_the_pid_and_is_removed_on_sigterm()
     {

@@ -68,4 +68,7 @@ internal enum TextCommandKind : byte
 
     /// <summary>stats [group ...].</summary>
     Stats,
+
+    /// <summary>lru_crawler crawl|metadump|tocrawl|sleep|enable|disable ...</summary>
+    LruCrawler,
 }

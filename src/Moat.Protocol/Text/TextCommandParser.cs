@@ -103,6 +103,11 @@ internal static class TextCommandParser
         {
             ParseVerbosity(ref request, n);
         }
+        else if (command.SequenceEqual("lru_crawler"u8))
+        {
+            // The server checks the subcommand and its tokens (they depend on the crawler's state).
+            request.Kind = TextCommandKind.LruCrawler;
+        }
         else if (request.Tokens[request.Tokens.Count - 1].StartsWith("HTTP/"u8))
         {
             // memcached hangs up on what looks like an HTTP request line instead of answering ERROR.

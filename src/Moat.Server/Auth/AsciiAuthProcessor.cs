@@ -13,6 +13,9 @@ namespace Moat.Server.Auth;
 /// </summary>
 internal sealed class AsciiAuthProcessor(Authenticator authenticator, PeerSession session, TextCommandProcessor inner) : IProtocolProcessor
 {
+    /// <inheritdoc />
+    public void ConnectionClosed() => inner.ConnectionClosed();
+
     /// <summary>memcached 1.6.42's MAX_AUTH_REQ_LEN: a longer declared token is refused before it is read.</summary>
     public const int MaxTokenLength = 16384;
 

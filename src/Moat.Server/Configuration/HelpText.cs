@@ -15,7 +15,7 @@ internal static class HelpText
           shutdown command off (-A enables), flush_all on (-F disables)
           only loopback clients (--allow); non-loopback -l needs --allow, public ranges need auth
           256 connections per client address, half-sent requests closed after 30 s
-          key dumps (stats cachedump, stats detail dump, me) for loopback peers only
+          key dumps (stats cachedump, stats detail dump, me, lru_crawler metadump) for loopback peers only
 
         Flags (memcached's meanings):
           -p, --port=<num>            TCP port (default 11211; 0 = any free port)
@@ -45,7 +45,7 @@ internal static class HelpText
           -C, --disable-cas           no CAS values
           -A, --enable-shutdown       allow the shutdown command
           -F, --disable-flush-all     refuse flush_all
-          -X, --disable-dumping       refuse stats cachedump
+          -X, --disable-dumping       refuse stats cachedump, me and lru_crawler metadump
           -W, --disable-watch         (accepted; Moat has no watch command)
           -R, --max-reqs-per-event=N  commands per connection before it yields (default 20)
           -b, --listen-backlog=<num>  TCP listen backlog (default 1024)
@@ -53,7 +53,7 @@ internal static class HelpText
           -D <char>                   key prefix delimiter for stats detail (default ':')
           -P, --pidfile=<file>        write the process id to this file
           -u, --user=<name>           accepted only if moat already runs as that user
-          -v, -vv, --verbose          log errors (-v) or every command (-vv) to stderr
+          -v, -vv, -vvv, --verbose    log connections and errors (-v), every command (-vv), internals (-vvv) to stderr
           -Y, --auth-file=<file>      ASCII authentication (memcached's -Y): user:password lines,
                                       up to 1024; clients send "set <any> 0 0 <n>" with "user password"
           -S, --enable-sasl           SASL PLAIN over the binary protocol (binary only, as memcached)
@@ -61,9 +61,26 @@ internal static class HelpText
           --auth-timeout=<s>          close connections not authenticated within s seconds (default 10)
           --compat-strict-flags       refuse -U with -S/-Y as memcached does (default: UDP only for
                                       auth-bound tokens from "udptoken")
-          -o, --extended=<opt,...>    idle_timeout=<s>, hashpower=<n>, maxconns_fast,
-                                      slab_chunk_max=<size>, max_get_line=<bytes>, modern,
-                                      read_buf_mem_limit=<mb>, dump_remote
+          -o, --extended=<opt,...>    memcached's extended options, comma separated. Applied:
+                                      idle_timeout=<s>, hashpower=<n>, maxconns_fast, no_maxconns_fast,
+                                      no_hashexpand, slab_chunk_max=<size>, no_chunked_items,
+                                      slab_sizes=<a-b-...>, track_sizes, lru_crawler, no_lru_crawler,
+                                      lru_crawler_sleep=<us>, lru_crawler_tocrawl=<n>, no_modern,
+                                      read_buf_mem_limit=<mb>, max_get_line=<bytes>, dump_remote
+                                      (lru_crawler metadump for non-loopback peers), ssl_* (see -Z).
+                                      Accepted with a NOTICE line (no meaning in moat): modern,
+                                      slab_reassign, no_slab_reassign, slab_automove, no_slab_automove,
+                                      slab_automove_ratio, slab_automove_window, slab_automove_freeratio,
+                                      lru_maintainer, no_lru_maintainer, hot_lru_pct, warm_lru_pct,
+                                      hot_max_factor, warm_max_factor, temporary_ttl, tail_repair_time,
+                                      hash_algorithm, watcher_logbuf_size, worker_logbuf_size,
+                                      inline_ascii_resp, no_inline_ascii_resp, drop_privileges,
+                                      no_drop_privileges, resp_obj_mem_limit, sock_cookie_id,
+                                      ssl_keyformat, ssl_ciphers, ssl_wbuf_size, ssl_session_cache,
+                                      ssl_kernel_tls, ext_path, ext_page_size, ext_wbuf_size, ext_threads,
+                                      ext_io_depth, ext_item_size, ext_item_age, ext_low_ttl,
+                                      ext_recache_rate, ext_compact_under, ext_drop_under, ext_max_sleep,
+                                      ext_max_frag, ext_drop_unread (docs/protocol-compatibility.md)
           --allow=<cidr,...|any>      client networks allowed (default 127.0.0.0/8,::1)
           --insecure-public           allow public ranges / any without -S or -Y
           --max-conns-per-ip=<num>    connections per client address (default 256, 0 = off)
@@ -79,7 +96,11 @@ internal static class HelpText
           -h, --help                  this text
           -V, --version               print the version
 
-        Any other memcached flag (e.g. -d, -s, -k, -L, -f, -n, -e) exits with
-        code 64 and a one-line reason; none is silently ignored.
+        Not supported: these memcached flags exit with code 64 and a one-line reason
+        (none is silently ignored), as does any flag not listed here:
+          -s, --unix-socket   -a, --unix-mask        -d, --daemon          -r, --enable-coredumps
+          -k, --lock-memory   -i, --license          -L, --enable-largepages
+          -f, --slab-growth-factor                   -n, --slab-min-size
+          -e, --memory-file   -N, --napi_ids
         """;
 }

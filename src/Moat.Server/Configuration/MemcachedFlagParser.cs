@@ -43,6 +43,15 @@ public static partial class MemcachedFlagParser
         ["daemon"] = 'd',
     };
 
+    /// <summary>The -o suboptions parsed here; the areas register the others in <see cref="Extensions"/>.</summary>
+    private static readonly string[] CoreExtendedOptions = ["idle_timeout", "hashpower", "maxconns_fast", "slab_chunk_max", "max_get_line"];
+
+    /// <summary>Every long option accepted (for the check that "moat -h" documents them all).</summary>
+    internal static IEnumerable<string> LongOptionNames => LongNames.Keys.Concat(Extensions.LongOptions.Keys).Append("config");
+
+    /// <summary>Every -o suboption accepted (for the check that "moat -h" documents them all).</summary>
+    internal static IEnumerable<string> ExtendedOptionNames => CoreExtendedOptions.Concat(Extensions.ExtendedOptions.Keys);
+
     /// <summary>Parses <paramref name="args"/>.</summary>
     public static FlagParseResult Parse(IReadOnlyList<string> args)
     {

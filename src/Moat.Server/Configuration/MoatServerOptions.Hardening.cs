@@ -21,7 +21,7 @@ public sealed partial class MoatServerOptions
     /// <summary>--slow-request-timeout: seconds a connection may hold a partial command line or value (0 = off).</summary>
     public int SlowRequestTimeoutSeconds { get; set; } = DefaultSlowRequestTimeoutSeconds;
 
-    /// <summary>-o dump_remote: let non-loopback peers run stats cachedump, stats detail dump and me.</summary>
+    /// <summary>-o dump_remote: let non-loopback peers run stats cachedump, stats detail dump, me and lru_crawler metadump.</summary>
     public bool DumpRemote { get; set; }
 
     /// <summary>

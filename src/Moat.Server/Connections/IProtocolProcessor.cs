@@ -17,4 +17,9 @@ internal interface IProtocolProcessor
 
     /// <summary>What the connection holds of the input budget for a request waiting to complete; null when it holds none (UDP).</summary>
     Hardening.InputReservation? Reservation { get; }
+
+    /// <summary>The connection is gone: ends what the processor still runs for it (a metadump cut short).</summary>
+    void ConnectionClosed()
+    {
+    }
 }

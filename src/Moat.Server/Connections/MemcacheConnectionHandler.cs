@@ -198,6 +198,7 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
         {
             readBuffers.Update(heldInput, 0);
             processor?.Reservation?.Release();
+            processor?.ConnectionClosed();
             context.Statistics.Close(counters);
             if (context.Verbosity > 0)
             {

@@ -14,6 +14,8 @@ internal sealed class LruCrawler(Configuration.MoatServerOptions options)
     private long _starts;
     private long _reclaimed;
     private long _checked;
+    private readonly long[] _classChecked = new long[Storage.MemcachedSlabClasses.MaxClasses];
+    private readonly long[] _classReclaimed = new long[Storage.MemcachedSlabClasses.MaxClasses];
 
     /// <summary>Whether the crawler commands are served (memcached's settings.lru_crawler).</summary>
     public bool Enabled => Volatile.Read(ref _enabled) != 0;
@@ -44,11 +46,32 @@ internal sealed class LruCrawler(Configuration.MoatServerOptions options)
     /// <summary>Items crawls looked at (stats: crawler_items_checked).</summary>
     public long ItemsChecked => Interlocked.Read(ref _checked);
 
-    /// <summary>Adds one crawl's counts.</summary>
-    public void Count(long itemsChecked, long reclaimed)
+    /// <summary>Adds one crawl's counts of one class (stats: crawler_items_checked, crawler_reclaimed, and per class in stats items).</summary>
+    public void Count(int slabClass, long itemsChecked, long reclaimed)
     {
         Interlocked.Add(ref _checked, itemsChecked);
         Interlocked.Add(ref _reclaimed, reclaimed);
+        Interlocked.Add(ref _classChecked[slabClass], itemsChecked);
+        Interlocked.Add(ref _classReclaimed[slabClass], reclaimed);
+    }
+
+    /// <summary>Items crawls looked at in <paramref name="slabClass"/> (stats items: crawler_items_checked).</summary>
+    public long ItemsCheckedIn(int slabClass) => Interlocked.Read(ref _classChecked[slabClass]);
+
+    /// <summary>Items crawls removed from <paramref name="slabClass"/> (stats items: crawler_reclaimed).</summary>
+    public long ReclaimedIn(int slabClass) => Interlocked.Read(ref _classReclaimed[slabClass]);
+
+    /// <summary>"stats reset": memcached clears its item stats (the crawler counts) and lru_crawler_starts.</summary>
+    public void ResetCounters()
+    {
+        Interlocked.Exchange(ref _checked, 0);
+        Interlocked.Exchange(ref _reclaimed, 0);
+        Interlocked.Exchange(ref _starts, 0);
+        for (var i = 0; i < _classChecked.Length; i++)
+        {
+            Interlocked.Exchange(ref _classChecked[i], 0);
+            Interlocked.Exchange(ref _classReclaimed[i], 0);
+        }
     }
 
     /// <summary>"lru_crawler enable": false when it was already enabled (memcached: "ERROR failed to start lru crawler thread").</summary>
@@ -71,4 +94,54 @@ internal sealed class LruCrawler(Configuration.MoatServerOptions options)
 
     /// <summary>Ends the run <see cref="TryStart"/> claimed.</summary>
     public void Finish() => Volatile.Write(ref _running, 0);
+
+    /// <summary>
+    /// Runs a crawl (claimed by <see cref="TryStart"/>) on a background thread, as memcached's crawler thread does:
+    /// the command answers OK at once and lru_crawler_running shows the crawl until it ends.
+    /// </summary>
+    public void StartCrawl(Storage.ICacheStore store, ClassSelection classes)
+    {
+        _ = Task.Run(() => RunCrawlAsync(store, classes));
+    }
+
+    /// <summary>memcached's crawls_persleep: the crawler sleeps lru_crawler_sleep after this many items.</summary>
+    private const int ItemsPerSleep = 1000;
+
+    private async Task RunCrawlAsync(Storage.ICacheStore store, ClassSelection classes)
+    {
+        var checkedPerClass = new long[Storage.MemcachedSlabClasses.MaxClasses];
+        var reclaimedPerClass = new long[Storage.MemcachedSlabClasses.MaxClasses];
+        try
+        {
+            using var walk = store.BeginWalk();
+            var visitor = new CrawlVisitor(classes, ToCrawl, checkedPerClass, reclaimedPerClass);
+            var checkedAtLastSleep = 0L;
+            while (walk.VisitNext(ref visitor, 1))
+            {
+                var total = visitor.TotalChecked();
+                var sleep = SleepMicroseconds;
+                if (sleep > 0 && total - checkedAtLastSleep >= ItemsPerSleep)
+                {
+                    await Task.Delay(TimeSpan.FromMicroseconds(sleep), TimeProvider.System).ConfigureAwait(false);
+                    checkedAtLastSleep = total;
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The server is stopping: the store went away under the crawl.
+        }
+        finally
+        {
+            for (var slabClass = 0; slabClass < checkedPerClass.Length; slabClass++)
+            {
+                if (checkedPerClass[slabClass] > 0)
+                {
+                    Count(slabClass, checkedPerClass[slabClass], reclaimedPerClass[slabClass]);
+                }
+            }
+
+            Finish();
+        }
+    }
 }

@@ -3,7 +3,7 @@ using System.Net;
 namespace Moat.Server.Hardening;
 
 /// <summary>
-/// Who may dump keys (stats cachedump, stats detail dump, me): -X turns cachedump and me off for everyone, as in
+/// Who may dump keys (stats cachedump, stats detail dump, me, lru_crawler metadump): -X turns cachedump, me and metadump off for everyone, as in
 /// memcached; beyond that only loopback peers may dump unless -o dump_remote, because a key listing handed to the
 /// network is a map of the data (docs/security.md).
 /// </summary>

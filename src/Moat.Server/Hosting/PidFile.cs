@@ -23,9 +23,68 @@ internal static class PidFile
     /// <summary>Writes the pid to <paramref name="path"/>; false (after the line on <paramref name="errors"/>) when PATH was not written.</summary>
     public static bool Write(string path, TextWriter errors)
     {
+        WarnIfRunning(path, errors);
         var temporary = path + ".tmp";
         var content = Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
         return OperatingSystem.IsLinux() ? WriteNative(path, temporary, content, errors) : WriteManaged(path, temporary, content, errors);
+    }
+
+    /// <summary>
+    /// memcached's save_pid first reads an existing PATH: when its first line holds the pid of a running process
+    /// (kill(pid, 0) succeeds) it prints "WARNING: The pid file contained the following (running) pid: N" and then
+    /// overwrites the file all the same.
+    /// </summary>
+    private static void WarnIfRunning(string path, TextWriter errors)
+    {
+        string? line;
+        try
+        {
+            if (!File.Exists(path))
+            {
+                return;
+            }
+
+            using var reader = new StreamReader(path, Encoding.Latin1);
+            line = reader.ReadLine();
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        if (line is null || !TryParsePid(line, out var pid))
+        {
+            return;
+        }
+
+        var running = OperatingSystem.IsLinux() ? kill(unchecked((int)pid), 0) == 0 : IsRunningManaged(pid);
+        if (running)
+        {
+            errors.WriteLine($"WARNING: The pid file contained the following (running) pid: {pid}");
+        }
+    }
+
+    /// <summary>memcached's safe_strtoul on the line: leading blanks, digits, then a blank or the end.</summary>
+    private static bool TryParsePid(string line, out uint pid)
+    {
+        pid = 0;
+        var text = line.TrimStart(' ', '\t', '\r', '\v', '\f');
+        var end = text.IndexOfAny([' ', '\t', '\r', '\v', '\f']);
+        var token = end < 0 ? text : text[..end];
+        return token.Length > 0 && Protocol.AsciiNumber.TryParseUInt32(Encoding.ASCII.GetBytes(token), out pid);
+    }
+
+    private static bool IsRunningManaged(uint pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(unchecked((int)pid));
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static bool WriteNative(string path, string temporary, byte[] content, TextWriter errors)
@@ -89,6 +148,9 @@ internal static class PidFile
 
     [DllImport("libc", SetLastError = true)]
     private static extern int close(int fd);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int rename(byte[] oldPath, byte[] newPath);

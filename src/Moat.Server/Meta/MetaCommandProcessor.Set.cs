@@ -16,7 +16,8 @@ internal sealed partial class MetaCommandProcessor
         var opening = Open(in tokens, 3, CommonFlags, namedFlagErrors: true, out var flags, out var key, out var errorLine);
 
         // Until the data length is known memcached cannot skip the value, so those errors leave it to be read as commands.
-        if (opening == MetaOpening.LineRefused || !AsciiNumber.TryParseInt32(tokens[2], out var dataLength) || dataLength < 0)
+        // A length above INT_MAX - 2 is a format error there too (its length + "\r\n" would overflow an int).
+        if (opening == MetaOpening.LineRefused || !AsciiNumber.TryParseInt32(tokens[2], out var dataLength) || dataLength < 0 || dataLength > int.MaxValue - 2)
         {
             buffer = buffer.Slice(lineLength);
             MetaResponseWriter.Write(output, opening == MetaOpening.LineRefused ? errorLine : BadFormat);

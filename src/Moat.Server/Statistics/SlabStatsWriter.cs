@@ -35,8 +35,8 @@ internal static class SlabStatsWriter
             Write(output, prefix, "reclaimed", slab.Reclaimed);
             Write(output, prefix, "expired_unfetched", slab.ExpiredUnfetched);
             Write(output, prefix, "evicted_unfetched", slab.EvictedUnfetched);
-            Write(output, prefix, "crawler_reclaimed", 0);
-            Write(output, prefix, "crawler_items_checked", 0);
+            Write(output, prefix, "crawler_reclaimed", context.Crawler.ReclaimedIn(slab.ClassId));
+            Write(output, prefix, "crawler_items_checked", context.Crawler.ItemsCheckedIn(slab.ClassId));
             Write(output, prefix, "lrutail_reflocked", 0);
         }
     }

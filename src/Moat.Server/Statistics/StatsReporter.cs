@@ -36,6 +36,7 @@ internal sealed class StatsReporter(MoatServerContext context)
         {
             context.Statistics.Reset();
             context.Store.ResetStatistics();
+            context.Crawler.ResetCounters();
             context.Executor.ClassCommands.Reset();
             context.Auth?.Counters.Reset();
             Interlocked.Exchange(ref context.UdpTokensIssuedTcp, 0);

@@ -26,6 +26,12 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
     private InputReservation? _reservation;
     private byte[] _lineCopy = [];
 
+    /// <summary>An lru_crawler metadump being written in parts between flushes; null when none runs.</summary>
+    private Crawler.MetadumpStream? _metadump;
+
+    /// <summary>Commands run in the current pass (memcached refuses a metadump behind replies not yet sent).</summary>
+    private int _commandsInPass;
+
     /// <summary>The counters of this connection.</summary>
     public ConnectionCounters Counters { get; } = counters;
 
@@ -80,6 +86,17 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
     {
         var commands = 0;
         var limit = context.Options.RequestsPerEvent;
+        if (_metadump is not null)
+        {
+            // A metadump in progress goes on before any later command, as memcached holds the connection for it.
+            if (!_metadump.Continue(output))
+            {
+                return ProcessOutcome.Yield;
+            }
+
+            _metadump = null;
+        }
+
         while (true)
         {
             if (!_batch.TrySkipPending(ref buffer))
@@ -128,6 +145,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
             }
 
             commands++;
+            _commandsInPass = commands;
             var outcome = Execute(line, lineLength, ref buffer, output);
             if (outcome is { } decided)
             {
@@ -221,10 +239,37 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
             case TextCommandKind.Stats:
                 _stats.Execute(in request.Tokens, output);
                 return null;
+            case TextCommandKind.LruCrawler:
+                return ExecuteLruCrawler(in request.Tokens, output);
             default:
                 Reply(output, TextReply.Error, noReply: false);
                 return null;
         }
+    }
+
+    private ProcessOutcome? ExecuteLruCrawler(in TextTokens tokens, IBufferWriter<byte> output)
+    {
+        var dump = Crawler.LruCrawlerCommand.Execute(context, tokens, Counters.RemoteEndPoint?.Address, _commandsInPass > 1, output);
+        if (dump is null)
+        {
+            return null;
+        }
+
+        if (dump.Continue(output))
+        {
+            return null;
+        }
+
+        // The rest is written after the connection has flushed this part.
+        _metadump = dump;
+        return ProcessOutcome.Yield;
+    }
+
+    /// <summary>Ends a metadump cut short by the connection closing, so the crawler is free for the next one.</summary>
+    public void ConnectionClosed()
+    {
+        _metadump?.Dispose();
+        _metadump = null;
     }
 
     private ProcessOutcome? ExecuteStorage(ref TextRequest request, long lineLength, ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> output)

@@ -26,7 +26,7 @@ internal sealed unsafe class HashIndex : IDisposable
     public const int SlotsPerBucket = 8;
     public const int MinimumBucketsLog2 = 4;
     public const int MaximumBucketsLog2 = 30;
-    private const int BucketsPerStripe = 8;
+    public const int BucketsPerStripe = 8;
     private const int StripeShift = 3;
     private const int BucketBytes = SlotsPerBucket * sizeof(ulong);
 
@@ -117,6 +117,9 @@ internal sealed unsafe class HashIndex : IDisposable
     public long TotalBytes => BytesFor(Volatile.Read(ref _committedBuckets));
 
     public long SlotCount => BucketCount * SlotsPerBucket;
+
+    /// <summary>Lock stripes over the buckets in use.</summary>
+    public long StripeCount => StripeCountFor(BucketCount);
 
     private static long StripeCountFor(long buckets) => (buckets + BucketsPerStripe - 1) / BucketsPerStripe;
 

@@ -8,10 +8,17 @@ internal static class ExternalTools
     private static readonly Lazy<string?> MemcachedLazy = new(() => FindExecutable("memcached"));
     private static readonly Lazy<string?> MemcapableLazy = new(() => FindExecutable("memcapable") ?? FindExecutable("memccapable"));
     private static readonly Lazy<string?> NutcrackerLazy = new(() => FindExecutable("nutcracker"));
+    private static readonly Lazy<string?> PerlLazy = new(() => FindExecutable("perl"));
     private static readonly Lazy<string?> PythonLazy = new(() => FindPythonWith("pymemcache"));
     private static readonly Lazy<string?> PythonPylibmcLazy = new(() => FindPythonWith("pylibmc"));
 
     public static string? Memcached => MemcachedLazy.Value;
+
+    /// <summary>Debian's memcached-tool (a perl script shipped with the memcached package).</summary>
+    public const string MemcachedToolScript = "/usr/share/memcached/scripts/memcached-tool";
+
+    /// <summary>perl, to run <see cref="MemcachedToolScript"/>.</summary>
+    public static string? Perl => PerlLazy.Value;
 
     public static string? Memcapable => MemcapableLazy.Value;
 
@@ -57,6 +64,11 @@ internal static class ExternalTools
         if (required.HasFlag(ToolRequirement.Memcapable) && Memcapable is null)
         {
             missing.Add("memcapable (apt-get install libmemcached-tools)");
+        }
+
+        if (required.HasFlag(ToolRequirement.MemcachedTool) && (Perl is null || !File.Exists(MemcachedToolScript)))
+        {
+            missing.Add("perl and memcached-tool (apt-get install memcached perl)");
         }
 
         if (required.HasFlag(ToolRequirement.MoatMetaProtocol) && !MoatAnswersMetaCommands)

@@ -46,8 +46,8 @@ public sealed class ServerProcess : IDisposable
         }
     }
 
-    /// <summary>Debian memcached, 64 MiB, 2 threads, TCP on 127.0.0.1 only, UDP off.</summary>
-    public static ServerProcess StartMemcached(string name = "memcached")
+    /// <summary>Debian memcached, 64 MiB, 2 threads, TCP on 127.0.0.1 only, UDP off, plus <paramref name="extraArguments"/>.</summary>
+    public static ServerProcess StartMemcached(string name = "memcached", params string[] extraArguments)
     {
         var memcached = ExternalTools.Memcached ?? throw new InvalidOperationException(ExternalTools.MissingReason(ToolRequirement.Memcached));
         return Start(name, memcached, port =>
@@ -59,6 +59,7 @@ public sealed class ServerProcess : IDisposable
                 args.AddRange(["-u", "root"]);
             }
 
+            args.AddRange(extraArguments);
             return args;
         });
     }

@@ -27,4 +27,7 @@ public enum ToolRequirement
     /// SKIPPED rather than failing or silently passing.
     /// </summary>
     MoatMetaProtocol = 32,
+
+    /// <summary>perl and Debian's memcached-tool script (/usr/share/memcached/scripts/memcached-tool, in the memcached package).</summary>
+    MemcachedTool = 64,
 }

@@ -34,6 +34,7 @@ public static class MetaScripts
         ("ms_error_order", "ms w 2 Tx Fx\r\nab\r\nms w 2 Fx Tx\r\nab\r\nms w 2 Fx MSS\r\nab\r\nms w 2 MSS Cx\r\nab\r\nms w 2 Cx M\r\nab\r\nms w 2 Fx MX\r\nab\r\nmn\r\n"),
         ("ms_bad_chunk", "ms x 2\r\nxyz\r\nmn\r\nmg x\r\n"),
         ("ms_key_251", "ms " + Key251 + " 1\r\nx\r\nmn\r\n"),
+        ("ms_length_limits", "ms x 2147483646\r\nxx\r\nms x 2147483647\r\nxx\r\nms x 2147483648\r\nxx\r\nset x 0 0 2147483646\r\nxx\r\nset x 0 0 2147483647\r\nxx\r\nmn\r\n"),
         ("ms_zero_length", "ms e 0\r\n\r\nmg e v s\r\n"),
         ("ms_invalidate", "ms i 2\r\nxy\r\nms i 1 I\r\nc\r\nmg i v\r\nms i 1 C1 I\r\nd\r\nmg i v\r\nmg i v\r\nms i 1\r\ne\r\nmg i v\r\n"),
         ("md_basic", "ms d 1\r\nx\r\nmd d\r\nmd d\r\nmd d q\r\nms d 1\r\nx\r\nmd d q\r\nmd d k O1\r\nmn\r\n"),
