@@ -8,15 +8,15 @@ namespace Moat.Storage.Observation;
 public static class LookupMissReason
 {
     [ThreadStatic]
-    private static LookupMiss t_last;
+    private static LookupMiss _last;
 
     /// <summary>What the store recorded since the last <see cref="Clear"/> on this thread.</summary>
-    public static LookupMiss Last => t_last;
+    public static LookupMiss Last => _last;
 
     /// <summary>Forgets the previous lookup's reason before a lookup whose reason will be read.</summary>
-    public static void Clear() => t_last = LookupMiss.None;
+    public static void Clear() => _last = LookupMiss.None;
 
-    internal static void Record(bool expired) => t_last = expired ? LookupMiss.Expired : LookupMiss.Flushed;
+    internal static void Record(bool expired) => _last = expired ? LookupMiss.Expired : LookupMiss.Flushed;
 }
 
 /// <summary>A dead item found by a lookup.</summary>
