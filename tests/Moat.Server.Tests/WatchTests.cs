@@ -108,6 +108,23 @@ public sealed partial class WatchTests
         Assert.Equal("WATCHER_TOO_MANY log watcher limit reached\r\n", ours.Replies[^1]);
     }
 
+    [RequiresMemcachedFact]
+    public void Eviction_lines_match_memcached()
+    {
+        using var memcached = new MemcachedProcessFixture("-m", "4");
+        Assert.True(memcached.Available, "memcached did not start");
+        using var moat = new MoatServerFixture(o => o.MemoryLimitBytes = 4L * 1024 * 1024);
+
+        var theirs = RecordEvictions(memcached.Port);
+        var ours = RecordEvictions(moat.Port);
+
+        // Both evict the oldest first: the first evictions are the same items, described the same way. (memcached
+        // logs only what its 64 KiB per-thread buffer holds, so only the head of the two streams is compared.)
+        Assert.True(theirs.Count >= 3 && ours.Count >= 3, $"too few evictions: memcached {theirs.Count}, moat {ours.Count}");
+        Assert.Equal(theirs.Take(3), ours.Take(3));
+        Assert.All(ours, l => Assert.Matches(EvictionLine(), l));
+    }
+
     [Fact]
     public void Slow_watcher_is_told_what_it_missed_and_the_server_stays_responsive()
     {
@@ -258,6 +275,54 @@ public sealed partial class WatchTests
         return normalized;
     }
 
+    private static List<string> RecordEvictions(int port)
+    {
+        using var watcher = Connect(port);
+        Assert.Equal("OK\r\n", Exchange(watcher, "watch evictions\r\n", 5000));
+        using (var client = Connect(port))
+        {
+            var value = new string('v', 1000);
+            var sets = new StringBuilder();
+            for (var i = 0; i < 12_000; i++)
+            {
+                sets.Append(CultureInfo.InvariantCulture, $"set key{i} 0 0 1000\r\n{value}\r\n");
+            }
+
+            Assert.EndsWith("STORED\r\nEND\r\n", Exchange(client, sets + "get the-end\r\n", 10_000, "END\r\n"), StringComparison.Ordinal);
+        }
+
+        Thread.Sleep(1500);
+        var lines = new List<string>();
+        var text = new StringBuilder();
+        var buffer = new byte[1 << 20];
+        while (watcher.Poll(500_000, SelectMode.SelectRead))
+        {
+            var n = watcher.Receive(buffer);
+            if (n == 0)
+            {
+                break;
+            }
+
+            text.Append(Encoding.Latin1.GetString(buffer, 0, n));
+        }
+
+        foreach (var line in text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.StartsWith("skipped=", StringComparison.Ordinal))
+            {
+                // Either server may outrun its watcher here; what it missed is announced in memcached's form.
+                Assert.Matches(SkippedLine(), line);
+                continue;
+            }
+
+            var match = LinePrefix().Match(line);
+            Assert.True(match.Success, $"not a watch line: {line}");
+            lines.Add(line[match.Length..]);
+        }
+
+        return lines;
+    }
+
     private static (List<string> Replies, long LogWatchers) FillWatchers(int port)
     {
         var sockets = new List<Socket>();
@@ -392,6 +457,9 @@ public sealed partial class WatchTests
 
     [GeneratedRegex(@"clsid=(\d+)")]
     private static partial Regex ClassId();
+
+    [GeneratedRegex(@"^type=eviction key=key\d+ fetch=(yes|no) ttl=-?\d+ la=\d+ clsid=12 size=1000$")]
+    private static partial Regex EvictionLine();
 
     [GeneratedRegex(@"^skipped=[1-9]\d*$")]
     private static partial Regex SkippedLine();
