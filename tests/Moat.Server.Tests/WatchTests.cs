@@ -205,7 +205,9 @@ public sealed partial class WatchTests
         using (var watcher = Connect(moat.Port))
         {
             Assert.Equal("OK\r\n", Exchange(watcher, "watch\r\n", 2000));
-            Assert.Equal(1, Stats(moat.Port)["log_watchers"]);
+            var watching = Stats(moat.Port);
+            Assert.Equal(1, watching["log_watchers"]);
+            Assert.Equal(moat.Options.Memcached.WatcherLogBufferSize, watching["log_watcher_buffer_bytes"]);
         }
 
         var deadline = Environment.TickCount64 + 5000;
@@ -214,7 +216,9 @@ public sealed partial class WatchTests
             Thread.Sleep(50);
         }
 
-        Assert.Equal(0, Stats(moat.Port)["log_watchers"]);
+        var after = Stats(moat.Port);
+        Assert.Equal(0, after["log_watchers"]);
+        Assert.Equal(0, after["log_watcher_buffer_bytes"]);
     }
 
     /// <summary>Watches with <paramref name="watch"/>, runs the workload on another connection, and returns the normalized lines.</summary>

@@ -277,6 +277,9 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "log_watcher_skipped"u8, watch.LinesSkipped);
         TextResponseWriter.WriteStat(output, "log_watcher_sent"u8, watch.LinesSent);
         TextResponseWriter.WriteStat(output, "log_watchers"u8, (long)watch.Watchers);
+
+        // Moat's own: the memory the watchers' buffers hold (watcher_logbuf_size each, while they watch).
+        TextResponseWriter.WriteStat(output, "log_watcher_buffer_bytes"u8, watch.BufferBytes);
         TextResponseWriter.WriteStat(output, "unexpected_napi_ids"u8, 0L);
         TextResponseWriter.WriteStat(output, "round_robin_fallback"u8, 0L);
         TextResponseWriter.WriteStat(output, "bytes"u8, storage.Bytes);
