@@ -109,6 +109,19 @@ public sealed partial class WatchTests
     }
 
     [RequiresMemcachedFact]
+    public void Idle_timeout_close_is_logged_as_memcached_logs_it()
+    {
+        using var memcached = new MemcachedProcessFixture("-o", "idle_timeout=1");
+        Assert.True(memcached.Available, "memcached did not start");
+        using var moat = new MoatServerFixture(o => o.IdleTimeoutSeconds = 1);
+
+        var theirs = RecordIdleClose(memcached.Port);
+        var ours = RecordIdleClose(moat.Port);
+        Assert.Equal(theirs, ours);
+        Assert.EndsWith(" reason=idle_timeout cfd=<fd>", ours[^1], StringComparison.Ordinal);
+    }
+
+    [RequiresMemcachedFact]
     public void Eviction_lines_match_memcached()
     {
         using var memcached = new MemcachedProcessFixture("-m", "4");
@@ -277,6 +290,18 @@ public sealed partial class WatchTests
         }
 
         return normalized;
+    }
+
+    private static List<string> RecordIdleClose(int port)
+    {
+        using var watcher = Connect(port);
+        Assert.Equal("OK\r\n", Exchange(watcher, "watch connevents\r\n", 5000));
+        using var client = Connect(port);
+        var clientPort = ((IPEndPoint)client.LocalEndPoint!).Port;
+        Assert.StartsWith("VERSION ", Exchange(client, "version\r\n", 2000), StringComparison.Ordinal);
+
+        // The server closes the client after a second without a request; the watcher is never idle-kicked.
+        return [.. ReadLinesUntil(watcher, "type=conn_close").Select(l => ConnectionFd().Replace(l[LinePrefix().Match(l).Length..], "cfd=<fd>").Replace($" rport={clientPort} ", " rport=<port> ", StringComparison.Ordinal))];
     }
 
     private static List<string> RecordEvictions(int port)
