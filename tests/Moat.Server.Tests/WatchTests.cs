@@ -49,6 +49,19 @@ public sealed partial class WatchTests
     }
 
     [RequiresMemcachedFact]
+    public void Binary_protocol_lines_match_memcached()
+    {
+        using var memcached = new MemcachedProcessFixture();
+        Assert.True(memcached.Available, "memcached did not start");
+        using var moat = new MoatServerFixture();
+
+        var theirs = RecordBinary(memcached.Port);
+        var ours = RecordBinary(moat.Port);
+        Assert.Equal(theirs, ours);
+        Assert.Contains("type=item_store key=bin status=stored cmd=set ttl=0 clsid=1 cfd=<fd> size=5", ours);
+    }
+
+    [RequiresMemcachedFact]
     public void Default_set_is_fetchers_only_as_in_memcached()
     {
         using var memcached = new MemcachedProcessFixture();
@@ -290,6 +303,40 @@ public sealed partial class WatchTests
         }
 
         return normalized;
+    }
+
+    private static List<string> RecordBinary(int port)
+    {
+        using var watcher = Connect(port);
+        Assert.Equal("OK\r\n", Exchange(watcher, "watch fetchers mutations\r\n", 5000));
+        using (var client = Connect(port))
+        {
+            foreach (var request in new[]
+            {
+                BinaryRequest(0x01, "bin", [0, 0, 0, 0, 0, 0, 0, 0], "hello"), BinaryRequest(0x00, "bin", [], ""),
+                BinaryRequest(0x00, "nope", [], ""), BinaryRequest(0x02, "bin", [0, 0, 0, 0, 0, 0, 0, 0], "x"),
+                BinaryRequest(0x04, "bin", [], ""), BinaryRequest(0x00, "the-end", [], ""),
+            })
+            {
+                client.Send(request);
+                Exchange(client, string.Empty, 300);
+            }
+        }
+
+        return [.. ReadLinesUntil(watcher, "key=the-end").Select(l => ConnectionFd().Replace(l[LinePrefix().Match(l).Length..], "cfd=<fd>"))];
+    }
+
+    /// <summary>One binary protocol request (magic 0x80): opcode, key, extras and value.</summary>
+    private static byte[] BinaryRequest(byte opcode, string key, byte[] extras, string value)
+    {
+        var body = extras.Concat(Encoding.ASCII.GetBytes(key)).Concat(Encoding.ASCII.GetBytes(value)).ToArray();
+        var header = new byte[24];
+        header[0] = 0x80;
+        header[1] = opcode;
+        header[3] = (byte)key.Length;
+        header[4] = (byte)extras.Length;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(8), body.Length);
+        return [.. header, .. body];
     }
 
     private static List<string> RecordIdleClose(int port)
