@@ -26,13 +26,18 @@ internal sealed class MoatServerContext : IDisposable
         Options = options;
         // Connection ids follow the listeners' (as memcached's file descriptors do), so "stats conns" lists listeners first.
         Statistics = new ServerStatistics(FirstListenerId + StatsReporter.ListenerCount(options));
-        Executor = new CacheCommandExecutor(store, new PrefixStatistics(options.PrefixDelimiter));
+        Watch = new Watch.WatchLog((int)Math.Clamp(options.Memcached.WatcherLogBufferSize, 4096u, 64u << 20), options.Clock);
+        store.EvictionObserver = Watch;
+        Executor = new CacheCommandExecutor(store, new PrefixStatistics(options.PrefixDelimiter)) { Watch = Watch };
         _verbosity = options.Verbosity;
         Hardening = new Hardening.NetworkHardening(options);
         Auth = options.AuthEnabled ? new Authenticator(this) : null;
         Crawler = new Crawler.LruCrawler(options);
         AcceptGate = new Connections.AcceptGate(options.MaxConnections, enabled: !options.MaxConnectionsFast);
     }
+
+    /// <summary>The "watch" command's watchers and event lines.</summary>
+    public Watch.WatchLog Watch { get; }
 
     /// <summary>-o no_maxconns_fast: stops the plain TCP listeners at the -c limit instead of answering and closing.</summary>
     public Connections.AcceptGate AcceptGate { get; }

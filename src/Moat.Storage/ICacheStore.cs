@@ -79,6 +79,9 @@ public interface ICacheStore : IDisposable
     /// </summary>
     IItemWalk BeginWalk();
 
+    /// <summary>Told of every live item evicted to make room (memcached's "watch evictions"); null for nobody.</summary>
+    Observation.IEvictionObserver? EvictionObserver { get; set; }
+
     /// <summary>Seconds since the store started, on its clock (memcached's current_time, used for uptime and ages).</summary>
     uint CurrentTime { get; }
 }

@@ -94,6 +94,8 @@ public sealed unsafe partial class SegmentCacheStore
             _counters.Increment(expired ? StatCounter.GetExpired : StatCounter.GetFlushed);
         }
 
+        Observation.LookupMissReason.Record(expired);
+
         UnlinkLocked(slot, item);
         item = default;
         return null;

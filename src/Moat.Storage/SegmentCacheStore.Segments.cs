@@ -521,6 +521,18 @@ public sealed unsafe partial class SegmentCacheStore
                         }
 
                         CountEvictionInClass(item, slot, now);
+                        if (EvictionObserver is { Enabled: true } observer)
+                        {
+                            observer.OnEvicted(new Observation.EvictedItem
+                            {
+                                Key = item.Key,
+                                Fetched = IndexSlot.Fetched(slot),
+                                TimeToLive = item.Expiry != 0 ? (long)item.Expiry - now : -1,
+                                SecondsSinceAccess = IndexSlot.SecondsSinceAccess(slot, now),
+                                SlabClass = ClassOf(item),
+                                ValueLength = item.ValueLength,
+                            });
+                        }
                     }
                 }
             }

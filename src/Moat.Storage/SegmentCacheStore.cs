@@ -77,6 +77,9 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
     private long _nextSequence;
     private int _disposed;
 
+    /// <inheritdoc />
+    public Observation.IEvictionObserver? EvictionObserver { get; set; }
+
     /// <summary>Creates a store; all of its memory is taken from a budget of <see cref="CacheStoreOptions.MemoryLimitBytes"/>.</summary>
     public SegmentCacheStore(CacheStoreOptions options)
     {

@@ -39,7 +39,7 @@ public sealed class ExtendedOptionTests
         { "warm_max_factor=1.5", true, true },
         { "temporary_ttl=30", true, true },
         { "idle_timeout=60", false, true },
-        { "watcher_logbuf_size=128", true, true },
+        { "watcher_logbuf_size=128", false, true },
         { "worker_logbuf_size=64", true, true },
         { "slab_sizes=96-200-400", false, true },
         { "slab_chunk_max=1024", false, true },

@@ -17,7 +17,7 @@ public sealed partial class StatsNamesDifferentialTests
     private static readonly string[] MoatOnlyGeneral =
     [
         "moat_version", "acl_rejected_conns", "acl_dropped_datagrams", "slow_request_closes", "line_too_long_closes",
-        "output_limit_closes", "auth_failures", "total_malloced",
+        "output_limit_closes", "auth_failures", "total_malloced", "log_watcher_buffer_bytes",
     ];
 
     private static readonly string[] MoatOnlySettings =

@@ -28,7 +28,7 @@ internal sealed partial class BinaryCommandProcessor
         if (valueLength > context.Options.ItemSizeMax)
         {
             // Refused before buffering: the value is skipped as it arrives.
-            context.Executor.RejectTooLarge(key, isSet, ref Counters.Values);
+            context.Executor.RejectTooLarge(key, isSet, ref Counters.Values, Watch.StoreCommand.Null);
             WriteError(output, in header, BinaryStatus.TooLarge);
             buffer = buffer.Slice(headLength);
 
@@ -46,7 +46,7 @@ internal sealed partial class BinaryCommandProcessor
 
             // The input budget cannot hold this value: refused as memcached refuses one it cannot allocate
             // (ENOMEM, even for quiet commands), and skipped as it arrives.
-            context.Executor.RejectNoMemory(key, isSet, ref Counters.Values);
+            context.Executor.RejectNoMemory(key, isSet, ref Counters.Values, Watch.StoreCommand.Null);
             WriteError(output, in header, BinaryStatus.OutOfMemory);
             buffer = buffer.Slice(headLength);
             _batch.BeginSkip(headLength, valueLength);

@@ -46,7 +46,7 @@ internal static class HelpText
           -A, --enable-shutdown       allow the shutdown command
           -F, --disable-flush-all     refuse flush_all
           -X, --disable-dumping       refuse stats cachedump, me and lru_crawler metadump
-          -W, --disable-watch         (accepted; Moat has no watch command)
+          -W, --disable-watch         disable watch commands (live logging)
           -R, --max-reqs-per-event=N  commands per connection before it yields (default 20)
           -b, --listen-backlog=<num>  TCP listen backlog (default 1024)
           -B, --protocol=<name>       protocol: auto (default), ascii or binary

@@ -14,7 +14,7 @@ public static partial class MemcachedFlagParser
     private const string NoSegmentedLru = "moat has no segmented LRU (items are evicted by segment, docs/storage.md)";
     private const string NoSlabPages = "moat has no slab pages to move";
     private const string NoExtstore = "moat keeps every item in memory (no extstore)";
-    private const string NoLogger = "moat has no watch command or logger buffers";
+    private const string NoLogger = "moat has no per-thread logger buffers (watch lines go straight to each watcher's buffer)";
 
     static partial void RegisterCompatOptions(FlagExtensionTable table)
     {
@@ -128,7 +128,11 @@ public static partial class MemcachedFlagParser
                     state.Options.Memcached.TemporaryLru = true;
                     state.Options.Memcached.TemporaryTtl = (uint)ttl;
                 });
-        options["watcher_logbuf_size"] = static (value, state) => Kilobytes(state, "watcher_logbuf_size", value, NoLogger, bytes => state.Options.Memcached.WatcherLogBufferSize = bytes);
+        options["watcher_logbuf_size"] = static (value, state) =>
+            Missing("watcher_logbuf_size argument", value)
+                ?? (TryParseUInt32(value!, out var kilobytes)
+                    ? Set(() => state.Options.Memcached.WatcherLogBufferSize = unchecked(kilobytes * 1024))
+                    : FlagParseResult.Fail("ERROR: could not parse argument to watcher_logbuf_size"));
         options["worker_logbuf_size"] = static (value, state) => Kilobytes(state, "worker_logbuf_size", value, NoLogger, bytes => state.Options.Memcached.WorkerLogBufferSize = bytes);
         options["inline_ascii_resp"] = static (value, state) => Notice(state, "inline_ascii_resp", value, "memcached 1.6.18 ignores it too");
         options["no_inline_ascii_resp"] = static (value, state) => Notice(state, "no_inline_ascii_resp", value, "memcached 1.6.18 ignores it too");

@@ -331,7 +331,7 @@ public static partial class MemcachedFlagParser
                 o.DumpEnabled = false;
                 return null;
             case 'W':
-                // Disables the "watch" command; Moat has none, so there is nothing a client could start.
+                o.WatchEnabled = false;
                 return null;
             case 'v':
                 o.Verbosity++;

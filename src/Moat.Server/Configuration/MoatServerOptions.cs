@@ -63,6 +63,9 @@ public sealed partial class MoatServerOptions
     /// <summary>-X: false refuses stats cachedump.</summary>
     public bool DumpEnabled { get; set; } = true;
 
+    /// <summary>-W: the "watch" command is refused with memcached's "CLIENT_ERROR watch commands not allowed".</summary>
+    public bool WatchEnabled { get; set; } = true;
+
     /// <summary>-R: commands one connection may run before it yields to others (memcached's reqs_per_event).</summary>
     public int RequestsPerEvent { get; set; } = 20;
 

@@ -64,6 +64,13 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
             LogAccepted(logger, counters.Id, counters.RemoteAddress);
         }
 
+        if (context.Watch.IsWatching(Watch.WatchFlags.ConnEvents))
+        {
+            context.Watch.ConnectionOpened(counters.RemoteEndPoint, counters.Id);
+        }
+
+        var closeReason = Watch.CloseReason.Error;
+
         var session = new PeerSession(connection.RemoteEndPoint);
         using var preAuthDeadline = PreAuthDeadline.Start(context, session, input);
         var writer = new CountingBufferWriter();
@@ -105,6 +112,7 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
                     if (idleTimer is { IsCancellationRequested: true })
                     {
                         counters.Values.IdleKicks++;
+                        closeReason = Watch.CloseReason.IdleTimeout;
                         break;
                     }
 
@@ -127,6 +135,7 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
                     input.AdvanceTo(buffer.Start, buffer.End);
                     if (result.IsCompleted)
                     {
+                        closeReason = Watch.CloseReason.Normal;
                         break;
                     }
 
@@ -158,6 +167,17 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
                 }
                 while (outcome == ProcessOutcome.Yield);
 
+                if (outcome == ProcessOutcome.Watch && counters.Watcher is { } watcher)
+                {
+                    // Everything after the watch command is ignored; the connection now only sends log lines.
+                    input.AdvanceTo(result.Buffer.End);
+                    idleTimer?.CancelAfter(Timeout.Infinite);
+                    slowWatch?.Track(false, consumed + result.Buffer.Length);
+                    await StreamWatchAsync(watcher, input, output);
+                    closeReason = Watch.CloseReason.Normal;
+                    break;
+                }
+
                 input.AdvanceTo(buffer.Start, result.Buffer.End);
                 var held = buffer.Length;
                 consumed += result.Buffer.Length - held;
@@ -182,6 +202,7 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
                 heldInput = charged;
                 if (outcome is ProcessOutcome.Close or ProcessOutcome.Abort || result.IsCompleted || result.IsCanceled)
                 {
+                    closeReason = outcome == ProcessOutcome.Abort ? Watch.CloseReason.Error : Watch.CloseReason.Normal;
                     break;
                 }
             }
@@ -199,11 +220,85 @@ internal sealed partial class MemcacheConnectionHandler(MoatServerContext contex
             readBuffers.Update(heldInput, 0);
             processor?.Reservation?.Release();
             processor?.ConnectionClosed();
+            if (counters.Watcher is { } watcher)
+            {
+                context.Watch.Remove(watcher);
+            }
+
+            if (context.Watch.IsWatching(Watch.WatchFlags.ConnEvents))
+            {
+                context.Watch.ConnectionClosed(counters.RemoteEndPoint, closeReason, counters.Id);
+            }
+
             context.Statistics.Close(counters);
             if (context.Verbosity > 0)
             {
                 LogClosed(logger, counters.Id);
             }
+        }
+    }
+
+    /// <summary>
+    /// A watcher's connection: sends what its buffer holds, as memcached's logger thread does, until the peer leaves
+    /// or the server stops. Request threads never wait for this: they only append to the buffer (or skip). Input is
+    /// read and discarded only to notice the peer closing.
+    /// </summary>
+    private async Task StreamWatchAsync(Watch.Watcher watcher, PipeReader input, PipeWriter output)
+    {
+        const int chunkBytes = 64 * 1024;
+        var reader = DiscardInputAsync(input);
+        try
+        {
+            var delay = WatchMinimumPoll;
+            while (!reader.IsCompleted)
+            {
+                var taken = watcher.Take(output.GetSpan(chunkBytes));
+                if (taken > 0)
+                {
+                    output.Advance(taken);
+                    var flush = await output.FlushAsync();
+                    if (flush.IsCompleted || flush.IsCanceled)
+                    {
+                        break;
+                    }
+
+                    delay = WatchMinimumPoll;
+                    continue;
+                }
+
+                // Nothing to send: poll with a growing pause, as memcached's logger thread sleeps between passes.
+                await Task.WhenAny(reader, Task.Delay(delay));
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, WatchMaximumPoll.Ticks));
+            }
+        }
+        finally
+        {
+            context.Watch.Remove(watcher);
+            input.CancelPendingRead();
+            await reader;
+        }
+    }
+
+    private static readonly TimeSpan WatchMinimumPoll = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan WatchMaximumPoll = TimeSpan.FromMilliseconds(64);
+
+    private static async Task DiscardInputAsync(PipeReader input)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync();
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception error) when (error is ConnectionResetException or IOException or InvalidOperationException)
+        {
+            // The peer went away.
         }
     }
 

@@ -29,7 +29,7 @@ internal sealed partial class MetaCommandProcessor
             NoBump = flags.Has((byte)'u') || (opaqueTooLong && lockedRead),
         };
         var sink = new MetaGetSink(output, flags, withValue, opaqueTooLong);
-        var status = context.Executor.ReadWithClass(key, in request, ref sink, out var slabClass);
+        var status = context.Executor.ReadWithClass(key, in request, ref sink, out var slabClass, Counters.Id);
         if (opaqueTooLong)
         {
             // The sink wrote the error for a hit, which memcached then counts nowhere; a miss counts before it.

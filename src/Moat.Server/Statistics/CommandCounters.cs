@@ -32,6 +32,9 @@ internal struct CommandCounters
     /// <summary>Connections closed by -o idle_timeout (memcached's idle_kicks).</summary>
     public long IdleKicks;
 
+    /// <summary>Not a counter: the connection's number (its "cfd" in watch lines), so the executor can name it.</summary>
+    public long ConnectionId;
+
     /// <summary>Adds <paramref name="other"/> field by field.</summary>
     public void Add(in CommandCounters other) => Combine(in other, 1);
 

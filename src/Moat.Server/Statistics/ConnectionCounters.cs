@@ -7,7 +7,14 @@ internal sealed class ConnectionCounters
     public CommandCounters Values;
 
     /// <summary>A number unique among live connections (memcached shows the socket fd here).</summary>
-    public long Id { get; init; }
+    public long Id
+    {
+        get => Values.ConnectionId;
+        init => Values.ConnectionId = value;
+    }
+
+    /// <summary>Set when the connection's "watch" command succeeded: from then on it only streams log lines.</summary>
+    public Watch.Watcher? Watcher { get; set; }
 
     /// <summary>"tcp:address:port" of the peer.</summary>
     public string RemoteAddress { get; init; } = "";

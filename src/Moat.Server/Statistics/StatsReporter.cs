@@ -270,12 +270,17 @@ internal sealed class StatsReporter(MoatServerContext context)
 
         TextResponseWriter.WriteStat(output, "malloc_fails"u8, 0L);
 
-        // No "watch" command, so memcached's logger has nothing to count.
+        // "watch": entries go straight into each watcher's buffer (no per-thread buffer that could drop them first),
+        // so all loss is a watcher's, counted in log_watcher_skipped.
+        var watch = context.Watch;
         TextResponseWriter.WriteStat(output, "log_worker_dropped"u8, 0L);
-        TextResponseWriter.WriteStat(output, "log_worker_written"u8, 0L);
-        TextResponseWriter.WriteStat(output, "log_watcher_skipped"u8, 0L);
-        TextResponseWriter.WriteStat(output, "log_watcher_sent"u8, 0L);
-        TextResponseWriter.WriteStat(output, "log_watchers"u8, 0L);
+        TextResponseWriter.WriteStat(output, "log_worker_written"u8, watch.EntriesWritten);
+        TextResponseWriter.WriteStat(output, "log_watcher_skipped"u8, watch.LinesSkipped);
+        TextResponseWriter.WriteStat(output, "log_watcher_sent"u8, watch.LinesSent);
+        TextResponseWriter.WriteStat(output, "log_watchers"u8, (long)watch.Watchers);
+
+        // Moat's own: the memory the watchers' buffers hold (watcher_logbuf_size each, while they watch).
+        TextResponseWriter.WriteStat(output, "log_watcher_buffer_bytes"u8, watch.BufferBytes);
         TextResponseWriter.WriteStat(output, "unexpected_napi_ids"u8, 0L);
         TextResponseWriter.WriteStat(output, "round_robin_fallback"u8, 0L);
         TextResponseWriter.WriteStat(output, "bytes"u8, storage.Bytes);

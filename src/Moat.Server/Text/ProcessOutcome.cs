@@ -14,4 +14,10 @@ internal enum ProcessOutcome : byte
 
     /// <summary>Drop what was written and close at once (replies past the hard output limit: flushing them is what must not happen).</summary>
     Abort,
+
+    /// <summary>
+    /// "watch" succeeded: flush its "OK", then the connection only streams log lines; the rest of the input is
+    /// ignored, as memcached ignores it once the socket belongs to its logger thread.
+    /// </summary>
+    Watch,
 }

@@ -202,6 +202,11 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
                     return null;
                 }
 
+                if (request.Reply == TextReply.Error && Session is not null && Watch.WatchCommand.Matches(line))
+                {
+                    return Watch.WatchCommand.Execute(context, Counters, line, output) ? ProcessOutcome.Watch : null;
+                }
+
                 Reply(output, request.Reply, request.NoReply);
                 return null;
             case TextCommandKind.CloseSilently:
@@ -279,7 +284,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         {
             // Refuse before buffering anything: the data is skipped as it arrives, never held in memory.
             buffer = buffer.Slice(lineLength);
-            context.Executor.RejectTooLarge(request.Key, request.Kind == TextCommandKind.Set, ref Counters.Values);
+            context.Executor.RejectTooLarge(request.Key, request.Kind == TextCommandKind.Set, ref Counters.Values, StoreCommandOf(request.Kind));
             Reply(output, TextReply.ObjectTooLarge, request.NoReply);
             _batch.BeginSkip(lineLength, blockLength);
             return null;
@@ -296,7 +301,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
             // The input budget cannot hold this value: refused as memcached refuses one it cannot allocate, and
             // skipped as it arrives.
             buffer = buffer.Slice(lineLength);
-            context.Executor.RejectNoMemory(request.Key, request.Kind == TextCommandKind.Set, ref Counters.Values);
+            context.Executor.RejectNoMemory(request.Key, request.Kind == TextCommandKind.Set, ref Counters.Values, StoreCommandOf(request.Kind));
             Reply(output, TextReply.OutOfMemoryStoring, request.NoReply);
             _batch.BeginSkip(lineLength, blockLength);
             return null;
@@ -488,6 +493,16 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         Interlocked.Increment(ref context.Hardening.Counters.OutputLimitCloses);
         return ProcessOutcome.Abort;
     }
+
+    private static Watch.StoreCommand StoreCommandOf(TextCommandKind kind) => kind switch
+    {
+        TextCommandKind.Add => Watch.StoreCommand.Add,
+        TextCommandKind.Replace => Watch.StoreCommand.Replace,
+        TextCommandKind.Append => Watch.StoreCommand.Append,
+        TextCommandKind.Prepend => Watch.StoreCommand.Prepend,
+        TextCommandKind.Cas => Watch.StoreCommand.Cas,
+        _ => Watch.StoreCommand.Set,
+    };
 
     private static bool IsCrLf(in ReadOnlySequence<byte> terminator)
     {

@@ -56,6 +56,9 @@ public sealed class AsciiAuthDifferentialTests
         ["set k 0 0 7\r\nbob pw2\r\n", "get k\r\n", "mn\r\n"],
         ["stats\r\n"],
         ["set k 0 0 12\r\nalice secret\r\n", "set k2 0 0 1\r\nz\r\n", "get k2\r\n"],
+        ["watch\r\n", "version\r\n"],
+        ["set k 0 0 12\r\nalice secret\r\n", "watch fetchers\r\n", "get k\r\n"],
+        ["set k 0 0 12\r\nalice secret\r\nwatch\r\n"],
     ];
 
     [RequiresMemcachedFact]
