@@ -218,6 +218,30 @@ public sealed class NetFlowDecoderTests
         Assert.Equal(((ExportMs - 5_000) * Ms, (ExportMs - 4_000) * Ms), (flow.StartNs, flow.EndNs));
     }
 
+    [Theory]
+    [InlineData(1_000, -1_500, -500)]
+    [InlineData(-60L * 86_400_000, (60L * 86_400_000) - 10_000, (60L * 86_400_000) - 2_000)]
+    public void Ipfix_uptime_times_count_from_the_exporters_system_init_time_across_the_32_bit_wrap(long initFromExport, long startUptime, long endUptime)
+    {
+        // First row: softflowd -r started after the capture it reads, so its flows have negative uptimes. Second: a
+        // router up for 60 days, whose 32-bit millisecond uptime has wrapped once.
+        var (decoder, statistics, sink) = NewDecoder();
+        (ushort, ushort)[] uptimeFields = [.. IpfixFields[..7], (22, 4), (21, 4)];
+        var message = new Message(10)
+            .OptionsTemplate(300, [(149, 4)], [(160, 8)])
+            .Data(300, [.. U32(0), .. U64((ulong)(ExportMs + initFromExport))])
+            .Template(256, uptimeFields)
+            .Data(256, [.. IpfixRecord("203.0.113.5", 1, "10.0.0.1", 11211, 1, 40, 0, 0)[..29], .. U32(unchecked((uint)startUptime)), .. U32(unchecked((uint)endUptime))])
+            .Build();
+
+        decoder.Decode(message, Router, 4739, sink);
+
+        var flow = sink.Records.Single();
+        Assert.Equal((ExportMs + initFromExport + startUptime) * Ms, flow.StartNs);
+        Assert.Equal((ExportMs + initFromExport + endUptime) * Ms, flow.EndNs);
+        Assert.False(statistics.Warnings.Contains("flow_time_unknown"));
+    }
+
     [Fact]
     public void Ipfix_template_withdrawal_and_refresh_change_how_later_data_is_read()
     {
