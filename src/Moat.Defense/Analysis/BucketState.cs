@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Moat.Defense.Decoding;
 
 namespace Moat.Defense.Analysis;
@@ -10,7 +11,7 @@ internal sealed class BucketState
         Index = index;
     }
 
-    public long Index { get; }
+    public long Index { get; private set; }
 
     public long Requests { get; set; }
 
@@ -37,20 +38,29 @@ internal sealed class BucketState
     /// <summary>Flow requests and replies of this bucket by 5-tuple and rate slot, paired when the bucket closes.</summary>
     public Dictionary<(TransactionKey Key, long Slot), FlowExchange> FlowExchanges { get; } = [];
 
+    /// <summary>
+    /// Empties a closed bucket for reuse as a new one. The collections keep their capacity, so a steady stream does not
+    /// regrow (and reallocate) a dictionary of every pair and 5-tuple each bucket.
+    /// </summary>
+    public BucketState Reset(long index)
+    {
+        Index = index;
+        Requests = Events = UnsolicitedResponses = ResponseDatagrams = ResponseBytes = RequestBytes = 0;
+        Victims.Clear();
+        Reflectors.Clear();
+        VictimWindows.Clear();
+        ReflectorWindows.Clear();
+        Pairs.Clear();
+        FlowExchanges.Clear();
+        return this;
+    }
+
     public EndpointWindow Victim(IpKey address) => GetOrAdd(VictimWindows, address);
 
     public EndpointWindow Reflector(IpKey address) => GetOrAdd(ReflectorWindows, address);
 
-    public PairWindow Pair(IpKey reflector, IpKey source)
-    {
-        if (!Pairs.TryGetValue((reflector, source), out var window))
-        {
-            window = new PairWindow();
-            Pairs[(reflector, source)] = window;
-        }
-
-        return window;
-    }
+    public ref PairWindow Pair(IpKey reflector, IpKey source) =>
+        ref CollectionsMarshal.GetValueRefOrAddDefault(Pairs, (reflector, source), out _);
 
     public BucketSeries ToSeries() =>
         new(Index, Requests, Events, UnsolicitedResponses, ResponseDatagrams, ResponseBytes, RequestBytes, Victims.Count, Reflectors.Count);
