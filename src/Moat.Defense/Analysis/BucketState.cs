@@ -6,6 +6,9 @@ namespace Moat.Defense.Analysis;
 /// <summary>An open bucket: counters plus the per-endpoint windows the verdicts need until it closes.</summary>
 internal sealed class BucketState
 {
+    /// <summary>Windows of an earlier bucket this one reuses (see <see cref="Reset"/>).</summary>
+    private readonly Stack<EndpointWindow> _spareWindows = [];
+
     public BucketState(long index)
     {
         Index = index;
@@ -48,8 +51,8 @@ internal sealed class BucketState
         Requests = Events = UnsolicitedResponses = ResponseDatagrams = ResponseBytes = RequestBytes = 0;
         Victims.Clear();
         Reflectors.Clear();
-        VictimWindows.Clear();
-        ReflectorWindows.Clear();
+        Recycle(VictimWindows);
+        Recycle(ReflectorWindows);
         Pairs.Clear();
         FlowExchanges.Clear();
         return this;
@@ -65,14 +68,25 @@ internal sealed class BucketState
     public BucketSeries ToSeries() =>
         new(Index, Requests, Events, UnsolicitedResponses, ResponseDatagrams, ResponseBytes, RequestBytes, Victims.Count, Reflectors.Count);
 
-    private static EndpointWindow GetOrAdd(Dictionary<IpKey, EndpointWindow> map, IpKey address)
+    private EndpointWindow GetOrAdd(Dictionary<IpKey, EndpointWindow> map, IpKey address)
     {
         if (!map.TryGetValue(address, out var window))
         {
-            window = new EndpointWindow();
+            window = _spareWindows.Count > 0 ? _spareWindows.Pop() : new EndpointWindow();
             map[address] = window;
         }
 
         return window;
+    }
+
+    private void Recycle(Dictionary<IpKey, EndpointWindow> map)
+    {
+        foreach (var window in map.Values)
+        {
+            window.Reset();
+            _spareWindows.Push(window);
+        }
+
+        map.Clear();
     }
 }
