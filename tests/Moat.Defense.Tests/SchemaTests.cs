@@ -21,6 +21,26 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public void Detect_json_of_flow_exports_with_refused_records_validates_against_its_schema()
+    {
+        // A capture of NetFlow v9 exports (the "raw datagram dump" input) plus one export whose data set has no
+        // template: the report carries the flows object, flow_records and warnings.
+        using var directory = new TempDirectory();
+        var capture = directory.File("exports.pcap");
+        var messages = FlowLoad.V9Messages(5_000);
+        messages.Add(new FlowExports.Message(9, domain: 77).Data(999, new byte[32]).Build());
+        File.WriteAllBytes(capture, FlowLoad.Pcap(messages));
+
+        var (_, json, _) = Detect.Run(capture, "--format", "json");
+        var report = JsonDocument.Parse(json).RootElement;
+        var flows = report.GetProperty("inputs")[0].GetProperty("flows");
+        Assert.Equal(5_000, flows.GetProperty("records").GetInt64());
+        Assert.Equal(1, flows.GetProperty("refused_records").GetInt64());
+        Assert.Equal(5_000, report.GetProperty("totals").GetProperty("flow_records").GetInt64());
+        Assert.Empty(SchemaValidator.Validate(Schema("defense-detect.schema.json"), report));
+    }
+
+    [Fact]
     public void Audit_json_validates_against_its_schema()
     {
         using var stub = new StubMemcached("1.5.5", "STAT udpport 11211\r\n", command => command == "version" ? "VERSION 1.5.5\r\n" : null);

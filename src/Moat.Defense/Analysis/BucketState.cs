@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Moat.Defense.Decoding;
 
 namespace Moat.Defense.Analysis;
@@ -5,12 +6,15 @@ namespace Moat.Defense.Analysis;
 /// <summary>An open bucket: counters plus the per-endpoint windows the verdicts need until it closes.</summary>
 internal sealed class BucketState
 {
+    /// <summary>Windows of an earlier bucket this one reuses (see <see cref="Reset"/>).</summary>
+    private readonly Stack<EndpointWindow> _spareWindows = [];
+
     public BucketState(long index)
     {
         Index = index;
     }
 
-    public long Index { get; }
+    public long Index { get; private set; }
 
     public long Requests { get; set; }
 
@@ -37,32 +41,52 @@ internal sealed class BucketState
     /// <summary>Flow requests and replies of this bucket by 5-tuple and rate slot, paired when the bucket closes.</summary>
     public Dictionary<(TransactionKey Key, long Slot), FlowExchange> FlowExchanges { get; } = [];
 
+    /// <summary>
+    /// Empties a closed bucket for reuse as a new one. The collections keep their capacity, so a steady stream does not
+    /// regrow (and reallocate) a dictionary of every pair and 5-tuple each bucket.
+    /// </summary>
+    public BucketState Reset(long index)
+    {
+        Index = index;
+        Requests = Events = UnsolicitedResponses = ResponseDatagrams = ResponseBytes = RequestBytes = 0;
+        Victims.Clear();
+        Reflectors.Clear();
+        Recycle(VictimWindows);
+        Recycle(ReflectorWindows);
+        Pairs.Clear();
+        FlowExchanges.Clear();
+        return this;
+    }
+
     public EndpointWindow Victim(IpKey address) => GetOrAdd(VictimWindows, address);
 
     public EndpointWindow Reflector(IpKey address) => GetOrAdd(ReflectorWindows, address);
 
-    public PairWindow Pair(IpKey reflector, IpKey source)
+    public ref PairWindow Pair(IpKey reflector, IpKey source) =>
+        ref CollectionsMarshal.GetValueRefOrAddDefault(Pairs, (reflector, source), out _);
+
+    public BucketSeries ToSeries() =>
+        new(Index, Requests, Events, UnsolicitedResponses, ResponseDatagrams, ResponseBytes, RequestBytes, Victims.Count, Reflectors.Count);
+
+    private EndpointWindow GetOrAdd(Dictionary<IpKey, EndpointWindow> map, IpKey address)
     {
-        if (!Pairs.TryGetValue((reflector, source), out var window))
+        if (!map.TryGetValue(address, out var window))
         {
-            window = new PairWindow();
-            Pairs[(reflector, source)] = window;
+            window = _spareWindows.Count > 0 ? _spareWindows.Pop() : new EndpointWindow();
+            map[address] = window;
         }
 
         return window;
     }
 
-    public BucketSeries ToSeries() =>
-        new(Index, Requests, Events, UnsolicitedResponses, ResponseDatagrams, ResponseBytes, RequestBytes, Victims.Count, Reflectors.Count);
-
-    private static EndpointWindow GetOrAdd(Dictionary<IpKey, EndpointWindow> map, IpKey address)
+    private void Recycle(Dictionary<IpKey, EndpointWindow> map)
     {
-        if (!map.TryGetValue(address, out var window))
+        foreach (var window in map.Values)
         {
-            window = new EndpointWindow();
-            map[address] = window;
+            window.Reset();
+            _spareWindows.Push(window);
         }
 
-        return window;
+        map.Clear();
     }
 }

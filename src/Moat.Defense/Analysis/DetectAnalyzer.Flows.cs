@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Moat.Defense.Decoding;
 using Moat.Defense.Flows;
 
@@ -117,7 +118,8 @@ internal sealed partial class DetectAnalyzer : IFlowSink
     {
         var bucket = BucketAt(bucketIndex);
         CountRequest(observation, bucket, command: null);
-        if (Exchange(bucket, observation, slot) is { } exchange)
+        ref var exchange = ref Exchange(bucket, observation, slot);
+        if (!Unsafe.IsNullRef(ref exchange))
         {
             exchange.RequestPackets += observation.Packets;
             exchange.RequestBytes += observation.PayloadBytes;
@@ -139,32 +141,33 @@ internal sealed partial class DetectAnalyzer : IFlowSink
     {
         var bucket = BucketAt(bucketIndex);
         CountResponse(observation, bucket);
-        if (Exchange(bucket, observation, slot) is { } exchange)
+        ref var exchange = ref Exchange(bucket, observation, slot);
+        if (!Unsafe.IsNullRef(ref exchange))
         {
             exchange.ResponsePackets += observation.Packets;
             exchange.ResponseBytes += observation.PayloadBytes;
         }
     }
 
+    /// <summary>The exchange of the observation's 5-tuple and slot in the bucket, or a null reference past --max-flows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private FlowExchange? Exchange(BucketState bucket, in Observation observation, long slot)
+    private ref FlowExchange Exchange(BucketState bucket, in Observation observation, long slot)
     {
         var key = (new TransactionKey(observation.Reflector, observation.ReflectorPort, observation.Client, observation.ClientPort, 0), slot);
-        if (bucket.FlowExchanges.TryGetValue(key, out var exchange))
+        ref var exchange = ref CollectionsMarshal.GetValueRefOrNullRef(bucket.FlowExchanges, key);
+        if (!Unsafe.IsNullRef(ref exchange))
         {
-            return exchange;
+            return ref exchange;
         }
 
         if (_flowExchangeCount >= _options.MaxFlows)
         {
             _warnings.Add("max_flows_exchanges", $"more than {_options.MaxFlows} open flow exchanges; the rest are counted without pairing (--max-flows)");
-            return null;
+            return ref Unsafe.NullRef<FlowExchange>();
         }
 
-        exchange = new FlowExchange();
-        bucket.FlowExchanges[key] = exchange;
         _flowExchangeCount++;
-        return exchange;
+        return ref CollectionsMarshal.GetValueRefOrAddDefault(bucket.FlowExchanges, key, out _);
     }
 
     /// <summary>
@@ -198,7 +201,7 @@ internal sealed partial class DetectAnalyzer : IFlowSink
                 pair.MaxTransactionBaf = Math.Max(pair.MaxTransactionBaf, baf);
             }
 
-            var window = state.Pair(key.Reflector, key.Client);
+            ref var window = ref state.Pair(key.Reflector, key.Client);
             window.ResponseBytes += exchange.ResponseBytes;
             var highBaf = baf >= _options.MinBaf;
             if (highBaf)

@@ -35,6 +35,9 @@ internal sealed partial class DetectAnalyzer
     private long _nextBucketToClose = long.MinValue;
     private long _maxTimestamp = long.MinValue;
     private BucketState? _lastBucket;
+
+    /// <summary>The last closed bucket, emptied and reused by the next new one (see <see cref="BucketState.Reset"/>).</summary>
+    private BucketState? _closedBucket;
     private bool _completed;
     private bool _anyBucketClosed;
 
@@ -287,7 +290,8 @@ internal sealed partial class DetectAnalyzer
 
         if (!_open.TryGetValue(index, out var state))
         {
-            state = new BucketState(index);
+            state = _closedBucket?.Reset(index) ?? new BucketState(index);
+            _closedBucket = null;
             _open[index] = state;
         }
 
@@ -575,6 +579,7 @@ internal sealed partial class DetectAnalyzer
         _fragments.Expire(_maxTimestamp);
         // Live lines say what is known when the bucket closes; the final report re-resolves with the whole capture.
         BucketClosed?.Invoke(series, [.. hits.Select(ResolveDirection)]);
+        _closedBucket = state;
     }
 
     private List<VerdictHit> Evaluate(BucketState state)

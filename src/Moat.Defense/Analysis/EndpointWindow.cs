@@ -15,4 +15,11 @@ internal sealed class EndpointWindow
 
     /// <summary>Distinct counterparts: reflectors for a victim, victims for a reflector.</summary>
     public HashSet<IpKey> Peers { get; } = [];
+
+    /// <summary>Empties the window for another endpoint or bucket; the peer set keeps its capacity.</summary>
+    public void Reset()
+    {
+        RequestPackets = RequestBytes = ResponseDatagrams = ResponseBytes = 0;
+        Peers.Clear();
+    }
 }

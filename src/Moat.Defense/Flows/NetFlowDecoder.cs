@@ -667,10 +667,11 @@ internal sealed class NetFlowDecoder
             }
 
             var init = values.Has(FieldRole.SystemInitMilliseconds) ? (long)Math.Min(values.SystemInitMs, long.MaxValue / NanosPerMilli) : domain.SystemInitMs;
-            if (init >= 0 && init < (long.MaxValue / NanosPerMilli) - uint.MaxValue)
+            if (init >= 0 && init < (long.MaxValue / NanosPerMilli) - (2L * uint.MaxValue))
             {
-                start = (init + startUp) * NanosPerMilli;
-                end = (init + endUp) * NanosPerMilli;
+                var exportMs = context.ExportSeconds * 1000L;
+                start = NearestUptimeWrap(init + startUp, exportMs) * NanosPerMilli;
+                end = NearestUptimeWrap(init + endUp, exportMs) * NanosPerMilli;
                 return true;
             }
 
@@ -680,6 +681,18 @@ internal sealed class NetFlowDecoder
 
         Statistics.Warnings.Add("flow_time_from_export", $"flow records without start/end times were placed at their message's export time (first: from {exporter})");
         return true;
+    }
+
+    /// <summary>
+    /// The 32-bit millisecond uptime wraps every 49.7 days, and an exporter reading a capture (softflowd -r) reports
+    /// flows from before its own start as negative uptimes: of the times init + uptime + k x 2^32 ms, the one
+    /// nearest the message's export time is the flow's.
+    /// </summary>
+    private static long NearestUptimeWrap(long milliseconds, long exportMs)
+    {
+        const long Wrap = 1L << 32;
+        var wraps = (exportMs - milliseconds + (Wrap / 2)) >> 32;
+        return milliseconds + (wraps * Wrap);
     }
 
     private DomainState? Domain(IpKey exporter, int exporterPort, int version, uint domainId)
