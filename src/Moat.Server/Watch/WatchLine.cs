@@ -28,6 +28,17 @@ internal ref struct WatchLine(Span<byte> buffer)
         _length += written;
     }
 
+    /// <summary>The tail item_get and item_store lines share: " clsid=N cfd=N size=N".</summary>
+    public void AppendClassConnectionSize(int slabClass, long connectionId, long size)
+    {
+        Append(" clsid="u8);
+        Append(slabClass);
+        Append(" cfd="u8);
+        Append(connectionId);
+        Append(" size="u8);
+        Append(size);
+    }
+
     /// <summary>memcached's uriencode: letters, digits and "-._~" as they are, every other byte as %XX.</summary>
     public void AppendKey(scoped ReadOnlySpan<byte> key)
     {

@@ -145,12 +145,7 @@ internal sealed class WatchLog : IEvictionObserver
             LookupResult.Expired => "expired"u8,
             _ => "not_found"u8,
         });
-        line.Append(" clsid="u8);
-        line.Append((long)slabClass);
-        line.Append(" cfd="u8);
-        line.Append(connectionId);
-        line.Append(" size="u8);
-        line.Append((long)size);
+        line.AppendClassConnectionSize(slabClass, connectionId, size);
         Publish(WatchFlags.Fetchers, line.Written);
     }
 
@@ -184,12 +179,7 @@ internal sealed class WatchLog : IEvictionObserver
         });
         line.Append(" ttl="u8);
         line.Append((ulong)ttl);
-        line.Append(" clsid="u8);
-        line.Append((long)slabClass);
-        line.Append(" cfd="u8);
-        line.Append(connectionId);
-        line.Append(" size="u8);
-        line.Append((long)size);
+        line.AppendClassConnectionSize(slabClass, connectionId, size);
         Publish(WatchFlags.Mutations, line.Written);
     }
 

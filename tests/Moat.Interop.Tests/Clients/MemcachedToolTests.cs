@@ -18,7 +18,7 @@ public sealed partial class MemcachedToolTests : IDisposable
     private static readonly string[] MoatOnlyStats =
     [
         "moat_version", "acl_rejected_conns", "acl_dropped_datagrams", "slow_request_closes", "line_too_long_closes",
-        "output_limit_closes", "auth_failures", "total_malloced",
+        "output_limit_closes", "auth_failures", "total_malloced", "log_watcher_buffer_bytes",
     ];
 
     private static readonly string[] MoatOnlySettings =
