@@ -26,7 +26,7 @@ public sealed class NutcrackerFixture : IDisposable
               listen: 127.0.0.1:{ProxyPort}
               hash: md5
               distribution: ketama
-              timeout: 400
+              timeout: 5000
               preconnect: true
               server_connections: 1
               auto_eject_hosts: true
