@@ -5,7 +5,7 @@ using Moat.Defense.Cli;
 
 namespace Moat.Defense;
 
-/// <summary><c>moat audit</c>: exposure audit of the user's own memcached/moat deployment (spec part C).</summary>
+/// <summary><c>moat audit</c>: exposure audit of the user's own memcached/moat deployment (docs/defense.md).</summary>
 public static class AuditCommand
 {
     public const int ExitClean = 0;

@@ -12,7 +12,7 @@ using Moat.Defense.ServerLog;
 namespace Moat.Defense;
 
 /// <summary>
-/// <c>moat detect</c>: memcached UDP reflection in pcap/pcapng captures (spec part D), nfcapd flow files, and
+/// <c>moat detect</c>: memcached UDP reflection in pcap/pcapng captures, nfcapd flow files, and
 /// NetFlow/IPFIX exports (in captures, or collected live with <c>--listen-flows</c>).
 /// </summary>
 public static class DetectCommand

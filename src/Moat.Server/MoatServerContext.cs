@@ -88,7 +88,10 @@ internal sealed class MoatServerContext : IDisposable
     /// <summary>The TLS certificates and handshake counters while -Z is on; null otherwise.</summary>
     public Tls.TlsServer? Tls { get; set; }
 
-    /// <summary>The security event log (spec A10); <see cref="Moat.Security.Events.SecurityEventLog.Off"/> unless --security-log is given.</summary>
+    /// <summary>
+    /// The security event log (docs/security.md); <see cref="Moat.Security.Events.SecurityEventLog.Off"/> unless
+    /// --security-log is given.
+    /// </summary>
     public Moat.Security.Events.SecurityEventLog SecurityLog { get; set; } = Moat.Security.Events.SecurityEventLog.Off;
 
     /// <summary>

@@ -4,7 +4,10 @@ namespace Moat.Defense.Tests;
 
 public sealed class AggregateTests
 {
-    /// <summary>D5: victim i sends i+1 requests to each reflector j; reflector j answers each with j+1 datagrams of 1,000 bytes.</summary>
+    /// <summary>
+    /// Totals and top lists: victim i sends i+1 requests to each reflector j; reflector j answers each with j+1
+    /// datagrams of 1,000 bytes.
+    /// </summary>
     [Fact]
     public void Three_victims_by_four_reflectors_totals_match_hand_computation()
     {

@@ -5,7 +5,7 @@ using static Moat.Defense.Tests.Support.AuditJson;
 namespace Moat.Defense.Tests;
 
 /// <summary>
-/// C5.5: the audit against the real moat server. Moat answers <c>VERSION 1.6.18</c> like memcached, so the
+/// The audit against the real moat server. Moat answers <c>VERSION 1.6.18</c> like memcached, so the
 /// audit must recognise it from <c>STAT moat_version</c> and judge its UDP by what the guard does.
 /// </summary>
 [Collection(RunsAlone.Name)]
@@ -43,7 +43,7 @@ public sealed class AuditMoatTests
         Assert.Contains(target.GetProperty("product").GetString()!, table, StringComparison.Ordinal);
     }
 
-    /// <summary>A7: stats is never served over UDP, not even to a trusted network; the trusted range itself is a finding.</summary>
+    /// <summary>stats is never served over UDP, not even to a trusted network; the trusted range itself is a finding.</summary>
     [Fact]
     public void Moat_trusting_the_auditors_network_still_refuses_stats_over_udp()
     {

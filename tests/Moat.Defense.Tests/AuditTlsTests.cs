@@ -5,7 +5,9 @@ using Moat.Defense.Tests.Support;
 
 namespace Moat.Defense.Tests;
 
-/// <summary>C2 step 2 against memcached -Z: the TLS port is recognised, and --tls audits it over TLS.</summary>
+/// <summary>
+/// The audit's TLS check against memcached -Z: the TLS port is recognised, and --tls audits it over TLS.
+/// </summary>
 [Collection(RunsAlone.Name)]
 public sealed class AuditTlsTests
 {

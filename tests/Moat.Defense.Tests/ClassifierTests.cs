@@ -6,7 +6,7 @@ namespace Moat.Defense.Tests;
 public sealed class ClassifierTests
 {
     [Fact]
-    public void Appendix_b_probes_are_requests_with_their_class_and_flags()
+    public void Known_probes_are_requests_with_their_class_and_flags()
     {
         byte[] cloudflare = [0, 0, 0, 0, 0, 1, 0, 0, 0x73, 0x74, 0x61, 0x74, 0x73, 0x0d, 0x0a];
         Assert.True(MemcachedClassifier.TryClassifyRequest(cloudflare, cloudflare.Length, out var stats));

@@ -9,7 +9,7 @@ public sealed class EventProfileTests
     private const int BackgroundPerMinute = 3;
 
     /// <summary>
-    /// D4: reqid-0 attack requests shaped like the monitoring centre's graph, plus legitimate
+    /// Events per bucket: reqid-0 attack requests shaped like the monitoring centre's graph, plus legitimate
     /// background gets (random request ids, small answers, low rate) that must not count.
     /// </summary>
     [Fact]

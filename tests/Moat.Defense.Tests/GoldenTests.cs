@@ -6,7 +6,7 @@ public sealed class GoldenTests
 {
     private static string GoldenPath(string name) => Path.Combine(AppContext.BaseDirectory, "Golden", name);
 
-    /// <summary>D7: the table for a fixed synthetic capture, byte for byte (the input path normalised).</summary>
+    /// <summary>The detect table for a fixed synthetic capture, byte for byte (the input path normalised).</summary>
     [Fact]
     public void Detect_table_matches_the_golden_file()
     {
@@ -24,7 +24,9 @@ public sealed class GoldenTests
         Assert.Equal(File.ReadAllText(GoldenPath("detect-table.txt")), normalised);
     }
 
-    /// <summary>D9: the PNG's decoded pixels (not its compressed bytes) hash to the reviewed golden value.</summary>
+    /// <summary>
+    /// The chart: the PNG's decoded pixels (not its compressed bytes) hash to the reviewed golden value.
+    /// </summary>
     [Fact]
     public void Png_chart_pixels_match_the_golden_hash()
     {

@@ -7,7 +7,7 @@ using Moat.Defense.Tests.Support;
 namespace Moat.Defense.Tests;
 
 /// <summary>
-/// D12: in a fresh netns, tcpdump on lo piped into <c>detect --live</c> while 300 spoofed stats/get-big
+/// Live mode: in a fresh netns, tcpdump on lo piped into <c>detect --live</c> while 300 spoofed stats/get-big
 /// requests hit Debian memcached (UDP on, 127.0.0.1) and 300 hit the real moat with <c>-U</c> (127.0.0.2),
 /// both claiming 127.0.0.99 as their source. memcached is <c>reflector_abused</c>; moat, which answers none
 /// of them (stats is never served over UDP, get big is over budget), is
@@ -71,7 +71,10 @@ public sealed class LiveCaptureTests
             anyReport.GetProperty("verdicts").EnumerateArray().Select(v => v.GetProperty("type").GetString()).Where(t => t!.StartsWith("reflector", StringComparison.Ordinal)));
     }
 
-    /// <summary>D12 with dumpcap: its pcapng stream read live equals the same pcapng read as a file, with the same verdicts.</summary>
+    /// <summary>
+    /// Live mode with dumpcap: its pcapng stream read live equals the same pcapng read as a file, with the same
+    /// verdicts.
+    /// </summary>
     [RootFact("ip", "tcpdump", "memcached", "python3", "dotnet", "dumpcap")]
     public void Dumpcap_pcapng_stream_gives_the_same_verdicts_live_and_from_the_file()
     {

@@ -17,7 +17,7 @@ public sealed class PerformanceTests
     }
 
     /// <summary>
-    /// D11: a 500,000-packet snaplen-96 capture is processed completely with bounded memory. The rate
+    /// A 500,000-packet snaplen-96 capture is processed completely with bounded memory. The rate
     /// is reported, not asserted (shared, noisy machine); the correctness of the totals is asserted.
     /// </summary>
     [Fact]

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace Moat.Tests.Shared;
 
 /// <summary>
-/// A private network namespace made by the test (spec E4): its own loopback and free ports, so spoofed traffic and
+/// A private network namespace made by the test: its own loopback and free ports, so spoofed traffic and
 /// captures stay inside. Programs run inside it through "ip netns exec"; the test's own sockets are created inside it
 /// by switching a thread there for the moment of creation (setns), after which they work from any thread. Processes
 /// started in it are killed and the namespace deleted at dispose. Shared by the server and defense tests.

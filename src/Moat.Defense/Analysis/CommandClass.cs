@@ -1,6 +1,9 @@
 namespace Moat.Defense.Analysis;
 
-/// <summary>D3 command classes; only <see cref="Stats"/> and <see cref="Retrieval"/> can be reflection events.</summary>
+/// <summary>
+/// Command classes of memcached requests (docs/defense.md#classifying-requests-and-responses); only <see cref="Stats"/>
+/// and <see cref="Retrieval"/> can be reflection events.
+/// </summary>
 internal enum CommandClass
 {
     Other,

@@ -1,6 +1,6 @@
 namespace Moat.Defense.Analysis;
 
-/// <summary>Parameters of one detect run (D3-D6 defaults).</summary>
+/// <summary>Parameters of one detect run, with the defaults docs/defense.md gives.</summary>
 internal sealed class DetectOptions
 {
     public const long NanosPerSecond = 1_000_000_000L;
@@ -12,10 +12,10 @@ internal sealed class DetectOptions
     /// <summary>Display offset for labels (<c>--tz</c>); buckets themselves are always UTC.</summary>
     public TimeSpan DisplayOffset { get; init; } = TimeSpan.Zero;
 
-    /// <summary>Requests and responses further apart than this are not one transaction (D3: 10 s).</summary>
+    /// <summary>Requests and responses further apart than this are not one transaction (10 s).</summary>
     public long PairingWindowNs { get; init; } = 10 * NanosPerSecond;
 
-    /// <summary>Window for the per-source request rate rule (D4: 60 s).</summary>
+    /// <summary>Window for the per-source request rate rule of events (60 s).</summary>
     public long RateWindowNs { get; init; } = 60 * NanosPerSecond;
 
     public int MinRequests { get; init; } = 100;

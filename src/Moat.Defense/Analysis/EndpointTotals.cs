@@ -2,7 +2,7 @@ using Moat.Defense.Decoding;
 
 namespace Moat.Defense.Analysis;
 
-/// <summary>Whole-capture totals for one victim or reflector (D5).</summary>
+/// <summary>Whole-capture totals for one victim or reflector, as the top lists show them.</summary>
 internal sealed class EndpointTotals
 {
     public EndpointTotals(IpKey address)

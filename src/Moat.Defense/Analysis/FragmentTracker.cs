@@ -3,9 +3,9 @@ using Moat.Defense.Decoding;
 namespace Moat.Defense.Analysis;
 
 /// <summary>
-/// D2 fragment attribution: later fragments belong to the datagram whose first fragment had the same
-/// (source, destination, id) within 30 s. The first fragment's UDP length already counts their bytes,
-/// so attributed fragments add nothing; the rest are reported as unattributed bytes.
+/// IP fragment attribution (docs/defense.md#input-and-decoding): later fragments belong to the datagram whose first
+/// fragment had the same (source, destination, id) within 30 s. The first fragment's UDP length already counts their
+/// bytes, so attributed fragments add nothing; the rest are reported as unattributed bytes.
 /// </summary>
 internal sealed class FragmentTracker
 {

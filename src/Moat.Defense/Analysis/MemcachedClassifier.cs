@@ -5,8 +5,9 @@ using System.Text;
 namespace Moat.Defense.Analysis;
 
 /// <summary>
-/// D3: decides whether a UDP payload is a memcached request or response by the frame header and
-/// the first bytes after it. Works on what was captured (snaplen 96 is enough) and never allocates.
+/// Decides (docs/defense.md#classifying-requests-and-responses) whether a UDP payload is a memcached request or
+/// response by the frame header and the first bytes after it. Works on what was captured (snaplen 96 is enough) and
+/// never allocates.
 /// </summary>
 internal static class MemcachedClassifier
 {
@@ -40,7 +41,7 @@ internal static class MemcachedClassifier
         Known("version", CommandClass.Version),
     ];
 
-    /// <summary>Reply starts (Facts §5 and the meta protocol) that a first response datagram may carry.</summary>
+    /// <summary>Reply starts (text, meta and TOKEN replies) that a first response datagram may carry.</summary>
     private static readonly byte[][] ReplyPrefixes =
     [
         .. new[]

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace Moat.Defense.Analysis;
 
 /// <summary>
-/// Sliding-window request counter for one source (D4 rule "≥ N MREQs within 60 s"). Keeps at most
+/// Sliding-window request counter for one source (the event rule "≥ N requests within 60 s"). Keeps at most
 /// N timestamps: once N fit in the window the rule holds, so older ones need not be remembered.
 /// </summary>
 internal sealed class SourceRate

@@ -2,7 +2,7 @@ using Moat.Defense.Decoding;
 
 namespace Moat.Defense.Analysis;
 
-/// <summary>A verdict over an interval of consecutive buckets, with peak values (D6).</summary>
+/// <summary>A verdict over an interval of consecutive buckets, with peak values.</summary>
 internal sealed record Verdict(
     VerdictType Type,
     IpKey Subject,

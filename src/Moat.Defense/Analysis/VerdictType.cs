@@ -1,6 +1,6 @@
 namespace Moat.Defense.Analysis;
 
-/// <summary>D6 verdicts; the first two are attacks and decide exit code 1.</summary>
+/// <summary>detect's verdicts (docs/defense.md#reading-the-report); the first two are attacks: exit code 1.</summary>
 internal enum VerdictType
 {
     VictimUnderAttack,

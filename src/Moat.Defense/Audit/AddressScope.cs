@@ -3,7 +3,10 @@ using System.Net.Sockets;
 
 namespace Moat.Defense.Audit;
 
-/// <summary>C1 scope rules: which addresses an audit may touch without <c>--allow-public</c>, and which never.</summary>
+/// <summary>
+/// The audit's scope rules (docs/defense.md#scope-safety): which addresses an audit may touch without
+/// <c>--allow-public</c>, and which never.
+/// </summary>
 internal static class AddressScope
 {
     private static readonly (IPAddress Network, int Prefix)[] PrivateRanges =

@@ -30,7 +30,7 @@ internal sealed class AuditOptions
 
     public string? MeasureGetKey { get; init; }
 
-    /// <summary>Upper bound on bytes collected for one UDP measurement (C2 step 5).</summary>
+    /// <summary>Upper bound on bytes collected for one UDP measurement (the UDP amplification step).</summary>
     public int MaxMeasureBytes { get; init; } = 2 << 20;
 
     public TimeSpan MaxMeasureTime { get; init; } = TimeSpan.FromSeconds(2);

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Moat.Defense.Audit;
 
-/// <summary>C4: human table and Appendix C.1 JSON for a completed audit.</summary>
+/// <summary>Human table and JSON (docs/defense-audit.schema.json) for a completed audit.</summary>
 internal static class AuditReport
 {
     public static string Table(IReadOnlyList<TargetResult> results)

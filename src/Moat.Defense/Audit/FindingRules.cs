@@ -2,7 +2,10 @@ using System.Globalization;
 
 namespace Moat.Defense.Audit;
 
-/// <summary>C2 step 6 and C3: turns what the probes saw into findings with severity and evidence.</summary>
+/// <summary>
+/// The version rules and the finding table (docs/defense.md#findings): turns what the probes saw into findings with
+/// severity and evidence.
+/// </summary>
 internal static class FindingRules
 {
     private const string FactsUdpHistory = "drdos-facts.md §2.3 (memcached git history)";

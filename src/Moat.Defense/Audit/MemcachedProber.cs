@@ -10,9 +10,9 @@ using System.Text;
 namespace Moat.Defense.Audit;
 
 /// <summary>
-/// C2 steps 1-5 for one target: TCP state, protocol and auth, settings, UDP exposure and the
-/// bounded UDP amplification measurement. Sends only to the target; at most 4 TCP commands
-/// and 3 UDP datagrams (+ retries of the version probe); never anything but version/get-miss/stats over UDP.
+/// The checks of docs/defense.md#what-it-checks-per-target for one target: TCP state, protocol and auth, settings, UDP
+/// exposure and the bounded UDP amplification measurement. Sends only to the target; at most 4 TCP commands and 3 UDP
+/// datagrams (+ retries of the version probe); never anything but version/get-miss/stats over UDP.
 /// </summary>
 internal sealed class MemcachedProber
 {
@@ -35,7 +35,7 @@ internal sealed class MemcachedProber
         await ProbeTcpAsync(result, secure: false, cancellation);
         if (result.TcpState == "open" && !result.Ascii && !result.Binary && await DetectTlsAsync(result, cancellation) && _options.Tls)
         {
-            // C2 step 2: the plaintext probes met a TLS port; with --tls every TCP check runs again over TLS.
+            // The plaintext probes met a TLS port; with --tls every TCP check runs again over TLS.
             await ProbeTcpAsync(result, secure: true, cancellation);
         }
 

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Moat.Defense.Audit;
 
-/// <summary>A memcached version number as compared by the version rules (C2 step 6).</summary>
+/// <summary>A memcached version number as compared by the audit's version rules.</summary>
 internal readonly record struct MemcachedVersion(int Major, int Minor, int Patch) : IComparable<MemcachedVersion>
 {
     /// <summary>Parses the leading <c>a.b.c</c> of strings like <c>1.6.18</c> or <c>1.4.25-ubuntu</c>.</summary>

@@ -7,7 +7,7 @@ using Moat.Defense.Cli;
 namespace Moat.Defense.Audit;
 
 /// <summary>
-/// C1: parses <c>host</c>, <c>host:port</c>, <c>[v6]:port</c>, literals and CIDRs, expands CIDRs, and
+/// Parses <c>host</c>, <c>host:port</c>, <c>[v6]:port</c>, literals and CIDRs, expands CIDRs, and
 /// enforces the scope rules before anything is sent. Every refusal is a <see cref="UsageException"/> (exit 2).
 /// </summary>
 internal static class TargetParser

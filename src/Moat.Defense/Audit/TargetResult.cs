@@ -1,6 +1,6 @@
 namespace Moat.Defense.Audit;
 
-/// <summary>Everything the probes learned about one target (Appendix C.1 <c>targets[]</c>).</summary>
+/// <summary>All the probes learned about one target (<c>targets[]</c> in docs/defense-audit.schema.json).</summary>
 internal sealed class TargetResult
 {
     public TargetResult(AuditTarget target)
@@ -21,7 +21,7 @@ internal sealed class TargetResult
 
     public bool Tls { get; set; }
 
-    /// <summary>Plaintext probes were refused and a TLS handshake worked (C2 step 2 <c>tls_required</c>).</summary>
+    /// <summary>Plaintext probes were refused and a TLS handshake worked (<c>protocol.tls_required</c>).</summary>
     public bool TlsRequired { get; set; }
 
     /// <summary>The certificate and protocol of the first TLS handshake; null when none was made.</summary>

@@ -1,6 +1,6 @@
 namespace Moat.Defense.Audit;
 
-/// <summary>What a TLS handshake with the target showed (C2 step 2): the certificate and the negotiated protocol.</summary>
+/// <summary>What a TLS handshake with the target showed: the certificate and the negotiated protocol.</summary>
 internal sealed record TlsDetails(
     string Protocol,
     string Subject,

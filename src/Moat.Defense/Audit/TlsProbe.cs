@@ -6,8 +6,8 @@ using System.Security.Cryptography.X509Certificates;
 namespace Moat.Defense.Audit;
 
 /// <summary>
-/// C2 step 2 over TLS: a handshake with the target that accepts any certificate (this audits the operator's own box)
-/// but records whether the chain validated against the system store, the subject, issuer, expiry and protocol.
+/// The protocol check over TLS: a handshake with the target that accepts any certificate (this audits the operator's
+/// own box) but records whether the chain validated against the system store, the subject, issuer, expiry and protocol.
 /// The handshake runs over <see cref="IAuditConnection"/>, so TLS probes reach only the audited target too.
 /// </summary>
 internal static class TlsProbe

@@ -1,6 +1,6 @@
 namespace Moat.Defense.Audit;
 
-/// <summary>C2 step 5: what one UDP probe request returned (BAF = S / R, plus the IP-level ratio).</summary>
+/// <summary>The UDP amplification step: what one probe request returned (BAF = S / R, plus the IP-level ratio).</summary>
 internal sealed record UdpMeasurement(int RequestBytes, long ResponseBytes, int Datagrams, int ExpectedDatagrams, bool IsV6)
 {
     public double Baf => RequestBytes == 0 ? 0 : (double)ResponseBytes / RequestBytes;

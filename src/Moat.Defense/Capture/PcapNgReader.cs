@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace Moat.Defense.Capture;
 
 /// <summary>
-/// pcapng (Appendix A.2): sections in either byte order, several interfaces with their own link
+/// pcapng: sections in either byte order, several interfaces with their own link
 /// type and timestamp resolution, EPB/SPB/PB packets, ISB drop counters; unknown blocks skipped.
 /// </summary>
 internal sealed class PcapNgReader : ICaptureReader

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace Moat.Defense.Capture;
 
-/// <summary>Classic libpcap files (Appendix A.1): both byte orders, µs and ns timestamps, FCS bits in the link type.</summary>
+/// <summary>Classic libpcap files: both byte orders, µs and ns timestamps, FCS bits in the link type.</summary>
 internal sealed class PcapReader : ICaptureReader
 {
     public const uint MagicMicroseconds = 0xA1B2C3D4;

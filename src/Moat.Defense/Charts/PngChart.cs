@@ -2,7 +2,7 @@ using Moat.Defense.Reports;
 
 namespace Moat.Defense.Charts;
 
-/// <summary>D9 PNG: the SVG's layout rasterised by <see cref="Raster"/>.</summary>
+/// <summary>detect's PNG chart: the SVG's layout rasterised by <see cref="Raster"/>.</summary>
 internal static class PngChart
 {
     private const uint Black = 0x000000;

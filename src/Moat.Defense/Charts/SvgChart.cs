@@ -5,7 +5,10 @@ using Moat.Defense.Reports;
 
 namespace Moat.Defense.Charts;
 
-/// <summary>D9 SVG chart: deterministic bytes for the same input; bars carry their values as data attributes.</summary>
+/// <summary>
+/// detect's SVG chart (docs/defense.md#the-chart): deterministic bytes for the same input; bars carry their values as
+/// data attributes.
+/// </summary>
 internal static class SvgChart
 {
     public static string Render(DetectReport report, int width, int height)

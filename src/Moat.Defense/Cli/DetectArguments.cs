@@ -6,7 +6,7 @@ using Moat.Defense.Reports;
 
 namespace Moat.Defense.Cli;
 
-/// <summary>Parses the <c>moat detect</c> flags of spec D into <see cref="DetectSettings"/>.</summary>
+/// <summary>Parses the <c>moat detect</c> flags into <see cref="DetectSettings"/>.</summary>
 internal static class DetectArguments
 {
     public const string Usage = """

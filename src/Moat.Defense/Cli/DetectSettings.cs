@@ -20,7 +20,7 @@ internal sealed class DetectSettings
 
     public string? PngPath { get; init; }
 
-    /// <summary>Moat's security event log (A10 JSON Lines) to plot as <c>server_dropped</c> (D13).</summary>
+    /// <summary><c>--server-log</c>: Moat's security event log (JSON Lines), plotted as <c>server_dropped</c>.</summary>
     public string? ServerLogPath { get; init; }
 
     public int ChartWidth { get; init; } = 960;

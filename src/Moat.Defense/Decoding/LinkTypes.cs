@@ -1,6 +1,6 @@
 namespace Moat.Defense.Decoding;
 
-/// <summary>The LINKTYPE_* values detect decodes (Appendix A.3).</summary>
+/// <summary>The LINKTYPE_* values detect decodes (docs/defense.md#input-and-decoding).</summary>
 internal static class LinkTypes
 {
     public const int Null = 0;

@@ -4,8 +4,8 @@ using System.Runtime.CompilerServices;
 namespace Moat.Defense.Decoding;
 
 /// <summary>
-/// Link layer → IP → UDP for the link types of Appendix A.3: VLAN/QinQ tags, IPv4 options and
-/// fragments, IPv6 extension headers (hop-by-hop, routing, fragment, destination options).
+/// Link layer → IP → UDP for the link types of <see cref="LinkTypes"/> (docs/defense.md#input-and-decoding): VLAN/QinQ
+/// tags, IPv4 options and fragments, IPv6 extension headers (hop-by-hop, routing, fragment, destination options).
 /// Allocation-free; reads only what was captured.
 /// </summary>
 internal static class PacketDecoder

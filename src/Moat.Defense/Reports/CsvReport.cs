@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Moat.Defense.Reports;
 
-/// <summary>D8 CSV: one row per bucket, RFC 4180, invariant culture.</summary>
+/// <summary>detect's CSV (docs/defense.md#csv-and-json): one row per bucket, RFC 4180, invariant culture.</summary>
 internal static class CsvReport
 {
     public const string Header =

@@ -28,7 +28,7 @@ internal sealed class DetectReport
         Warnings = [.. warnings.Lines()];
     }
 
-    /// <summary>D13 input, or null without <c>--server-log</c> (then no output changes at all).</summary>
+    /// <summary>The log read for <c>--server-log</c>, or null without it (then no output changes at all).</summary>
     public ServerLogSummary? ServerLog { get; }
 
     public DetectOptions Options { get; }

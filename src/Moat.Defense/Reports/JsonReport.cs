@@ -4,7 +4,7 @@ using Moat.Defense.Analysis;
 
 namespace Moat.Defense.Reports;
 
-/// <summary>D8 JSON per Appendix C.2, <c>schema_version: 1</c>; stable field names and order.</summary>
+/// <summary>detect's JSON (docs/defense-detect.schema.json, <c>schema_version: 1</c>): stable names and order.</summary>
 internal static class JsonReport
 {
     public static string Render(DetectReport report, string toolVersion)

@@ -4,7 +4,7 @@ using Moat.Defense.Analysis;
 
 namespace Moat.Defense.Reports;
 
-/// <summary>D7: the report a person reads at a glance.</summary>
+/// <summary>detect's table (docs/defense.md#reading-the-report): the report a person reads at a glance.</summary>
 internal static class TableReport
 {
     private const string SparkLevels = " ▁▂▃▄▅▆▇█";

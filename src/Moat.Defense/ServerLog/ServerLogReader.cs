@@ -5,7 +5,8 @@ using Moat.Defense.Analysis;
 namespace Moat.Defense.ServerLog;
 
 /// <summary>
-/// D13: reads Moat's security event log (spec A10, JSON Lines) and counts the requests the server dropped per
+/// <c>--server-log</c> (docs/defense.md#server-log-beside-the-packets---server-log): reads Moat's security event log
+/// (JSON Lines) and counts the requests the server dropped per
 /// bucket, so the server's own view plots beside the packet view. A line counts when its <c>action</c> is
 /// <c>drop</c>, weighted 1 + <c>suppressed</c> (the coalesced events it stands for), in the bucket of its <c>ts</c>.
 /// Lines that are not JSON objects with a parsable <c>ts</c>, an <c>event</c> and a non-negative integer

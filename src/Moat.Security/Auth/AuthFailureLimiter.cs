@@ -4,7 +4,7 @@ namespace Moat.Security.Auth;
 
 /// <summary>
 /// Per source address: after <see cref="MaxFailures"/> failed authentications within <see cref="Window"/>, the
-/// address is refused without checking for <see cref="BlockTime"/> (B3/B4), so a password cannot be guessed at line
+/// address is refused without checking for <see cref="BlockTime"/> (-Y and -S alike), so a password cannot be guessed at line
 /// rate. The table is bounded: when full, the entry idle longest is forgotten. Thread-safe; only authentication
 /// attempts touch it, never ordinary commands.
 /// </summary>

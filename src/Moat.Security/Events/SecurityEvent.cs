@@ -2,7 +2,7 @@ namespace Moat.Security.Events;
 
 /// <summary>
 /// One security event as the request path reports it. A ref struct over spans so that reporting allocates nothing:
-/// the log copies what it needs only when the event becomes a line (most are folded by coalescing, spec A10).
+/// the log copies what it needs only when the event becomes a line (most are folded by coalescing).
 /// </summary>
 public readonly ref struct SecurityEvent
 {
@@ -27,7 +27,7 @@ public readonly ref struct SecurityEvent
     /// <summary>Request bytes (UDP: the datagram including its frame header).</summary>
     public long RequestBytes { get; init; }
 
-    /// <summary>The size the reply would have had (A5 over-budget).</summary>
+    /// <summary>The size the reply would have had (over-budget events).</summary>
     public long ResponseBytesWould { get; init; }
 
     /// <summary>Bytes actually sent.</summary>

@@ -6,8 +6,8 @@ using Moat.Security.Udp;
 namespace Moat.Security.Events;
 
 /// <summary>
-/// The coalescing table of the security log: at most one line per (event, source prefix) per window (spec A10:
-/// 10 s). Events inside the window are folded into a count and a copy of the latest one, kept in flat preallocated
+/// The coalescing table of the security log: at most one line per (event, source prefix) per window (10 s in
+/// the log). Events inside the window are folded into a count and a copy of the latest one, kept in flat preallocated
 /// arrays so that folding allocates nothing. A bounded open-addressing table: under churn the stalest slot of a
 /// probe run is reused; counts it still held are reported as lost.
 /// </summary>

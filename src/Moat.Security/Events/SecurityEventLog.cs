@@ -7,9 +7,10 @@ using System.Text.Json;
 namespace Moat.Security.Events;
 
 /// <summary>
-/// The security event log (spec A10): JSON Lines, coalesced per (event, source prefix) per 10 s, written through a
-/// bounded queue by a background writer thread so that reporting never blocks request handling. Reporting an event that
-/// is folded into a coalesced line allocates nothing; only lines that are written allocate.
+/// The security event log (docs/security.md#security-event-log---security-log): JSON Lines, coalesced per (event,
+/// source prefix) per 10 s, written through a bounded queue by a background writer thread so that reporting never
+/// blocks request handling. Reporting an event that is folded into a coalesced line allocates nothing; only lines that
+/// are written allocate.
 /// </summary>
 public sealed class SecurityEventLog : IDisposable
 {

@@ -1,6 +1,6 @@
 namespace Moat.Security.Events;
 
-/// <summary>The JSON names of <see cref="SecurityEventKind"/>, exactly as spec A10 spells them.</summary>
+/// <summary>The JSON names of <see cref="SecurityEventKind"/>, exactly as docs/security.md lists them.</summary>
 internal static class SecurityEventNames
 {
     /// <summary>The event's name in the log, e.g. udp_over_budget.</summary>

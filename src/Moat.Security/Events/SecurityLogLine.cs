@@ -35,7 +35,7 @@ internal sealed class SecurityLogLine
 
     public required string? Detail { get; init; }
 
-    /// <summary>Writes the line as one JSON object with every field of spec A10 (null when unknown).</summary>
+    /// <summary>Writes the line as one JSON object with every field the log defines (null when unknown).</summary>
     public void WriteTo(Utf8JsonWriter json)
     {
         json.WriteStartObject();

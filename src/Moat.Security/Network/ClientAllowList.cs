@@ -5,7 +5,7 @@ using Moat.Security.Udp;
 namespace Moat.Security.Network;
 
 /// <summary>
-/// The <c>--allow</c> list (spec B2): the client networks allowed to talk to the server at all, over TCP and UDP.
+/// The <c>--allow</c> list: the client networks allowed to talk to the server at all, over TCP and UDP.
 /// Matching works on raw address bytes, so the UDP receive loop checks every datagram without allocating.
 /// </summary>
 internal sealed class ClientAllowList

@@ -6,10 +6,10 @@ using System.Text;
 namespace Moat.Security.Udp;
 
 /// <summary>
-/// Stateless address-validation tokens (A4): proof that a client received a packet at the address it claims, so
-/// the server can give it full UDP service. Layout: v(1)=1 | expiry(4, u32 BE unix s) | flags(1) | mac(16), sent as
-/// 30 base64url characters. The MAC covers the address (not the port: NAT rebinding, TCP vs UDP ports) and, for
-/// auth-bound tokens, the user name.
+/// Stateless address-validation tokens (docs/udp.md#address-validation-tokens): proof that a client received a packet
+/// at the address it claims, so the server can give it full UDP service. Layout: v(1)=1 | expiry(4, u32 BE unix s) |
+/// flags(1) | mac(16), sent as 30 base64url characters. The MAC covers the address (not the port: NAT rebinding, TCP vs
+/// UDP ports) and, for auth-bound tokens, the user name.
 /// </summary>
 internal sealed class AddressValidationTokens
 {

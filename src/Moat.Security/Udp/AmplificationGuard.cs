@@ -1,8 +1,9 @@
 namespace Moat.Security.Udp;
 
 /// <summary>
-/// The invariant Moat exists for (A5): toward an address nobody has proved it owns, one request draws at most one
-/// datagram and at most K × its own size. The guard sees only sizes, so no command can find a way around it.
+/// The invariant Moat exists for: toward an address nobody has proved it owns, one request draws at most one
+/// datagram and at most K × its own size (docs/udp.md#why-k-is-1-and-the-guard-has-no-off-switch). The guard sees
+/// only sizes, so no command can find a way around it.
 /// </summary>
 internal sealed class AmplificationGuard
 {

@@ -1,8 +1,8 @@
 namespace Moat.Security.Udp;
 
 /// <summary>
-/// Buckets per key in a table that never grows past its capacity (A8): spoofed-source spraying evicts the least
-/// recently used entry instead of eating memory, and entries idle longer than the expiry are dropped first.
+/// Buckets per key in a table that never grows past its capacity (the UDP rate limits): spoofed-source spraying evicts
+/// the least recently used entry instead of eating memory, and entries idle longer than the expiry are dropped first.
 /// Not thread-safe: <see cref="UdpRateLimiter"/> serialises access.
 /// </summary>
 internal sealed class BoundedBucketTable

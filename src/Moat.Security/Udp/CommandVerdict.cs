@@ -1,6 +1,6 @@
 namespace Moat.Security.Udp;
 
-/// <summary>The A7 policy's answer for one command from one source class.</summary>
+/// <summary>The UDP command policy's answer for one command from one source class.</summary>
 internal enum CommandVerdict
 {
     Allowed,
@@ -8,6 +8,6 @@ internal enum CommandVerdict
     /// <summary>A known command this class may not run over UDP (or no class may): dropped silently, counted.</summary>
     Refused,
 
-    /// <summary>Not a memcached command at all: no reply (A2), so two servers cannot trade error messages forever.</summary>
+    /// <summary>Not a memcached command: no reply over UDP, so two servers cannot trade error messages forever.</summary>
     Unknown,
 }

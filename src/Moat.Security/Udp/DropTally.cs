@@ -5,8 +5,9 @@ namespace Moat.Security.Udp;
 
 /// <summary>
 /// Dropped UDP requests per key (a source address or its prefix) over the last five minutes, for the top lists of
-/// <c>stats udp</c> (A9). A bounded open-addressing table of one-minute buckets: recording allocates nothing; when a
-/// probe run is full, the key with the fewest recent drops gives way (heavy droppers stay listed).
+/// <c>stats udp</c> (docs/udp.md#stats-udp-who-is-being-dropped). A bounded open-addressing table of one-minute
+/// buckets: recording allocates nothing; when a probe run is full, the key with the fewest recent drops gives way
+/// (heavy droppers stay listed).
 /// </summary>
 internal sealed class DropTally
 {

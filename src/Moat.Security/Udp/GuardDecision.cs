@@ -1,6 +1,6 @@
 namespace Moat.Security.Udp;
 
-/// <summary>What the amplification guard lets the server do with a complete response (A5, A7 size cap).</summary>
+/// <summary>What the amplification guard lets the server do with a complete response (budget and size cap).</summary>
 internal enum GuardDecision
 {
     /// <summary>Send the whole response (possibly nothing, for an empty one).</summary>

@@ -1,6 +1,6 @@
 namespace Moat.Security.Udp;
 
-/// <summary>The shape of what follows the frame header (A2, A4).</summary>
+/// <summary>The shape of what follows the frame header: one command, perhaps behind an <c>@tok</c> line.</summary>
 internal enum PayloadVerdict
 {
     /// <summary>Exactly one ASCII command (with its data block, if any).</summary>

@@ -1,6 +1,6 @@
 namespace Moat.Security.Udp;
 
-/// <summary>Which bucket, if any, stopped a request (A8).</summary>
+/// <summary>Which rate-limit bucket, if any, stopped a request.</summary>
 internal enum RateLimitVerdict
 {
     Admitted,

@@ -1,6 +1,6 @@
 namespace Moat.Security.Udp;
 
-/// <summary>How much a UDP source is believed (spec §0), from least to most.</summary>
+/// <summary>How much a UDP source is believed (docs/udp.md#terms), from least to most.</summary>
 public enum SourceClass
 {
     /// <summary>Failed the ACL or the sanity rules: dropped silently.</summary>

@@ -1,6 +1,6 @@
 namespace Moat.Security.Udp;
 
-/// <summary>Why a datagram was dropped before any parsing (A6).</summary>
+/// <summary>Why a datagram was dropped before any parsing (source hygiene).</summary>
 internal enum SourceDenyReason
 {
     None,

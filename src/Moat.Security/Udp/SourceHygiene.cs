@@ -3,8 +3,8 @@ using System.Collections.Frozen;
 namespace Moat.Security.Udp;
 
 /// <summary>
-/// Reflection-loop and spoofing hygiene (A6): drops datagrams no genuine client sends and which could make two
-/// servers bounce packets at each other (Loop DoS, CVE-2024-2169).
+/// Reflection-loop and spoofing hygiene (docs/udp.md#what-happens-to-a-datagram, steps 1 and 3): drops datagrams no
+/// genuine client sends and which could make two servers bounce packets at each other (Loop DoS, CVE-2024-2169).
 /// </summary>
 internal sealed class SourceHygiene
 {
@@ -80,7 +80,7 @@ internal sealed class SourceHygiene
         return true;
     }
 
-    /// <summary>True if the payload after the frame header starts like a memcached response (A6).</summary>
+    /// <summary>True if the payload after the frame header starts like a memcached response (loop protection).</summary>
     public static bool IsResponseShaped(ReadOnlySpan<byte> payload)
     {
         if (payload.IsEmpty)

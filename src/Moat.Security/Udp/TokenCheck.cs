@@ -1,6 +1,6 @@
 namespace Moat.Security.Udp;
 
-/// <summary>Result of verifying an address-validation token (A4). Anything but Valid means "unvalidated".</summary>
+/// <summary>Result of verifying an address-validation token. Anything but Valid means "unvalidated".</summary>
 internal enum TokenCheck
 {
     Valid,

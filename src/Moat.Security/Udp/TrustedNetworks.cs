@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Moat.Security.Udp;
 
 /// <summary>
-/// The <c>--udp-trusted</c> CIDR list (A3): networks whose UDP requests skip address validation and the
+/// The <c>--udp-trusted</c> CIDR list: networks whose UDP requests skip address validation and the
 /// amplification budget. Matching works on raw address bytes so the receive loop does not allocate.
 /// </summary>
 internal sealed class TrustedNetworks

@@ -5,9 +5,10 @@ using System.Text;
 namespace Moat.Security.Udp;
 
 /// <summary>
-/// Which commands each source class may run over UDP (A7). Reads only for addresses nobody has validated (writes
-/// would be cache poisoning), data commands for validated and trusted sources, and never anything administrative:
-/// <c>stats</c> is the classic amplifier and <c>flush_all</c> over spoofable UDP is a kill switch.
+/// Which commands each source class may run over UDP (docs/udp.md#what-happens-to-a-datagram, step 6). Reads only
+/// for addresses nobody has validated (writes would be cache poisoning), data commands for validated and trusted
+/// sources, and never anything administrative: <c>stats</c> is the classic amplifier and <c>flush_all</c> over
+/// spoofable UDP is a kill switch.
 /// </summary>
 internal sealed class UdpCommandPolicy
 {
@@ -26,7 +27,7 @@ internal sealed class UdpCommandPolicy
         "debugtime", "misbehave", "quit", "auth", "lru_mode", "extstore",
     }.ToFrozenSet(StringComparer.Ordinal);
 
-    // mg flags that only read: b c f h k l O q s t v (A7). Anything else (N vivify, T touch, E, M...) has effects.
+    // mg flags that only read: b c f h k l O q s t v. Anything else (N vivify, T touch, E, M...) has effects.
     private static readonly SearchValues<byte> ReadOnlyMetaFlags = SearchValues.Create("bcfhklOqstv"u8);
 
     private readonly FrozenSet<string> _unvalidatedCommands;

@@ -1,6 +1,6 @@
 namespace Moat.Security.Udp;
 
-/// <summary>What the framing layer makes of a request datagram (A2).</summary>
+/// <summary>What the framing layer makes of a request datagram's 8-byte header.</summary>
 internal enum UdpFrameVerdict
 {
     Accepted,

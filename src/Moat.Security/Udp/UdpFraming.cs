@@ -1,6 +1,6 @@
 namespace Moat.Security.Udp;
 
-/// <summary>memcached's UDP framing (A2): request header checks and splitting a response into ≤ 1,400-byte datagrams.</summary>
+/// <summary>memcached's UDP framing: request header checks and splitting a response into ≤ 1,400-byte datagrams.</summary>
 internal static class UdpFraming
 {
     /// <summary>memcached's UDP datagram size including the header.</summary>
@@ -32,7 +32,7 @@ internal static class UdpFraming
         return (int)(((long)responseLength + chunk - 1) / chunk);
     }
 
-    /// <summary>S of the spec: every datagram's payload including its header.</summary>
+    /// <summary>S (docs/udp.md#terms): every datagram's payload including its header.</summary>
     public static long WireBytes(int responseLength, int maxDatagram = DefaultMaxDatagram) =>
         responseLength + ((long)UdpFrameHeader.Size * DatagramCount(responseLength, maxDatagram));
 

@@ -1,6 +1,6 @@
 namespace Moat.Security.Udp;
 
-/// <summary>The A8 table of token buckets, with the spec's defaults.</summary>
+/// <summary>The UDP token buckets, with their defaults (docs/udp.md#what-happens-to-a-datagram, step 7).</summary>
 internal sealed record UdpRateLimitSettings
 {
     public RateLimit UnvalidatedPerSource { get; init; } = new(10, 20);

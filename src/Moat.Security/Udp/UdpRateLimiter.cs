@@ -1,7 +1,7 @@
 namespace Moat.Security.Udp;
 
 /// <summary>
-/// The A8 token buckets: per source and per prefix for request counts, global response bytes for unvalidated
+/// The UDP token buckets: per source and per prefix for request counts, global response bytes for unvalidated
 /// sources, per source for validated and trusted ones. A request is admitted only if every applicable count bucket
 /// has a token, and only then are tokens taken from all of them; nothing is answered to say "slow down".
 /// </summary>

@@ -2,7 +2,7 @@ namespace Moat.Security.Udp;
 
 /// <summary>
 /// The only path from a complete response to the wire: asks the guard first, then frames and sends all datagrams
-/// or none, so no response is ever truncated or partially sent (A5).
+/// or none, so no response is ever truncated or partially sent.
 /// </summary>
 internal static class UdpReplySender
 {

@@ -24,7 +24,7 @@ internal sealed class AuthCounters
     /// <summary>Connections closed for not authenticating within --auth-timeout.</summary>
     public long Timeouts;
 
-    /// <summary>UDP requests dropped because they carried no valid auth-bound token (A12).</summary>
+    /// <summary>UDP requests dropped because they carried no valid auth-bound token (authentication is on).</summary>
     public long UdpUnauthenticatedDropped;
 
     public static void Increment(ref long counter) => Interlocked.Increment(ref counter);

@@ -7,9 +7,10 @@ using Moat.Server.Configuration;
 namespace Moat.Server.Auth;
 
 /// <summary>
-/// The server's authentication state for -Y and -S: the credential table (swapped whole on SIGHUP, so a bad file
-/// keeps the previous one), the per-address failure limiter, the counters, and the identities of auth-bound UDP
-/// tokens (A12). Only authentication attempts, "udptoken" and token-carrying UDP requests come here.
+/// The server's authentication state for -Y and -S: the credential table (swapped whole on SIGHUP, so a bad file keeps
+/// the previous one), the per-address failure limiter, the counters, and the identities of auth-bound UDP tokens
+/// (docs/security.md#udp-under-authentication). Only authentication attempts, "udptoken" and token-carrying UDP
+/// requests come here.
 /// </summary>
 internal sealed class Authenticator
 {
@@ -135,7 +136,7 @@ internal sealed class Authenticator
         ReportFailure(session, "close", [], "not authenticated within --auth-timeout");
     }
 
-    /// <summary>Issues a UDP token bound to the session's address and user, remembering the user for UDP's check (A4, A12).</summary>
+    /// <summary>Issues a UDP token bound to the session's address and user, and remembers the user for UDP.</summary>
     public string IssueUdpToken(AddressValidationTokens tokens, PeerSession session)
     {
         var user = session.User ?? throw new InvalidOperationException("Only an authenticated session gets an auth-bound token.");

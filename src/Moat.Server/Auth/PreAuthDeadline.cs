@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 namespace Moat.Server.Auth;
 
 /// <summary>
-/// --auth-timeout (B6): a connection that has not authenticated in time is closed by cancelling its pending read,
+/// --auth-timeout: a connection that has not authenticated in time is closed by cancelling its pending read,
 /// the same way the idle timeout ends a connection. One timer per connection, none when authentication is off.
 /// </summary>
 internal sealed class PreAuthDeadline : IDisposable

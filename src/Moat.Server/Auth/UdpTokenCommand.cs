@@ -4,10 +4,11 @@ using System.Text;
 namespace Moat.Server.Auth;
 
 /// <summary>
-/// "udptoken" over TCP (A4): <c>TOKEN &lt;token&gt; &lt;ttl-seconds&gt;</c> for the connection's peer address, from the
-/// UDP listener's token keys, so a client can then send full-service UDP requests (<c>@tok</c>) from that address.
-/// With authentication on, the token is bound to the signed-in user (A12); the auth processor already refuses the
-/// command before sign-in. Rare, so it may allocate.
+/// "udptoken" over TCP (docs/udp.md#address-validation-tokens): <c>TOKEN &lt;token&gt; &lt;ttl-seconds&gt;</c> for the
+/// connection's peer address, from the UDP listener's token keys, so a client can then send full-service UDP requests
+/// (<c>@tok</c>) from that address. With authentication on, the token is bound to the signed-in user
+/// (docs/security.md#udp-under-authentication); the auth processor already refuses the command before sign-in. Rare, so
+/// it may allocate.
 /// </summary>
 internal static class UdpTokenCommand
 {

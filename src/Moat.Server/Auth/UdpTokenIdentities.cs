@@ -3,10 +3,11 @@ using Moat.Security.Udp;
 namespace Moat.Server.Auth;
 
 /// <summary>
-/// The users that obtained auth-bound UDP tokens over TCP, per client address. A token carries no user name (it is
-/// the 30-character form of A4), so a UDP request is verified against the few identities recorded for its source
-/// address: a stranger cannot make the server try every user. Bounded: at most <see cref="MaxIdentitiesPerAddress"/>
-/// users per address (the latest win) and <see cref="MaxAddresses"/> addresses (the least recently issued go).
+/// The users that obtained auth-bound UDP tokens over TCP, per client address. A token carries no user name (it is the
+/// same 30 characters as an address-only token), so a UDP request is verified against the few identities recorded for
+/// its source address: a stranger cannot make the server try every user. Bounded: at most
+/// <see cref="MaxIdentitiesPerAddress"/> users per address (the latest win) and <see cref="MaxAddresses"/> addresses
+/// (the least recently issued go).
 /// </summary>
 internal sealed class UdpTokenIdentities
 {

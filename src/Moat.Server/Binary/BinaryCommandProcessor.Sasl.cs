@@ -39,7 +39,7 @@ internal sealed partial class BinaryCommandProcessor
         outcome = null;
         if (Session is not { } session)
         {
-            // Not a TCP connection (UDP reuses this processor): UDP admits only token holders under authentication (A12).
+            // Not a TCP connection (UDP reuses this processor): UDP admits only token holders under authentication.
             return false;
         }
 

@@ -51,7 +51,7 @@ public static partial class MemcachedFlagParser
 
         o.Protocol = wanted;
 
-        // memcached refuses UDP with authentication; Moat serves it only to auth-bound tokens (A12) unless asked to refuse.
+        // memcached refuses UDP with authentication; Moat serves it only to auth-bound tokens unless asked to refuse.
         if (o.CompatStrictFlags && o.UdpPort != 0)
         {
             return FlagParseResult.Fail(o.SaslEnabled

@@ -109,7 +109,7 @@ public static partial class MemcachedFlagParser
     }
 
     /// <summary>
-    /// Spec B2: listening beyond loopback needs an explicit --allow; allowing everyone (or public ranges) also needs
+    /// Listening beyond loopback needs an explicit --allow; allowing everyone (or public ranges) also needs
     /// authentication (-S or -Y) or the explicit --insecure-public, because an open memcached is an open database.
     /// </summary>
     private static FlagParseResult? ValidateExposure(FlagParseState state)

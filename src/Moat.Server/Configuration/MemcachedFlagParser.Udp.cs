@@ -24,13 +24,13 @@ public static partial class MemcachedFlagParser
         }
         );
 
-        // A8 buckets for unvalidated sources, "RATE/BURST" (e.g. 10/20). Raising them never raises K: each answered
-        // request still gets at most K x its own bytes in one datagram.
+        // Rate-limit buckets for unvalidated sources, "RATE/BURST" (e.g. 10/20). Raising them never raises K: each
+        // answered request still gets at most K x its own bytes in one datagram.
         RegisterRate(table, "udp-unvalidated-rate", static (limits, limit) => limits with { UnvalidatedPerSource = limit });
         RegisterRate(table, "udp-unvalidated-prefix-rate", static (limits, limit) => limits with { UnvalidatedPerPrefix = limit });
         RegisterRate(table, "udp-unvalidated-bytes-rate", static (limits, limit) => limits with { UnvalidatedGlobalBytes = limit });
 
-        // A8 buckets for validated (token-holding) and trusted sources, per address: requests and reply bytes.
+        // Rate-limit buckets for validated (token-holding) and trusted sources, per address: requests and reply bytes.
         RegisterRate(table, "udp-validated-rate", static (limits, limit) => limits with { ValidatedPerSource = limit });
         RegisterRate(table, "udp-validated-bytes-rate", static (limits, limit) => limits with { ValidatedBytesPerSource = limit });
 
@@ -136,7 +136,7 @@ public static partial class MemcachedFlagParser
         return null;
     }
 
-    /// <summary>A "--NAME RATE/BURST" option that replaces one bucket of the A8 table.</summary>
+    /// <summary>A "--NAME RATE/BURST" option that replaces one of the UDP rate-limit buckets.</summary>
     private static void RegisterRate(
         FlagExtensionTable table, string name, Func<Moat.Security.Udp.UdpRateLimitSettings, Moat.Security.Udp.RateLimit, Moat.Security.Udp.UdpRateLimitSettings> replace) =>
         table.LongOptions[name] = (true, (value, state) =>

@@ -1,6 +1,6 @@
 namespace Moat.Server.Configuration;
 
-/// <summary>The security event log's options (spec A10, docs/security.md "Security event log").</summary>
+/// <summary>The security event log's options (docs/security.md#security-event-log---security-log).</summary>
 public sealed partial class MoatServerOptions
 {
     /// <summary>--security-log: a file path, "-" for stderr or "off"; null (not given) means "-" with -v, else "off".</summary>

@@ -2,7 +2,7 @@ using Moat.Security.Udp;
 
 namespace Moat.Server.Configuration;
 
-/// <summary>The UDP guard settings beyond -U, K and the trusted networks (docs/udp.md, security.md A2–A8).</summary>
+/// <summary>The UDP guard settings beyond -U, K and the trusted networks (docs/udp.md#flags).</summary>
 public sealed partial class MoatServerOptions
 {
     /// <summary>--udp-token-ttl: seconds an address-validation token stays valid (default 600).</summary>

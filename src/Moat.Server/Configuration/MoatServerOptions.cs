@@ -27,7 +27,7 @@ public sealed partial class MoatServerOptions
     /// <summary>--udp-trusted: comma-separated CIDR networks that get full UDP service (never the guard's budget).</summary>
     public string? UdpTrusted { get; set; }
 
-    /// <summary>The UDP token buckets (A8); tests raise them to reach the budget check.</summary>
+    /// <summary>The UDP rate-limit token buckets; tests raise them to reach the budget check.</summary>
     internal Moat.Security.Udp.UdpRateLimitSettings UdpRateLimits { get; set; } = new();
 
     /// <summary>-m: memory limit in bytes (hard limit of the store).</summary>

@@ -7,7 +7,7 @@ using Moat.Security.Events;
 namespace Moat.Server.Hardening;
 
 /// <summary>
-/// --allow for TCP (spec B2): a peer outside the list is reset (RST, linger 0) before the server reads or writes a
+/// --allow for TCP: a peer outside the list is reset (RST, linger 0) before the server reads or writes a
 /// byte of its connection. It runs as the first connection middleware of every listener, ahead of TLS.
 /// </summary>
 internal static class AllowListMiddleware

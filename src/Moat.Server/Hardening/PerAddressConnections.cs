@@ -3,7 +3,7 @@ using Moat.Security.Udp;
 
 namespace Moat.Server.Hardening;
 
-/// <summary>--max-conns-per-ip (spec B5): open connections per client address. Touched once per connect and close.</summary>
+/// <summary>--max-conns-per-ip: open connections per client address. Touched once per connect and close.</summary>
 internal sealed class PerAddressConnections(int limit)
 {
     private readonly Lock _lock = new();

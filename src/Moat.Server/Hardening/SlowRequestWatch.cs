@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 namespace Moat.Server.Hardening;
 
 /// <summary>
-/// --slow-request-timeout (spec B6, slowloris): a connection may hold a partial command line or value for at most
+/// --slow-request-timeout (slowloris protection): a connection may hold a partial command line or value for at most
 /// the timeout, counted from the moment the partial request began, however slowly bytes keep trickling in. The
 /// request is told apart by where it starts in the connection's byte stream: a pass that completes requests and
 /// stops inside a later one (a pipelined stream read faster than it is split into requests) starts that request's

@@ -58,7 +58,7 @@ public static class MoatServiceCollectionExtensions
 
             // Room for the longest get line plus one whole value, so a maximal set never stalls the pipe.
             socket.MaxReadBufferSize = options.ItemSizeMax + options.MaxGetLineLength + (64 * 1024);
-            // Back-pressure (spec B8): above this much unsent output a connection's flush waits, and while it waits the
+            // Back-pressure: above this much unsent output a connection's flush waits, and while it waits the
             // connection reads nothing more; Kestrel resumes it below half of it.
             socket.MaxWriteBufferSize = Hardening.NetworkHardening.OutputPauseBytes;
         });

@@ -87,7 +87,7 @@ internal sealed class StatsReporter(MoatServerContext context)
     }
 
     /// <summary>
-    /// "stats udp" (A9): the guard counters, then the 20 source addresses and the 20 prefixes with the most dropped
+    /// "stats udp": the guard counters, then the 20 source addresses and the 20 prefixes with the most dropped
     /// requests in the last five minutes, most first, as "STAT udp_dropped_source:ADDRESS COUNT" and
     /// "STAT udp_dropped_prefix:ADDRESS/BITS COUNT" (docs/udp.md).
     /// </summary>

@@ -1,6 +1,6 @@
 namespace Moat.Server.Udp;
 
-/// <summary>The A9 counters of the UDP transport, shared by every UDP socket of one server.</summary>
+/// <summary>The UDP transport's counters (docs/udp.md#counters), shared by every UDP socket of one server.</summary>
 internal sealed class UdpCounters(TimeProvider clock, int prefix4, int prefix6)
 {
     /// <summary>Keys each top-list table tracks; the lists show 20, the rest keeps heavy droppers from being evicted by churn.</summary>

@@ -57,7 +57,7 @@ internal sealed partial class UdpListenerService : BackgroundService
         _context.UdpCounters = Security.Counters;
         if (Security.Trusted.IncludesPublicRanges)
         {
-            // A3: allowed, but a public range can be spoofed from anywhere on the internet to get full-size replies.
+            // Allowed, but a public range can be spoofed from anywhere on the internet to get full-size replies.
             WarnConfig($"--udp-trusted {options.UdpTrusted} includes non-private ranges: their UDP requests skip address validation and the amplification budget");
         }
 
@@ -136,7 +136,7 @@ internal sealed partial class UdpListenerService : BackgroundService
             }
             catch (Exception error) when (error is not OutOfMemoryException)
             {
-                // One bad datagram must never stop the loop (B10).
+                // One bad datagram must never stop the loop.
                 LogRequestFailed(_logger, error);
             }
         }

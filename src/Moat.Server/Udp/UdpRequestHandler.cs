@@ -10,10 +10,11 @@ using Moat.Server.Text;
 namespace Moat.Server.Udp;
 
 /// <summary>
-/// One UDP request from datagram to reply, in the spec's order: source hygiene, framing, response-shaped check,
-/// one-command check, source class (trusted network, token), command policy, rate limits, execution through the
-/// same text processor as TCP, then the amplification guard, which alone decides what goes out. One instance per
-/// socket receive loop (not thread-safe); the shared state lives in <see cref="UdpSecurity"/>.
+/// One UDP request from datagram to reply, in the order of docs/udp.md#what-happens-to-a-datagram: source hygiene,
+/// framing, response-shaped check, one-command check, source class (trusted network, token), command policy, rate
+/// limits, execution through the same text processor as TCP, then the amplification guard, which alone decides what
+/// goes out. One instance per socket receive loop (not thread-safe); the shared state lives in
+/// <see cref="UdpSecurity"/>.
 /// </summary>
 internal sealed class UdpRequestHandler
 {
@@ -65,7 +66,7 @@ internal sealed class UdpRequestHandler
     {
         if (!_hardening.AllowList.Contains(address))
         {
-            // --allow comes before every other check (spec 0, class "denied").
+            // --allow comes before every other check (source class "denied").
             Interlocked.Increment(ref _hardening.Counters.AclDroppedDatagrams);
             _context.SecurityLog.Report(new SecurityEvent { Kind = SecurityEventKind.AclReject, Transport = "udp", Source = address, SourcePort = port, RequestBytes = datagram.Length, Action = "drop" });
             return;
@@ -113,7 +114,7 @@ internal sealed class UdpRequestHandler
         request.Command = binary ? BinaryCommandNames[command[1]] : CommandName(command);
         if (_auth is not null && sourceClass != SourceClass.Validated)
         {
-            // A12: with -Y/-S, UDP serves only auth-bound tokens; no unvalidated or trusted service at all.
+            // With -Y/-S, UDP serves only auth-bound tokens; no unvalidated or trusted service at all.
             Interlocked.Increment(ref _auth.Counters.UdpUnauthenticatedDropped);
             RecordDrop(address);
             return;
@@ -155,7 +156,7 @@ internal sealed class UdpRequestHandler
 
         if (verdict == CommandVerdict.Unknown)
         {
-            // Unknown commands get no reply (A2); not a security event, but a drop for the top lists.
+            // Unknown commands get no reply over UDP; not a security event, but a drop for the top lists.
             RecordDrop(address);
             return;
         }

@@ -13,7 +13,7 @@ public sealed class KetamaVectorTests
         ["libmemcached-ketama"] = KeyDistribution.KetamaLibmemcached,
         ["twemproxy-ketama-md5"] = KeyDistribution.KetamaLibmemcached,
         ["spymemcached-ketama"] = KeyDistribution.KetamaSpymemcached,
-        ["enyim-ketama-2010"] = KeyDistribution.KetamaSpymemcached, // = spymemcached for this server set (§1.3)
+        ["enyim-ketama-2010"] = KeyDistribution.KetamaSpymemcached, // = spymemcached for this server set
     };
 
     private static readonly Lazy<List<JsonElement>> Vectors = new(() =>

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Moat.Client.Tests.Infrastructure;
 
-/// <summary>Two memcached backends behind one nutcracker (ecosystem.md §3.4 config), all on loopback.</summary>
+/// <summary>Two memcached backends behind one nutcracker, all on loopback.</summary>
 public sealed class NutcrackerFixture : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "moat-nutcracker-" + Guid.NewGuid().ToString("N"));

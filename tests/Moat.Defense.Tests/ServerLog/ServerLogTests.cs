@@ -6,7 +6,9 @@ using Moat.Defense.Tests.Support;
 
 namespace Moat.Defense.Tests.ServerLog;
 
-/// <summary>D13: <c>detect --server-log</c> plots the requests Moat dropped (its A10 log) beside the packet view.</summary>
+/// <summary>
+/// <c>detect --server-log</c> plots the requests Moat dropped (its security event log) beside the packet view.
+/// </summary>
 public sealed class ServerLogTests
 {
     private const long Minute = 60 * Scenario.Second;
@@ -26,7 +28,7 @@ public sealed class ServerLogTests
         return scenario;
     }
 
-    /// <summary>Lines written by hand per spec A10, plus malformed ones and other actions.</summary>
+    /// <summary>Lines written by hand in the security log's format, plus malformed ones and other actions.</summary>
     private const string HandWrittenLog = """
         {"ts":"2018-02-27T00:00:01.000Z","event":"udp_cmd_refused","transport":"udp","src":"192.0.2.9","src_port":5555,"prefix":"192.0.2.0/24","class":"unvalidated","cmd":"stats","req_bytes":15,"resp_bytes_would":0,"resp_bytes_sent":0,"action":"drop","suppressed":0}
         {"ts":"2018-02-27T00:00:11.000Z","event":"udp_cmd_refused","transport":"udp","src":"192.0.2.9","src_port":5555,"prefix":"192.0.2.0/24","class":"unvalidated","cmd":"stats","req_bytes":15,"resp_bytes_would":0,"resp_bytes_sent":0,"action":"drop","suppressed":41}

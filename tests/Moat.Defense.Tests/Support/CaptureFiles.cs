@@ -4,7 +4,7 @@ namespace Moat.Defense.Tests.Support;
 
 /// <summary>
 /// Test-side writers for pcap and pcapng in either byte order, written from the format
-/// documents (Appendix A) independently of the reader under test.
+/// definitions (libpcap's file format, the pcapng specification) independently of the reader under test.
 /// </summary>
 internal static class CaptureFiles
 {

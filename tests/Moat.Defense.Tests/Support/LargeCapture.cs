@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Moat.Defense.Tests.Support;
 
 /// <summary>
-/// Writes a large snaplen-96 pcap (D11) straight to disk: reflection attacks where each spoofed
+/// Writes a large snaplen-96 pcap (for the performance test) straight to disk: reflection attacks where each spoofed
 /// 17-byte 'get big' draws 72 × 1,400-byte response datagrams, from 1,000 reflectors to 10 victims.
 /// </summary>
 internal static class LargeCapture

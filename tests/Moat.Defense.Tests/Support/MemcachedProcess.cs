@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Moat.Defense.Tests.Support;
 
-/// <summary>Debian memcached on a free loopback port (the reference server, E8).</summary>
+/// <summary>Debian memcached on a free loopback port (the reference server).</summary>
 internal sealed class MemcachedProcess : ServerProcess
 {
     public MemcachedProcess(string extraArguments, bool udp, string address = "127.0.0.1", string? wrapper = null)

@@ -5,7 +5,7 @@ using Moat.Security.Events;
 
 namespace Moat.Security.Tests.Events;
 
-/// <summary>The security event log (A10): JSON Lines fields, coalescing per (event, prefix) per 10 s, bounded queue, reopen.</summary>
+/// <summary>The security event log: JSON Lines fields, coalescing per (event, prefix) per 10 s, bounded queue, reopen.</summary>
 public sealed class SecurityEventLogTests : IDisposable
 {
     private static readonly string[] RequiredFields =

@@ -4,7 +4,7 @@ using Moat.Security.Udp;
 
 namespace Moat.Security.Tests.Udp;
 
-/// <summary>A4 tokens with an injectable clock.</summary>
+/// <summary>Address-validation tokens with an injectable clock.</summary>
 public sealed class AddressValidationTokenTests
 {
     private static readonly byte[] Client = IPAddress.Parse("127.0.0.5").GetAddressBytes();

@@ -5,11 +5,13 @@ using Moat.Security.Udp;
 
 namespace Moat.Security.Tests.Udp;
 
-/// <summary>A5: toward unvalidated sources, one datagram at most and S ≤ K × R, whole or nothing.</summary>
+/// <summary>
+/// The amplification guard: toward unvalidated sources, one datagram at most and S ≤ K × R, whole or nothing.
+/// </summary>
 public sealed class AmplificationGuardTests
 {
     [Fact]
-    public void Appendix_b_budget_table()
+    public void Budget_for_a_miss_and_a_one_byte_hit()
     {
         // get k\r\n: R = 8 + 7 = 15.
         var requestBytes = 8 + "get k\r\n".Length;
@@ -90,7 +92,7 @@ public sealed class AmplificationGuardTests
         Assert.Equal(response, sink.Datagrams.SelectMany(d => d.Skip(8)).ToArray());
     }
 
-    /// <summary>The property of A5: random commands × response sizes × K never exceed the budget.</summary>
+    /// <summary>The guard's invariant: random commands × response sizes × K never exceed the budget.</summary>
     [Fact]
     public void Random_requests_never_draw_more_than_k_times_their_size_or_more_than_one_datagram()
     {

@@ -4,7 +4,7 @@ using Moat.Security.Udp;
 
 namespace Moat.Security.Tests.Udp;
 
-/// <summary>A6: source ports, impossible addresses and response-shaped payloads.</summary>
+/// <summary>Source hygiene: source ports, impossible addresses and response-shaped payloads.</summary>
 public sealed class SourceHygieneTests
 {
     private static readonly SourceHygiene Hygiene = new(SourceHygiene.DefaultDeniedPorts.Append(40000));
@@ -50,7 +50,7 @@ public sealed class SourceHygieneTests
     }
 
     [Theory]
-    [InlineData("ERROR\r\n", true)] // Appendix B vector 6
+    [InlineData("ERROR\r\n", true)] // an error reply arriving as a request, as in a ping-pong loop
     [InlineData("END\r\n", true)]
     [InlineData("VALUE big 0 3\r\nabc\r\nEND\r\n", true)]
     [InlineData("STAT pid 1\r\n", true)]

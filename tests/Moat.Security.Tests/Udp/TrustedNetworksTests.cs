@@ -3,7 +3,7 @@ using Moat.Security.Udp;
 
 namespace Moat.Security.Tests.Udp;
 
-/// <summary>A3: --udp-trusted parsing and matching.</summary>
+/// <summary>--udp-trusted parsing and matching.</summary>
 public sealed class TrustedNetworksTests
 {
     private static byte[] Address(string text) => IPAddress.Parse(text).GetAddressBytes();

@@ -3,7 +3,7 @@ using Moat.Security.Udp;
 
 namespace Moat.Security.Tests.Udp;
 
-/// <summary>A7: the command policy table, every command × every class.</summary>
+/// <summary>The UDP command policy table, every command × every class.</summary>
 public sealed class UdpCommandPolicyTests
 {
     private static readonly UdpCommandPolicy Policy = new();

@@ -3,7 +3,7 @@ using Moat.Security.Udp;
 
 namespace Moat.Security.Tests.Udp;
 
-/// <summary>A2 framing with the byte-level vectors of security.md Appendix B.</summary>
+/// <summary>memcached's UDP framing, checked byte for byte.</summary>
 public sealed class UdpFramingTests
 {
     [Fact]
@@ -52,7 +52,7 @@ public sealed class UdpFramingTests
     [Fact]
     public void Memcached_figure_for_a_100000_byte_value_is_72_datagrams()
     {
-        // Appendix B vector 3: memcached answers "get big" for a 100,000-byte value with 72 datagrams, 100,603 bytes.
+        // memcached answers "get big" for a 100,000-byte value with 72 datagrams, 100,603 bytes.
         var responseLength = "VALUE big 0 100000\r\n".Length + 100_000 + "\r\nEND\r\n".Length;
         Assert.Equal(72, UdpFraming.DatagramCount(responseLength));
         Assert.Equal(100_603, UdpFraming.WireBytes(responseLength));

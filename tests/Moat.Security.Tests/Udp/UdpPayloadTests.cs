@@ -4,7 +4,7 @@ using Moat.Security.Udp;
 
 namespace Moat.Security.Tests.Udp;
 
-/// <summary>One command per datagram, token line split-off, binary length checks (A2, A4).</summary>
+/// <summary>One command per datagram, token line split-off, binary length checks.</summary>
 public sealed class UdpPayloadTests
 {
     [Theory]
@@ -41,7 +41,7 @@ public sealed class UdpPayloadTests
     [Fact]
     public void Token_line_is_split_from_the_command()
     {
-        // Appendix B vector 7.
+        // A token line in front of one command, as a token-holding client sends it.
         var tokenText = new string('A', 30);
         var payload = Encoding.ASCII.GetBytes($"@tok {tokenText}\r\nget big\r\n");
         Assert.Equal(PayloadVerdict.Ascii, UdpPayload.Parse(payload, out var token, out var command, out _));

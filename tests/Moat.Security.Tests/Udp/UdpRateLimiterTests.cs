@@ -4,7 +4,7 @@ using Moat.Security.Udp;
 
 namespace Moat.Security.Tests.Udp;
 
-/// <summary>A8 token buckets with a fake clock and bounded tables.</summary>
+/// <summary>UDP rate-limit token buckets with a fake clock and bounded tables.</summary>
 public sealed class UdpRateLimiterTests
 {
     private static byte[] Address(string text) => IPAddress.Parse(text).GetAddressBytes();

@@ -4,7 +4,7 @@ using Moat.Server.Tests.Infrastructure;
 namespace Moat.Server.Tests.SlabStats;
 
 /// <summary>
-/// What prometheus/memcached_exporter checks before it reports memcached_up 1 (design/ecosystem.md §5.3): every
+/// What prometheus/memcached_exporter checks before it reports memcached_up 1: every
 /// stats value a float, cmd_set and cas_* in stats, every class in stats slabs with cmd_set/cas_hits/cas_badval,
 /// integer slab ids, stats settings all "STAT name value". The checker is run on memcached too, to show it accepts
 /// the real thing.

@@ -5,8 +5,8 @@ using Moat.Server.Tests.Infrastructure;
 namespace Moat.Server.Tests.Udp;
 
 /// <summary>
-/// Binary requests over UDP (A2/A7: one per datagram, quiet opcodes send nothing), UDP commands in memcached's
-/// command counters, and the top lists of "stats udp" (A9).
+/// Binary requests over UDP (one per datagram, quiet opcodes send nothing), UDP commands in memcached's
+/// command counters, and the top lists of "stats udp".
 /// </summary>
 public sealed class UdpBinaryAndCountersTests
 {

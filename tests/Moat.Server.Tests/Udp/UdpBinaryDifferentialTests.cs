@@ -61,7 +61,7 @@ public sealed class UdpBinaryDifferentialTests
         yield return new("INCR adds", UdpProbe.Frame(12, BinaryFrames.Request(Increment, "n", increment, opaque: 19)));
         yield return new("VERSION", UdpProbe.Frame(13, BinaryFrames.Request(Version, opaque: 20)));
 
-        // Unknown commands get no reply over UDP (A2), so two servers cannot be made to answer each other.
+        // Unknown commands get no reply over UDP, so two servers cannot be made to answer each other.
         yield return new("unknown opcode", UdpProbe.Frame(14, BinaryFrames.Request(UnassignedOpcode, opaque: 21)), [Reply(14, UnassignedOpcode, StatusUnknownCommand, 21, "Unknown command")]);
 
         // A header cut short: memcached waits for the rest, which never comes; both are silent.
@@ -74,7 +74,7 @@ public sealed class UdpBinaryDifferentialTests
             [Reply(16, Get, StatusInvalidArguments, 23, "Invalid arguments")]);
 
         // Multi-datagram requests: memcached drops total != 1 (so does Moat) but ignores the sequence number; Moat
-        // also requires seq = 0 (A2).
+        // also requires seq = 0.
         yield return new("seq 1 of total 2", WithSequence(UdpProbe.Frame(17, BinaryFrames.Request(Get, "n", opaque: 24)), 1, 2));
         yield return new("seq 0 of total 2", WithSequence(UdpProbe.Frame(18, BinaryFrames.Request(Get, "n", opaque: 25)), 0, 2));
         yield return new("seq 0 of total 0", WithSequence(UdpProbe.Frame(19, BinaryFrames.Request(Get, "n", opaque: 26)), 0, 0));

@@ -2,7 +2,7 @@ using Moat.Server.Configuration;
 
 namespace Moat.Server.Tests.Udp;
 
-/// <summary>A1–A8: the UDP flags and their bad-input behaviour (exit 64).</summary>
+/// <summary>The UDP flags and their bad-input behaviour (exit 64).</summary>
 public sealed class UdpFlagTests
 {
     [Fact]

@@ -6,7 +6,10 @@ using Moat.Server.Udp;
 
 namespace Moat.Server.Tests.Udp;
 
-/// <summary>A2, A4, A6, A7, A8: the remaining UDP guard flags, their exit-64 checks and what they change in the guard.</summary>
+/// <summary>
+/// The remaining UDP guard flags (payload size, tokens, source ports, commands, rate limits), their exit-64 checks and
+/// what they change in the guard.
+/// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class UdpGuardFlagTests : IDisposable
 {

@@ -5,7 +5,10 @@ using Moat.Server.Tests.Infrastructure;
 
 namespace Moat.Server.Tests.Udp;
 
-/// <summary>A8 through real sockets, on a frozen clock so the result does not depend on how fast the machine is.</summary>
+/// <summary>
+/// The UDP rate limits through real sockets, on a frozen clock so the result does not depend on how fast the machine
+/// is.
+/// </summary>
 public sealed class UdpRateLimitEndToEndTests
 {
     private static long Stat(int port, string name) =>
@@ -115,7 +118,7 @@ public sealed class UdpRateLimitEndToEndTests
         }
     }
 
-    /// <summary>A7/A4: "udptoken" padded to 64 bytes, so the token reply is no larger than the request.</summary>
+    /// <summary>"udptoken" padded to 64 bytes, so the token reply is no larger than the request.</summary>
     private static string RequestTokenOverUdp(UdpProbe probe)
     {
         var reply = Assert.Single(probe.Exchange(UdpProbe.Frame(9999, "udptoken " + new string('p', 50) + "\r\n")));

@@ -2,7 +2,7 @@ using Moat.Server.Tests.Infrastructure;
 
 namespace Moat.Server.Tests.Udp;
 
-/// <summary>A9: the guard's counters in "stats" and its settings in "stats settings", driven by real datagrams.</summary>
+/// <summary>The guard's counters in "stats" and its settings in "stats settings", driven by real datagrams.</summary>
 public sealed class UdpStatsTests
 {
     private static Dictionary<string, string> Stats(int port, string command = "stats") => UdpServerStats.Read(port, command);

@@ -9,7 +9,7 @@ using Moat.Server.Tests.Udp;
 namespace Moat.Server.Tests.Security.Auth;
 
 /// <summary>
-/// "udptoken" over TCP (A4) and UDP under authentication (A12): a token obtained over TCP gives full UDP service to
+/// "udptoken" over TCP and UDP under authentication: a token obtained over TCP gives full UDP service to
 /// its address only; with -Y every datagram without a valid auth-bound token is dropped, trusted networks included.
 /// </summary>
 public sealed partial class UdpTokenTests : IDisposable

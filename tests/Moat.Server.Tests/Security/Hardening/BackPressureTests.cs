@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Moat.Server.Tests.Security.Hardening;
 
 /// <summary>
-/// Spec B8: a client that asks for much more than it reads. Pipelined gets pause the connection (the server stops
+/// Back-pressure: a client that asks for much more than it reads. Pipelined gets pause the connection (the server stops
 /// reading it) instead of buffering replies; one multi-get whose replies pass the hard limit closes it. The
 /// server's resident memory is measured on a moat child process; another client is served meanwhile.
 /// </summary>

@@ -3,7 +3,7 @@ using Moat.Server.Tests.Infrastructure;
 
 namespace Moat.Server.Tests.Security.Hardening;
 
-/// <summary>Spec B5: -c and --max-conns-per-ip answer memcached's maxconns_fast line, close, and count rejected_connections.</summary>
+/// <summary>-c and --max-conns-per-ip answer memcached's maxconns_fast line, close, and count rejected_connections.</summary>
 public sealed class ConnectionLimitTests
 {
     [Fact]

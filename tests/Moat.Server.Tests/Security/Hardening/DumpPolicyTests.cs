@@ -10,7 +10,7 @@ using Moat.Storage;
 
 namespace Moat.Server.Tests.Security.Hardening;
 
-/// <summary>-X/-W row of spec B: key dumps only for loopback peers unless -o dump_remote; -X still turns cachedump and me off for everyone.</summary>
+/// <summary>-X and -W: key dumps only for loopback peers unless -o dump_remote; -X still turns cachedump and me off for everyone.</summary>
 public sealed class DumpPolicyTests
 {
     private const string Dumps = "stats cachedump 1 1\r\nstats detail dump\r\nme somekey\r\n";

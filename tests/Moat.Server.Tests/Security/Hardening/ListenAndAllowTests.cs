@@ -7,7 +7,7 @@ using Moat.Server.Tests.Udp;
 
 namespace Moat.Server.Tests.Security.Hardening;
 
-/// <summary>Spec B1 (loopback by default) and B2 (--allow): who may connect at all.</summary>
+/// <summary>Loopback by default and --allow: who may connect at all.</summary>
 public sealed class ListenAndAllowTests
 {
     [Fact]

@@ -3,8 +3,8 @@ using Moat.Server.Tests.Infrastructure;
 namespace Moat.Server.Tests.Security.Hardening;
 
 /// <summary>
-/// Spec B7 and Facts §2.4: malformed requests replayed against Moat and Debian memcached 1.6.18 give the same bytes
-/// and the same close/no-close outcome; then the limits where Moat is deliberately stricter (a get line over
+/// Request line and key limits: malformed requests replayed against Moat and Debian memcached 1.6.18 give the same
+/// bytes and the same close/no-close outcome; then the limits where Moat is deliberately stricter (a get line over
 /// --max-get-line).
 /// </summary>
 public sealed class MalformedInputDifferentialTests(MemcachedProcessFixture memcached) : IClassFixture<MemcachedProcessFixture>

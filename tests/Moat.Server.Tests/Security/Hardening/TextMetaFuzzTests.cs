@@ -6,11 +6,11 @@ using Xunit.Abstractions;
 namespace Moat.Server.Tests.Security.Hardening;
 
 /// <summary>
-/// Spec B10 for the text and meta protocols (the binary protocol has its own fuzzer in Binary/BinaryFuzzTests):
-/// seeded mutations of valid requests — bit flips, random bytes, truncation, CRLF removal, numeric fields set to
-/// 0 / 2^31 / 2^32−1 / negative / too long, splices — sent over real TCP connections to a moat child process
-/// logging at -vvv. Afterwards the server answers "version", control keys stored before are unchanged, and its
-/// log has no unhandled-exception line. Bounded to 15 s of fuzzing.
+/// Malformed input never crashes the server, for the text and meta protocols (the binary protocol has its own fuzzer in
+/// Binary/BinaryFuzzTests): seeded mutations of valid requests — bit flips, random bytes, truncation, CRLF removal,
+/// numeric fields set to 0 / 2^31 / 2^32−1 / negative / too long, splices — sent over real TCP connections to a moat
+/// child process logging at -vvv. Afterwards the server answers "version", control keys stored before are unchanged,
+/// and its log has no unhandled-exception line. Bounded to 15 s of fuzzing.
 /// </summary>
 public sealed class TextMetaFuzzTests(ITestOutputHelper output)
 {

@@ -6,7 +6,7 @@ using Moat.Server.Tests.Infrastructure;
 
 namespace Moat.Server.Tests.Security.Hardening;
 
-/// <summary>Spec B6: --slow-request-timeout (slowloris) and -o idle_timeout, with 1 s values.</summary>
+/// <summary>--slow-request-timeout (slowloris) and -o idle_timeout, with 1 s values.</summary>
 public sealed class TimeoutTests
 {
     [Fact]

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Moat.Server.Tests.Security.Harness;
 
 /// <summary>
-/// Sends UDP datagrams with a forged IPv4 source (spec E1): a raw IPPROTO_RAW socket (IP_HDRINCL implied on Linux)
+/// Sends UDP datagrams with a forged IPv4 source: a raw IPPROTO_RAW socket (IP_HDRINCL implied on Linux)
 /// and hand-built IPv4 and UDP headers with checksums.
 /// </summary>
 internal sealed class SpoofedSender(Socket raw) : IDisposable

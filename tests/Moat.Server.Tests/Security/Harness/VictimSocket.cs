@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Moat.Server.Tests.Security.Harness;
 
 /// <summary>
-/// The address a spoofer names as source (spec E2): a UDP socket bound there with SO_RCVBUFFORCE 32 MiB, counting
+/// The address a spoofer names as source: a UDP socket bound there with SO_RCVBUFFORCE 32 MiB, counting
 /// every datagram that arrives, grouped by the echoed request id.
 /// </summary>
 internal sealed class VictimSocket : IDisposable

@@ -3,7 +3,7 @@ using Moat.Server.Tests.Security.Harness;
 
 namespace Moat.Server.Tests.Security.SecurityLog;
 
-/// <summary>--security-log and the A8 rate flags: defaults, parsing, exit codes.</summary>
+/// <summary>--security-log and the UDP rate-limit flags: defaults, parsing, exit codes.</summary>
 public sealed class SecurityLogFlagTests
 {
     [Fact]

@@ -4,7 +4,10 @@ using Moat.Server.Tests.Udp;
 
 namespace Moat.Server.Tests.Security.SecurityLog;
 
-/// <summary>A10 end to end: what the UDP transport writes to --security-log, read back from the file after the server stops.</summary>
+/// <summary>
+/// The security event log end to end: what the UDP transport writes to --security-log, read back from the file after
+/// the server stops.
+/// </summary>
 public sealed class UdpSecurityLogTests : IDisposable
 {
     private static readonly string BigValue = new('b', 100_000);

@@ -6,7 +6,10 @@ using Moat.Server.Tests.Udp;
 
 namespace Moat.Server.Tests.Security.Udp;
 
-/// <summary>Spec A11, libmemcached row: memccp --udp (fire-and-forget "set … noreply") against moat and memcached.</summary>
+/// <summary>
+/// What a legacy UDP client sees, libmemcached row (docs/udp.md#what-a-legacy-udp-client-sees): memccp --udp
+/// (fire-and-forget "set … noreply") against moat and memcached.
+/// </summary>
 public sealed class LegacyClientTests : IDisposable
 {
     private const string Memccp = "/usr/bin/memccp";

@@ -8,9 +8,9 @@ using Xunit.Abstractions;
 namespace Moat.Server.Tests.Security.Udp;
 
 /// <summary>
-/// The headline test of spec A5 (E1–E4): inside a private network namespace, 1,000 requests spoofed from a victim
-/// address reach moat; whatever K is, the victim never gets more than K × the bytes sent in its name, at most one
-/// datagram per request, and nothing written or flushed. Debian memcached in the same namespace shows the threat.
+/// The headline test of the amplification guard: inside a private network namespace, 1,000 requests spoofed from a
+/// victim address reach moat; whatever K is, the victim never gets more than K × the bytes sent in its name, at most
+/// one datagram per request, and nothing written or flushed. Debian memcached in the same namespace shows the threat.
 /// </summary>
 public sealed class ReflectionHeadlineTests(ITestOutputHelper output)
 {
@@ -22,7 +22,10 @@ public sealed class ReflectionHeadlineTests(ITestOutputHelper output)
     private static readonly IPEndPoint Victim = new(IPAddress.Parse("127.0.0.99"), 5555);
     private static readonly string BigValue = new('b', 100_000);
 
-    /// <summary>The spec's request mix, one payload (after the frame header) per entry; index 11 is the reqid-0 probe.</summary>
+    /// <summary>
+    /// The request mix of reflection attacks and scanners, one payload (after the frame header) per entry; index 11 is
+    /// the reqid-0 probe.
+    /// </summary>
     private static List<byte[]> RequestMix()
     {
         var garbage = new Random(20_260_101);
@@ -47,7 +50,8 @@ public sealed class ReflectionHeadlineTests(ITestOutputHelper output)
             Encoding.ASCII.GetBytes(longGet.ToString()),
             randomBytes,
 
-            // Not in the spec's list: a miss fits any K ≥ 1, so the victim socket is shown to receive what the guard lets out.
+            // Not an attack request: a miss fits any K ≥ 1, so the victim socket is shown to receive what the guard
+            // lets out.
             "get nothing-here\r\n"u8.ToArray(),
         ];
     }
@@ -121,7 +125,10 @@ public sealed class ReflectionHeadlineTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>The same spoofed "get big" against Debian memcached -U: the reflection Moat refuses (Facts §3).</summary>
+    /// <summary>
+    /// The same spoofed "get big" against Debian memcached -U: the reflection Moat refuses (memcached amplifies it
+    /// thousands of times).
+    /// </summary>
     private void ContrastWithMemcached(NetworkNamespace netns, long moatSent, long moatReceived)
     {
         netns.Start("memcached", "-u", "nobody", "-p", MemcachedPort.ToString(CultureInfo.InvariantCulture), "-U", MemcachedPort.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1");

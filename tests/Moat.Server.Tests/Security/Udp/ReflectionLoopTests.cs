@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Moat.Server.Tests.Security.Udp;
 
 /// <summary>
-/// Spec A6 in a private netns: seeds spoofed from one server's UDP address:port to another must not start a
+/// Loop protection in a private netns: seeds spoofed from one server's UDP address:port to another must not start a
 /// ping-pong (Loop DoS, CVE-2024-2169), even between two moat instances that trust each other; service source ports
 /// are dropped and counted.
 /// </summary>
