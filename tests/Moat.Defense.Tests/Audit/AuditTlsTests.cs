@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Moat.Defense.Tests.Support;
 
-namespace Moat.Defense.Tests;
+namespace Moat.Defense.Tests.Audit;
 
 /// <summary>C2 step 2 against memcached -Z: the TLS port is recognised, and --tls audits it over TLS.</summary>
 [Collection(RunsAlone.Name)]
@@ -18,7 +18,7 @@ public sealed class AuditTlsTests
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
         File.WriteAllText(directory.File("cert.pem"), certificate.ExportCertificatePem());
         File.WriteAllText(directory.File("key.pem"), key.ExportPkcs8PrivateKeyPem());
-        using var memcached = new MemcachedProcess($"-Z -o ssl_chain_cert={directory.File("cert.pem")},ssl_key={directory.File("key.pem")}", udp: false);
+        using var memcached = new MemcachedServer([.. ServerValues.MemcachedArguments, "-Z", "-o", $"ssl_chain_cert={directory.File("cert.pem")},ssl_key={directory.File("key.pem")}"]);
         var target = $"127.0.0.1:{memcached.Port}";
 
         var (_, plainJson, _, _) = AuditRunner.Run(target, "--format", "json", "--rate", "1000", "--timeout", "2s", "--no-udp");

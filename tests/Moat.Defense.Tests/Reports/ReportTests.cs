@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Xml.Linq;
 using Moat.Defense.Tests.Support;
 
-namespace Moat.Defense.Tests;
+namespace Moat.Defense.Tests.Reports;
 
 public sealed class ReportTests
 {

@@ -1,7 +1,7 @@
 using Moat.Defense.Flows;
 using static Moat.Defense.Tests.Support.FlowExports;
 
-namespace Moat.Defense.Tests;
+namespace Moat.Defense.Tests.Flows;
 
 /// <summary>
 /// The NetFlow v5/v9/IPFIX decoder on hand-built export messages: fields, times, sampling, templates per exporter
@@ -11,8 +11,8 @@ public sealed class NetFlowDecoderTests
 {
     private const long Ms = 1_000_000;
     private const long ExportMs = ExportSeconds * 1000L;
-    private static readonly Decoding.IpKey Router = Ip("192.0.2.1");
-    private static readonly Decoding.IpKey OtherRouter = Ip("192.0.2.2");
+    private static readonly Moat.Defense.Decoding.IpKey Router = Ip("192.0.2.1");
+    private static readonly Moat.Defense.Decoding.IpKey OtherRouter = Ip("192.0.2.2");
 
     [Fact]
     public void V5_records_carry_addresses_ports_counters_and_times_relative_to_the_exporters_uptime()

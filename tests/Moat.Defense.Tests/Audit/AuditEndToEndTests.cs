@@ -2,7 +2,7 @@ using System.Text.Json;
 using Moat.Defense.Tests.Support;
 using static Moat.Defense.Tests.Support.AuditJson;
 
-namespace Moat.Defense.Tests;
+namespace Moat.Defense.Tests.Audit;
 
 [Collection(RunsAlone.Name)]
 public sealed class AuditEndToEndTests
@@ -10,7 +10,7 @@ public sealed class AuditEndToEndTests
     [ToolFact("memcached")]
     public void Memcached_with_udp_is_a_measured_amplifier()
     {
-        using var memcached = new MemcachedProcess(string.Empty, udp: true);
+        using var memcached = new MemcachedServer(ServerValues.MemcachedArguments, new ServerOptions { Udp = UdpMode.SamePort });
         memcached.Set("big", 100_000);
         var (exit, json, stderr, _) = AuditRunner.Run($"127.0.0.1:{memcached.Port}", "--format", "json", "--rate", "1000");
         Assert.True(exit == 1, stderr + json);
@@ -29,7 +29,7 @@ public sealed class AuditEndToEndTests
     [ToolFact("memcached")]
     public void Memcached_without_udp_has_no_udp_finding_and_exits_0()
     {
-        using var memcached = new MemcachedProcess(string.Empty, udp: false);
+        using var memcached = new MemcachedServer(ServerValues.MemcachedArguments);
         var (exit, json, _, _) = AuditRunner.Run($"127.0.0.1:{memcached.Port}", "--format", "json", "--rate", "1000", "--timeout", "1s");
         Assert.Equal(0, exit);
         var target = Target(json);
@@ -45,7 +45,7 @@ public sealed class AuditEndToEndTests
         using var directory = new TempDirectory();
         var authFile = directory.File("auth");
         File.WriteAllText(authFile, "auditor:s3cret\n");
-        using var memcached = new MemcachedProcess($"-Y {authFile}", udp: false);
+        using var memcached = new MemcachedServer([.. ServerValues.MemcachedArguments, "-Y", authFile]);
 
         var (exit, json, _, _) = AuditRunner.Run($"127.0.0.1:{memcached.Port}", "--format", "json", "--rate", "1000", "--timeout", "1s", "--no-udp");
         Assert.Equal(0, exit);
@@ -125,8 +125,8 @@ public sealed class AuditEndToEndTests
     [ToolFact("memcached")]
     public void Probe_accounting_only_the_targets_and_bounded_counts()
     {
-        using var first = new MemcachedProcess(string.Empty, udp: true);
-        using var second = new MemcachedProcess(string.Empty, udp: false);
+        using var first = new MemcachedServer(ServerValues.MemcachedArguments, new ServerOptions { Udp = UdpMode.SamePort });
+        using var second = new MemcachedServer(ServerValues.MemcachedArguments);
         var (_, table, _, network) = AuditRunner.Run($"127.0.0.1:{first.Port}", $"127.0.0.1:{second.Port}", "--rate", "1000", "--timeout", "1s", "--retries", "1");
         Assert.Contains("UDP_AMPLIFIER", table, StringComparison.Ordinal);
         var allowed = new HashSet<(string, int)> { ("127.0.0.1", first.Port), ("127.0.0.1", second.Port) };
@@ -143,7 +143,7 @@ public sealed class AuditEndToEndTests
     [ToolFact("memcached")]
     public void Ipv6_loopback_target_is_measured_with_ipv6_overhead()
     {
-        using var memcached = new MemcachedProcess(string.Empty, udp: true, address: "::1");
+        using var memcached = new MemcachedServer(ServerValues.MemcachedArguments, new ServerOptions { Udp = UdpMode.SamePort, Address = "::1" });
         var (exit, json, stderr, _) = AuditRunner.Run($"[::1]:{memcached.Port}", "--format", "json", "--rate", "1000");
         Assert.True(exit == 1, stderr + json);
         var target = Target(json);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
 using System.Text.Json;
@@ -6,7 +5,7 @@ using Moat.Defense.Capture;
 using Moat.Defense.Flows;
 using Moat.Defense.Tests.Support;
 
-namespace Moat.Defense.Tests;
+namespace Moat.Defense.Tests.Flows.Nfcapd;
 
 /// <summary>
 /// nfcapd files written by Debian's nfcapd (softflowd exporting a synthetic capture of IPv4 and IPv6 flows), converted
@@ -137,22 +136,9 @@ public sealed class NfcapdReaderTests : IClassFixture<NfcapdReaderTests.FlowFile
 
     private static string Run(string program, params string[] arguments)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {stderr}");
-        return stdout.Result;
+        var result = ProcessRunner.Run(program, arguments, TimeSpan.FromMinutes(5));
+        Assert.True(result.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {result.StandardError}");
+        return result.StandardOutput;
     }
 
     /// <summary>One nfcapd capture of the synthetic traffic for all the tests, and its conversions by nfdump.</summary>
@@ -206,7 +192,7 @@ public sealed class NfcapdReaderTests : IClassFixture<NfcapdReaderTests.FlowFile
             using var nfcapd = FlowTools.StartNfcapd(_directory.File("nfcapd"));
             FlowTools.Softflowd(pcap, 10, nfcapd.Port, _directory.Path, "-a", "-6");
             Thread.Sleep(500);
-            return nfcapd.Stop().Single();
+            return nfcapd.StopAndListFiles().Single();
         }
     }
 }

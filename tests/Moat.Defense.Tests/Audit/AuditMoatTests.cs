@@ -2,7 +2,7 @@ using System.Text.Json;
 using Moat.Defense.Tests.Support;
 using static Moat.Defense.Tests.Support.AuditJson;
 
-namespace Moat.Defense.Tests;
+namespace Moat.Defense.Tests.Audit;
 
 /// <summary>
 /// C5.5: the audit against the real moat server. Moat answers <c>VERSION 1.6.18</c> like memcached, so the
@@ -14,7 +14,7 @@ public sealed class AuditMoatTests
     [Fact]
     public void Moat_with_udp_and_a_100_kb_value_is_guarded_with_measured_baf_0()
     {
-        using var moat = new MoatProcess(string.Empty);
+        using var moat = new MoatServer([], new ServerOptions { Udp = UdpMode.SamePort });
         moat.Set("big", 100_000);
         var (exit, json, stderr, network) = AuditRunner.Run($"127.0.0.1:{moat.Port}", "--format", "json", "--rate", "1000", "--timeout", "1s", "--retries", "0");
         Assert.True(exit == 0, stderr + json);
@@ -47,7 +47,7 @@ public sealed class AuditMoatTests
     [Fact]
     public void Moat_trusting_the_auditors_network_still_refuses_stats_over_udp()
     {
-        using var moat = new MoatProcess("--udp-trusted 127.0.0.0/8 --udp-amp-factor 3");
+        using var moat = new MoatServer(["--udp-trusted", "127.0.0.0/8", "--udp-amp-factor", "3"], new ServerOptions { Udp = UdpMode.SamePort });
         moat.Set("big", 100_000);
         var (exit, json, stderr, _) = AuditRunner.Run($"127.0.0.1:{moat.Port}", "--format", "json", "--rate", "1000", "--timeout", "1s", "--retries", "0");
         Assert.True(exit == 0, stderr + json);

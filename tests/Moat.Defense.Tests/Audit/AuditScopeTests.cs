@@ -3,7 +3,7 @@ using Moat.Defense.Audit;
 using Moat.Defense.Cli;
 using Moat.Defense.Tests.Support;
 
-namespace Moat.Defense.Tests;
+namespace Moat.Defense.Tests.Audit;
 
 public sealed class AuditScopeTests
 {

@@ -3,7 +3,7 @@ using Moat.Defense.Capture;
 using Moat.Defense.Decoding;
 using Moat.Defense.Tests.Support;
 
-namespace Moat.Defense.Tests;
+namespace Moat.Defense.Tests.Decoding;
 
 public sealed class PacketDecoderTests
 {
