@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 
-namespace Moat.Storage.Tests;
+namespace Moat.Storage.Tests.Index;
 
 /// <summary>
 /// The index starts small and doubles in place while requests go on. Readers racing the migration must never miss

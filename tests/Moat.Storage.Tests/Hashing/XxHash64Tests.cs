@@ -1,7 +1,7 @@
 using System.Text;
 using Moat.Storage.Hashing;
 
-namespace Moat.Storage.Tests;
+namespace Moat.Storage.Tests.Hashing;
 
 public sealed class XxHash64Tests
 {
