@@ -106,7 +106,7 @@ public sealed class FlowExportEndToEndTests
 
             // nfcapd has no "all received" signal: the exports are on loopback, a moment is plenty.
             Thread.Sleep(500);
-            var files = nfcapd.Stop();
+            var files = nfcapd.StopAndListFiles();
             Assert.NotEmpty(files);
             var (fileExit, fileJson, fileStderr) = Detect.Run([.. files, .. detectArguments, "--format", "json"]);
             Assert.True(fileExit == 1, $"v{version} nfcapd files exit {fileExit}: {fileStderr}");
@@ -122,7 +122,7 @@ public sealed class FlowExportEndToEndTests
         using var netns = new NetworkNamespace();
         var scripts = Path.Combine(AppContext.BaseDirectory, "Support");
         netns.Start(Tools.Find("memcached")!, "-l", "127.0.0.1", "-p", $"{MemcachedPort}", "-U", $"{MemcachedPort}", "-u", "root", "-m", "64", "-t", "1");
-        netns.Start(Tools.Find("dotnet")!, MoatProcess.Dll, "-l", "127.0.0.2", "-p", $"{MoatPort}", "-U", $"{MoatPort}");
+        netns.Start(Tools.Find("dotnet")!, MoatServer.Dll, "-l", "127.0.0.2", "-p", $"{MoatPort}", "-U", $"{MoatPort}");
         Wait.Until(() => netns.TryExec("python3", $"{scripts}/setvalue.py", "127.0.0.1", $"{MemcachedPort}", "big", "100000"));
         Wait.Until(() => netns.TryExec("python3", $"{scripts}/setvalue.py", "127.0.0.2", $"{MoatPort}", "big", "100000"));
         var tcpdump = netns.StartWithOutput(Tools.Find("tcpdump")!, "-i", "lo", "-B", "32768", "--immediate-mode", "-U", "-w", pcap, $"udp port {MemcachedPort} or udp port {MoatPort}");

@@ -104,7 +104,7 @@ public sealed class FlowPerformanceTests
             }
 
             Thread.Sleep(1000);
-            file = nfcapd.Stop().Single();
+            file = nfcapd.StopAndListFiles().Single();
         }
 
         // nfdump's own count of what nfcapd stored is what detect must read.
@@ -142,17 +142,9 @@ public sealed class FlowPerformanceTests
     {
         return Best(2, () =>
         {
-            using var process = Process.Start(new ProcessStartInfo("dotnet")
-            {
-                ArgumentList = { MoatProcess.Dll, "detect", input, "--format", "json" },
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            })!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            Assert.True(process.ExitCode == 1, stderr);
-            Assert.Contains("\"flow_records\"", stdout.Result, StringComparison.Ordinal);
+            var result = MoatServer.Run(["detect", input, "--format", "json"], TimeSpan.FromMinutes(5));
+            Assert.True(result.ExitCode == 1, result.StandardError);
+            Assert.Contains("\"flow_records\"", result.StandardOutput, StringComparison.Ordinal);
         });
     }
 

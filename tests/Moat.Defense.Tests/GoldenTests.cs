@@ -1,3 +1,4 @@
+using Moat.Defense.Tests.Reports;
 using Moat.Defense.Tests.Support;
 
 namespace Moat.Defense.Tests;

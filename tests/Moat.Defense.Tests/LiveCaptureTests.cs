@@ -135,7 +135,7 @@ public sealed class LiveCaptureTests
         {
             var scripts = Path.Combine(AppContext.BaseDirectory, "Support");
             _netns.Start(Tools.Find("memcached")!, "-l", "127.0.0.1", "-p", $"{MemcachedPort}", "-U", $"{MemcachedPort}", "-u", "root", "-m", "64", "-t", "1");
-            _netns.Start(Tools.Find("dotnet")!, MoatProcess.Dll, "-l", "127.0.0.2", "-p", $"{MoatPort}", "-U", $"{MoatPort}");
+            _netns.Start(Tools.Find("dotnet")!, MoatServer.Dll, "-l", "127.0.0.2", "-p", $"{MoatPort}", "-U", $"{MoatPort}");
             Wait.Until(() => _netns.TryExec("python3", $"{scripts}/setvalue.py", "127.0.0.1", $"{MemcachedPort}", "big", "100000"));
             Wait.Until(() => _netns.TryExec("python3", $"{scripts}/setvalue.py", "127.0.0.2", $"{MoatPort}", "big", "100000"));
 

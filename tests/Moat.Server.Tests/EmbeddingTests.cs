@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Moat.Server.Configuration;
 using Moat.Server.Hosting;
-using Moat.Server.Tests.Infrastructure;
 
 namespace Moat.Server.Tests;
 
@@ -12,7 +11,7 @@ public sealed class EmbeddingTests
     [Fact]
     public async Task AddMoatServer_serves_memcached_from_a_web_application()
     {
-        var port = MemcachedProcessFixture.FreePort();
+        var port = FreePort.Tcp();
         var options = MemcachedFlagParser.Parse(["-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-l", "127.0.0.1"]).Options!;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Services.AddMoatServer(options);

@@ -88,11 +88,11 @@ public sealed class ExtendedOptionTests
         { "slab_automove_freeratio=0.05", true, true },
     };
 
-    [RequiresMemcachedTheory]
+    [MemcachedTheory]
     [MemberData(nameof(Suboptions))]
     public void Suboption_starts_moat_with_its_notice_and_stats_settings_like_memcached(string suboption, bool notice, bool differential)
     {
-        var port = MemcachedProcessFixture.FreePort();
+        var port = FreePort.Tcp();
         using var process = ProcessTests.Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-o", suboption);
         Dictionary<string, string> ours;
         try
@@ -121,7 +121,7 @@ public sealed class ExtendedOptionTests
             return;
         }
 
-        using var memcached = new MemcachedProcessFixture("-o", suboption);
+        using var memcached = new MemcachedServer("-o", suboption);
         Assert.True(memcached.Available, $"memcached -o {suboption} did not start");
         var theirs = Settings(WireClient.Send(memcached.Port, "stats settings\r\n").Reply);
         foreach (var (name, value) in theirs)
@@ -194,10 +194,10 @@ public sealed class ExtendedOptionTests
     }
 
     /// <summary>-o slab_sizes changes the virtual classes as it changes memcached's classes.</summary>
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Slab_sizes_give_memcacheds_classes()
     {
-        using var memcached = new MemcachedProcessFixture("-o", "slab_sizes=100-200-400-800");
+        using var memcached = new MemcachedServer("-o", "slab_sizes=100-200-400-800");
         Assert.True(memcached.Available);
         var flags = MemcachedFlagParser.Parse(["-o", "slab_sizes=100-200-400-800"]).Options!;
         using var moat = new MoatServerFixture(o => o.SlabSizes = flags.SlabSizes);

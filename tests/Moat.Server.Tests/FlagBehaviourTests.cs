@@ -71,7 +71,7 @@ public sealed class FlagBehaviourTests
             WireClient.Send(server.Port, $"set c 0 0 1\r\nz\r\nappend c 0 0 2000\r\n{value}\r\nget c\r\n").Reply);
     }
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void A_binary_set_just_over_the_item_limit_removes_the_old_value_as_memcached_does()
     {
         // Binary SET follows the text rule (the old value goes); APPEND keeps it. Frames and statuses compared with
@@ -87,7 +87,7 @@ public sealed class FlagBehaviourTests
             Binary.BinaryFrames.Request(0x0e, "c", value: value),
             Binary.BinaryFrames.Request(0x00, "c"),
         ];
-        using var memcached = new MemcachedProcessFixture("-I", "2048", "-o", "slab_chunk_max=1024");
+        using var memcached = new MemcachedServer("-I", "2048", "-o", "slab_chunk_max=1024");
         Assert.True(memcached.Available, "memcached did not start");
         using var moat = new MoatServerFixture(o => o.ItemSizeMax = 2048);
         var expected = Binary.BinaryFrames.Describe(Binary.BinaryWire.Send(memcached.Port, frames).Reply);

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Moat.Server.Configuration;
-using Moat.Server.Tests.Infrastructure;
 
 namespace Moat.Server.Tests;
 
@@ -23,7 +21,7 @@ public sealed partial class HelpTextTests
         Assert.True(missing.Count == 0, "not in moat -h: " + string.Join(", ", missing));
     }
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Every_flag_memcached_documents_is_in_moats_help()
     {
         var theirs = MemcachedHelp();
@@ -61,10 +59,7 @@ public sealed partial class HelpTextTests
 
     private static string MemcachedHelp()
     {
-        using var process = Process.Start(new ProcessStartInfo(MemcachedProcessFixture.Binary, "-h") { RedirectStandardOutput = true, UseShellExecute = false })!;
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return output;
+        return ProcessRunner.Run(Tools.Memcached!, ["-h"], TimeSpan.FromSeconds(30)).StandardOutput;
     }
 
     [GeneratedRegex(@"^-(?<flag>[A-Za-z])\b", RegexOptions.Multiline)]

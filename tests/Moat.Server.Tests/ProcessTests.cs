@@ -2,15 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Moat.Server.Tests.Infrastructure;
 
 namespace Moat.Server.Tests;
 
 /// <summary>The moat executable as operators run it: exit codes, silent stdout, graceful SIGTERM.</summary>
 public sealed class ProcessTests
 {
-    private static readonly string MoatDll = Path.Combine(AppContext.BaseDirectory, "moat.dll");
-
     [Fact]
     public void Unsupported_flag_exits_64_with_one_line_on_stderr()
     {
@@ -44,7 +41,7 @@ public sealed class ProcessTests
     [Fact]
     public void Sigterm_stops_the_server_gracefully_and_stdout_stays_empty()
     {
-        var port = MemcachedProcessFixture.FreePort();
+        var port = FreePort.Tcp();
         using var process = Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1");
         try
         {
@@ -79,7 +76,7 @@ public sealed class ProcessTests
     {
         foreach (var delay in delaysMs)
         {
-            var port = MemcachedProcessFixture.FreePort();
+            var port = FreePort.Tcp();
             using var process = Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-m", "65536");
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
@@ -121,7 +118,7 @@ public sealed class ProcessTests
     {
         var pidFile = $"/nonexistent-moat-{Guid.NewGuid():N}/moat.pid";
         var expected = $"Could not open the pid file {pidFile}.tmp for writing: No such file or directory";
-        var port = MemcachedProcessFixture.FreePort();
+        var port = FreePort.Tcp();
         using var process = Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-P", pidFile);
         try
         {
@@ -140,11 +137,11 @@ public sealed class ProcessTests
             }
         }
 
-        if (File.Exists(MemcachedProcessFixture.Binary))
+        if (File.Exists(Tools.Memcached!))
         {
-            using var memcached = new MemcachedProcessFixture("-P", pidFile);
+            using var memcached = new MemcachedServer("-P", pidFile);
             Assert.True(memcached.Available, "memcached did not start with an unwritable -P file");
-            Assert.Equal(expected, memcached.StopAndReadStandardError().Trim());
+            Assert.Equal(expected, memcached.KillAndReadStandardError().Trim());
         }
     }
 
@@ -162,7 +159,7 @@ public sealed class ProcessTests
         var previous = running ? Environment.ProcessId : FinishedProcessId();
         var expected = running ? $"WARNING: The pid file contained the following (running) pid: {previous}" : string.Empty;
         File.WriteAllText(pidFile, previous.ToString(CultureInfo.InvariantCulture) + "\n");
-        var port = MemcachedProcessFixture.FreePort();
+        var port = FreePort.Tcp();
         using var process = Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-P", pidFile);
         try
         {
@@ -186,12 +183,12 @@ public sealed class ProcessTests
             }
         }
 
-        if (File.Exists(MemcachedProcessFixture.Binary))
+        if (File.Exists(Tools.Memcached!))
         {
             File.WriteAllText(pidFile, previous.ToString(CultureInfo.InvariantCulture) + "\n");
-            using var memcached = new MemcachedProcessFixture("-P", pidFile);
+            using var memcached = new MemcachedServer("-P", pidFile);
             Assert.True(memcached.Available, "memcached did not start");
-            Assert.Equal(expected, memcached.StopAndReadStandardError().Trim());
+            Assert.Equal(expected, memcached.KillAndReadStandardError().Trim());
         }
 
         Directory.Delete(directory, recursive: true);
@@ -210,7 +207,7 @@ public sealed class ProcessTests
     {
         var directory = Directory.CreateTempSubdirectory("moat-pid-").FullName;
         var pidFile = Path.Combine(directory, "moat.pid");
-        var port = MemcachedProcessFixture.FreePort();
+        var port = FreePort.Tcp();
         using var process = Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-P", pidFile);
         try
         {
@@ -253,7 +250,7 @@ public sealed class ProcessTests
     [InlineData("-I 512m -m 2048", 0)]
     public void Small_and_unusual_memory_limits_start_and_serve(string flags, int tooLarge)
     {
-        var port = MemcachedProcessFixture.FreePort();
+        var port = FreePort.Tcp();
         using var process = Start([.. flags.Split(' '), "-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1"]);
         try
         {
@@ -285,22 +282,7 @@ public sealed class ProcessTests
         Assert.Equal("ERROR: Memory limits above 1048576 megabytes are not supported (-m).", stderr.Trim());
     }
 
-    internal static Process Start(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(MoatDll);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        return Process.Start(info)!;
-    }
+    internal static Process Start(params string[] args) => MoatServer.Launch(args);
 
     /// <summary>Waits until <paramref name="file"/> is mapped into the process (its assembly is loaded), at most 20 s.</summary>
     private static void WaitForMapping(Process process, string file)
@@ -326,43 +308,24 @@ public sealed class ProcessTests
         throw new TimeoutException($"{file} was not loaded within 20 s");
     }
 
-    internal static void Terminate(Process process)
-    {
-        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])!;
-        kill.WaitForExit(5000);
-    }
+    internal static void Terminate(Process process) => ProcessRunner.Signal(process.Id, "TERM");
 
     private static (int Code, string Stdout, string Stderr) RunToEnd(params string[] args)
     {
-        using var process = Start(args);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(30_000))
+        var result = MoatServer.Run(args);
+        if (result.TimedOut)
         {
-            process.Kill();
             throw new TimeoutException("moat did not exit");
         }
 
-        return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
+        return (result.ExitCode, result.StandardOutput, result.StandardError);
     }
 
     internal static void WaitUntilListening(int port)
     {
-        var deadline = Environment.TickCount64 + 20_000;
-        while (Environment.TickCount64 < deadline)
+        if (!ServerProcess.WaitUntilListening(port, TimeSpan.FromSeconds(20)))
         {
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(100);
-            }
+            throw new TimeoutException("moat did not start listening");
         }
-
-        throw new TimeoutException("moat did not start listening");
     }
 }

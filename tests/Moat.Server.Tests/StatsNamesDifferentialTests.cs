@@ -46,10 +46,10 @@ public sealed partial class StatsNamesDifferentialTests
         "set a 0 0 1\r\nx\r\nset b 5 0 3000\r\n{B}\r\nget a b c\r\ntouch a 0\r\ntouch z 0\r\nincr n 1\r\nset n 0 0 1\r\n7\r\n"
         + "incr n 2\r\ndecr n 1\r\ndelete z\r\ndelete n\r\ncas a 0 0 1 999999\r\ny\r\ncas z 0 0 1 1\r\ny\r\nversion\r\n";
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Every_stats_group_has_memcacheds_names_in_memcacheds_order()
     {
-        using var memcached = new MemcachedProcessFixture("-o", Options);
+        using var memcached = new MemcachedServer("-o", Options);
         Assert.True(memcached.Available, "memcached did not start");
         using var moat = new MoatServerFixture(o => o.IdleTimeoutSeconds = 3600);
         var workload = Workload.Replace("{B}", new string('b', 3000), StringComparison.Ordinal);
@@ -104,10 +104,10 @@ public sealed partial class StatsNamesDifferentialTests
     }
 
     /// <summary>-o idle_timeout closes an idle connection and counts it in idle_kicks, as memcached does.</summary>
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Idle_timeout_closes_and_counts_idle_kicks_like_memcached()
     {
-        using var memcached = new MemcachedProcessFixture("-o", "idle_timeout=1");
+        using var memcached = new MemcachedServer("-o", "idle_timeout=1");
         Assert.True(memcached.Available, "memcached did not start");
         using var moat = new MoatServerFixture(o => o.IdleTimeoutSeconds = 1);
         foreach (var port in new[] { memcached.Port, moat.Port })

@@ -34,10 +34,10 @@ public sealed partial class WatchTests
         "set big 0 0 1048577\r\n" + new string('b', 1048577) + "\r\n", "get big\r\n",
     ];
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Watch_lines_match_memcached_field_by_field()
     {
-        using var memcached = new MemcachedProcessFixture();
+        using var memcached = new MemcachedServer();
         Assert.True(memcached.Available, "memcached did not start");
         using var moat = new MoatServerFixture();
 
@@ -48,10 +48,10 @@ public sealed partial class WatchTests
         Assert.Contains(ours, l => l.StartsWith("type=item_get key=k%E9y%252 status=not_found", StringComparison.Ordinal));
     }
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Binary_protocol_lines_match_memcached()
     {
-        using var memcached = new MemcachedProcessFixture();
+        using var memcached = new MemcachedServer();
         Assert.True(memcached.Available, "memcached did not start");
         using var moat = new MoatServerFixture();
 
@@ -61,10 +61,10 @@ public sealed partial class WatchTests
         Assert.Contains("type=item_store key=bin status=stored cmd=set ttl=0 clsid=1 cfd=<fd> size=5", ours);
     }
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Default_set_is_fetchers_only_as_in_memcached()
     {
-        using var memcached = new MemcachedProcessFixture();
+        using var memcached = new MemcachedServer();
         Assert.True(memcached.Available, "memcached did not start");
         using var moat = new MoatServerFixture();
 
@@ -74,10 +74,10 @@ public sealed partial class WatchTests
         Assert.All(ours, l => Assert.StartsWith("type=item_get ", l, StringComparison.Ordinal));
     }
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Bad_arguments_pipelining_and_noreply_answer_as_memcached()
     {
-        using var memcached = new MemcachedProcessFixture();
+        using var memcached = new MemcachedServer();
         Assert.True(memcached.Available, "memcached did not start");
         using var moat = new MoatServerFixture();
 
@@ -93,10 +93,10 @@ public sealed partial class WatchTests
         }
     }
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Disabled_by_W_answers_as_memcached()
     {
-        using var memcached = new MemcachedProcessFixture("-W");
+        using var memcached = new MemcachedServer("-W");
         Assert.True(memcached.Available, "memcached did not start");
         using var moat = new MoatServerFixture(o => o.WatchEnabled = false);
 
@@ -106,10 +106,10 @@ public sealed partial class WatchTests
         Assert.StartsWith("CLIENT_ERROR watch commands not allowed\r\n", ours.Reply, StringComparison.Ordinal);
     }
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Watcher_limit_and_log_watchers_match_memcached()
     {
-        using var memcached = new MemcachedProcessFixture();
+        using var memcached = new MemcachedServer();
         Assert.True(memcached.Available, "memcached did not start");
         using var moat = new MoatServerFixture();
 
@@ -121,10 +121,10 @@ public sealed partial class WatchTests
         Assert.Equal("WATCHER_TOO_MANY log watcher limit reached\r\n", ours.Replies[^1]);
     }
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Idle_timeout_close_is_logged_as_memcached_logs_it()
     {
-        using var memcached = new MemcachedProcessFixture("-o", "idle_timeout=1");
+        using var memcached = new MemcachedServer("-o", "idle_timeout=1");
         Assert.True(memcached.Available, "memcached did not start");
         using var moat = new MoatServerFixture(o => o.IdleTimeoutSeconds = 1);
 
@@ -134,10 +134,10 @@ public sealed partial class WatchTests
         Assert.EndsWith(" reason=idle_timeout cfd=<fd>", ours[^1], StringComparison.Ordinal);
     }
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Eviction_lines_match_memcached()
     {
-        using var memcached = new MemcachedProcessFixture("-m", "4");
+        using var memcached = new MemcachedServer("-m", "4");
         Assert.True(memcached.Available, "memcached did not start");
         using var moat = new MoatServerFixture(o => o.MemoryLimitBytes = 4L * 1024 * 1024);
 

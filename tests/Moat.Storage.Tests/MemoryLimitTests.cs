@@ -19,7 +19,7 @@ public sealed class MemoryLimitTests
         _output = output;
     }
 
-    [LinuxProcFact]
+    [ToolFact("/proc/self/status")]
     public void Filling_four_times_past_the_limit_stays_within_the_budget_and_rss()
     {
         const long limit = 64L * 1024 * 1024;

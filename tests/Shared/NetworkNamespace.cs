@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace Moat.Tests.Shared;
+namespace Moat.Tests.Kit;
 
 /// <summary>
 /// A private network namespace made by the test: its own loopback and free ports, so spoofed traffic and
@@ -73,8 +73,7 @@ internal sealed partial class NetworkNamespace : IDisposable
     {
         if (!process.HasExited)
         {
-            using var kill = Process.Start("kill", $"-TERM {process.Id}");
-            kill.WaitForExit(5000);
+            ProcessRunner.Signal(process.Id, "TERM");
             process.WaitForExit(15_000);
         }
     }

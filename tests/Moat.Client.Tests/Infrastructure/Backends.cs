@@ -1,19 +1,33 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 
 namespace Moat.Client.Tests.Infrastructure;
 
-/// <summary>Which servers the integration tests can run against on this machine, decided once per test run.</summary>
+/// <summary>The servers the integration tests run against, and which of them this machine can run (decided once per test run).</summary>
 internal static class Backends
 {
     private static readonly Lazy<(string? Text, string? Meta)> MoatProblem = new(ProbeMoat);
 
     public static string? WhySkipped(string backend, WireProtocol protocol) => backend switch
     {
-        "memcached" => Tools.Exists(Tools.Memcached) ? null : "memcached is not installed (/usr/bin/memcached)",
+        "memcached" => Tools.Memcached is not null ? null : "memcached is not installed (/usr/bin/memcached)",
         "moat" => protocol == WireProtocol.Meta ? MoatProblem.Value.Text ?? MoatProblem.Value.Meta : MoatProblem.Value.Text,
         _ => "unknown backend " + backend,
     };
+
+    /// <summary>
+    /// A "memcached" or "moat" server on 127.0.0.1 and a free port (64 MiB, UDP off) plus <paramref name="arguments"/>,
+    /// ready once it answers "version" with a line (with -Z: once it accepts a connection); killed at dispose.
+    /// </summary>
+    public static ServerProcess Start(string backend, params string[] arguments)
+    {
+        var options = new ServerOptions { Readiness = arguments.Contains("-Z") ? Readiness.Connects : Readiness.AnswersLine };
+        return backend switch
+        {
+            "memcached" => new MemcachedServer(["-m", "64", "-t", "2", .. arguments], options),
+            "moat" => new MoatServer(["-m", "64", .. arguments], options),
+            _ => throw new ArgumentException("unknown backend " + backend),
+        };
+    }
 
     /// <summary>
     /// Starts the built moat server once: if it does not answer "version" its tests are skipped (pending); if it
@@ -21,52 +35,19 @@ internal static class Backends
     /// </summary>
     private static (string? Text, string? Meta) ProbeMoat()
     {
-        var dll = Tools.MoatDll;
-        if (dll is null)
+        if (!File.Exists(MoatServer.Dll))
         {
             return ("moat server pending: src/Moat.Cli is not built", null);
         }
 
-        var port = FreePort.Next();
-        using var process = Process.Start(new ProcessStartInfo("dotnet", $"{dll} -p {port} -l 127.0.0.1 -U 0")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        });
-        if (process is null)
-        {
-            return ("moat server pending: could not start dotnet", null);
-        }
-
         try
         {
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var watch = Stopwatch.StartNew();
-            while (watch.Elapsed < TimeSpan.FromSeconds(8) && !process.HasExited)
-            {
-                if (CacheServerProcess.WaitUntilAnswering(port, TimeSpan.FromMilliseconds(500)))
-                {
-                    return (null, AnswersMetaNoOp(port) ? null : "moat server pending: it does not answer meta commands (mn) yet");
-                }
-            }
-
+            using var moat = new MoatServer([], new ServerOptions { Readiness = Readiness.AnswersLine, ReadyTimeout = TimeSpan.FromSeconds(8) });
+            return (null, AnswersMetaNoOp(moat.Port) ? null : "moat server pending: it does not answer meta commands (mn) yet");
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or SocketException)
+        {
             return ("moat server pending: `moat -p PORT` does not answer the memcached protocol yet", null);
-        }
-        catch (SocketException)
-        {
-            return ("moat server pending: not answering", null);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(10_000);
-            }
         }
     }
 

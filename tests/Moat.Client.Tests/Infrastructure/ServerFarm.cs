@@ -5,10 +5,10 @@ namespace Moat.Client.Tests.Infrastructure;
 /// <summary>Three servers per backend, started on first use and killed when the test class is done.</summary>
 public sealed class ServerFarm : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<CacheServerProcess[]>> _farms = new();
+    private readonly ConcurrentDictionary<string, Lazy<ServerProcess[]>> _farms = new();
 
-    internal IReadOnlyList<CacheServerProcess> Servers(string backend) =>
-        _farms.GetOrAdd(backend, b => new Lazy<CacheServerProcess[]>(() => [.. Enumerable.Range(0, 3).Select(_ => CacheServerProcess.Start(b))])).Value;
+    internal IReadOnlyList<ServerProcess> Servers(string backend) =>
+        _farms.GetOrAdd(backend, b => new Lazy<ServerProcess[]>(() => [.. Enumerable.Range(0, 3).Select(_ => Backends.Start(b))])).Value;
 
     internal MoatClient Client(string backend, WireProtocol protocol, Action<MoatClientOptions>? configure = null)
     {

@@ -19,7 +19,7 @@ public sealed class NutcrackerTests(NutcrackerFixture proxy) : IClassFixture<Nut
         return options;
     }
 
-    [RequiresToolFact(Tools.Nutcracker, Tools.Memcached)]
+    [MemcachedFact("nutcracker")]
     public async Task Every_text_command_works_through_the_proxy()
     {
         await using var client = ThroughProxy();
@@ -39,7 +39,7 @@ public sealed class NutcrackerTests(NutcrackerFixture proxy) : IClassFixture<Nut
         Assert.Equal("6", (await client.GetAsync<string>("np:n")).Value);
     }
 
-    [RequiresToolFact(Tools.Nutcracker, Tools.Memcached)]
+    [MemcachedFact("nutcracker")]
     public async Task Multi_get_fans_out_over_both_backends_and_keys_land_where_our_ring_says()
     {
         await using var client = ThroughProxy();
@@ -65,7 +65,7 @@ public sealed class NutcrackerTests(NutcrackerFixture proxy) : IClassFixture<Nut
         Assert.All(keys, key => Assert.Equal(ring.GetServerForKey(key) == proxy.CacheA!.Endpoint, onA.Contains(key)));
     }
 
-    [RequiresToolFact(Tools.Nutcracker, Tools.Memcached)]
+    [MemcachedFact("nutcracker")]
     public async Task Pipelined_concurrent_callers_through_the_proxy()
     {
         await using var client = ThroughProxy();

@@ -7,7 +7,7 @@ public sealed class ResilienceTests
 {
     private static readonly TimeSpan SafetyBound = TimeSpan.FromSeconds(30);
 
-    private static MoatClient ClientFor(IEnumerable<CacheServerProcess> servers, Action<MoatClientOptions>? configure = null)
+    private static MoatClient ClientFor(IEnumerable<ServerProcess> servers, Action<MoatClientOptions>? configure = null)
     {
         var options = new MoatClientOptions
         {
@@ -32,7 +32,7 @@ public sealed class ResilienceTests
     [BackendData("moat", WireProtocol.Text)]
     public async Task Killed_and_restarted_server_fails_fast_then_recovers(string backend, WireProtocol protocol)
     {
-        using var server = CacheServerProcess.Start(backend);
+        using var server = Backends.Start(backend);
         await using var client = ClientFor([server], o => o.Protocol = protocol);
         Assert.True(await client.SetAsync("k", "before"));
 
@@ -72,7 +72,7 @@ public sealed class ResilienceTests
     [BackendData("moat", WireProtocol.Text)]
     public async Task Timeouts_mid_pipeline_leave_the_connection_in_sync(string backend, WireProtocol protocol)
     {
-        using var server = CacheServerProcess.Start(backend);
+        using var server = Backends.Start(backend);
         await using var client = ClientFor([server], o =>
         {
             o.Protocol = protocol;
@@ -117,7 +117,7 @@ public sealed class ResilienceTests
     [BackendData("moat", WireProtocol.Text)]
     public async Task Frozen_server_is_marked_failed_then_fails_fast_and_is_readmitted_once_it_answers(string backend, WireProtocol protocol)
     {
-        using var server = CacheServerProcess.Start(backend);
+        using var server = Backends.Start(backend);
         await using (var warm = ClientFor([server], o => o.Protocol = protocol))
         {
             // A freshly started server's first requests (JIT, first allocations) can outlast the 500 ms below on a
@@ -172,9 +172,9 @@ public sealed class ResilienceTests
     [BackendData("memcached")]
     public async Task Failed_server_is_ejected_from_the_ring_and_readmitted(string backend)
     {
-        using var a = CacheServerProcess.Start(backend);
-        using var b = CacheServerProcess.Start(backend);
-        using var c = CacheServerProcess.Start(backend);
+        using var a = Backends.Start(backend);
+        using var b = Backends.Start(backend);
+        using var c = Backends.Start(backend);
         await using var ejecting = ClientFor([a, b, c], o =>
         {
             o.EjectFailedServers = true;
@@ -212,8 +212,8 @@ public sealed class ResilienceTests
     [BackendData("memcached")]
     public async Task GetMany_with_one_server_down_fails_with_a_typed_error_and_recovers(string backend)
     {
-        using var a = CacheServerProcess.Start(backend);
-        using var b = CacheServerProcess.Start(backend);
+        using var a = Backends.Start(backend);
+        using var b = Backends.Start(backend);
         await using var client = ClientFor([a, b], o => o.RetryAfter = TimeSpan.FromMilliseconds(200));
         var keys = Enumerable.Range(0, 100).Select(i => "gm" + i).ToList();
         foreach (var key in keys)
@@ -250,7 +250,7 @@ public sealed class ResilienceTests
     [BackendData("memcached")]
     public async Task Full_queue_fails_fast(string backend)
     {
-        using var server = CacheServerProcess.Start(backend);
+        using var server = Backends.Start(backend);
         await using var client = ClientFor([server], o =>
         {
             o.MaxPendingRequestsPerServer = 10;
@@ -283,14 +283,14 @@ public sealed class ResilienceTests
         }
     }
 
-    [RequiresToolFact(Tools.Memcached)]
+    [MemcachedFact]
     public async Task Ascii_authentication()
     {
         var authFile = Path.Combine(Path.GetTempPath(), "moat-client-auth-" + Guid.NewGuid().ToString("N"));
         await File.WriteAllTextAsync(authFile, "alice:s3cret\n");
         try
         {
-            using var server = CacheServerProcess.Start("memcached", extraArguments: "-Y " + authFile);
+            using var server = Backends.Start("memcached", "-Y", authFile);
             await using var good = ClientFor([server], o =>
             {
                 o.Protocol = WireProtocol.Text;

@@ -9,7 +9,7 @@ namespace Moat.Client.Tests.Integration;
 
 public sealed class TlsAndTelemetryTests
 {
-    [RequiresToolFact(Tools.Memcached)]
+    [MemcachedFact]
     public async Task Tls_to_memcached_with_a_pinned_self_signed_certificate()
     {
         var directory = Directory.CreateTempSubdirectory("moat-client-tls-");
@@ -22,7 +22,7 @@ public sealed class TlsAndTelemetryTests
             var keyPath = Path.Combine(directory.FullName, "key.pem");
             await File.WriteAllTextAsync(certPath, certificate.ExportCertificatePem());
             await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem());
-            using var server = CacheServerProcess.Start("memcached", extraArguments: $"-Z -o ssl_chain_cert={certPath},ssl_key={keyPath}");
+            using var server = Backends.Start("memcached", "-Z", "-o", $"ssl_chain_cert={certPath},ssl_key={keyPath}");
 
             var pinned = certificate.GetCertHashString(HashAlgorithmName.SHA256);
             var options = new MoatClientOptions
@@ -52,10 +52,10 @@ public sealed class TlsAndTelemetryTests
         }
     }
 
-    [RequiresToolFact(Tools.Memcached)]
+    [MemcachedFact]
     public async Task Operations_are_measured_with_OpenTelemetry_database_conventions()
     {
-        using var server = CacheServerProcess.Start("memcached");
+        using var server = Backends.Start("memcached");
         var measurements = new List<(string Operation, string? Error, double Seconds)>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>

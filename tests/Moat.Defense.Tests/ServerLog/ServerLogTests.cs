@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Xml.Linq;
 using Moat.Defense.Reports;
+using Moat.Defense.Tests.Reports;
 using Moat.Defense.Tests.Support;
 
 namespace Moat.Defense.Tests.ServerLog;
@@ -112,7 +113,7 @@ public sealed class ServerLogTests
     /// dropped requests (folded ones included) never exceed the captured requests; moat is
     /// guarded (one legitimate miss it answers shows the capture sees replies).
     /// </summary>
-    [RootMoatFact("--security-log", "ip", "tcpdump", "python3", "dotnet")]
+    [RootFact("moat:--security-log", "ip", "tcpdump", "python3", "dotnet")]
     public void Log_written_by_a_real_moat_run_plots_beside_its_capture()
     {
         const int Port = 11313;
@@ -121,7 +122,7 @@ public sealed class ServerLogTests
         var scripts = Path.Combine(AppContext.BaseDirectory, "Support");
         var log = directory.File("security.log");
         var capture = directory.File("moat.pcap");
-        var moat = netns.Start(Tools.Find("dotnet")!, MoatProcess.Dll, "-l", "127.0.0.1", "-p", $"{Port}", "-U", $"{Port}", "--security-log", log);
+        var moat = netns.Start(Tools.Find("dotnet")!, MoatServer.Dll, "-l", "127.0.0.1", "-p", $"{Port}", "-U", $"{Port}", "--security-log", log);
         Wait.Until(() => netns.TryExec("python3", $"{scripts}/setvalue.py", "127.0.0.1", $"{Port}", "big", "100000"));
         var dump = netns.StartWithOutput(Tools.Find("tcpdump")!, "-i", "lo", "--immediate-mode", "-U", "-w", capture, $"udp port {Port}");
         Wait.Until(() => dump.StandardError.Peek() >= 0);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 
@@ -20,10 +19,15 @@ internal static class FlowTools
         // no control socket and exits at the end of the file after flushing every flow.
         var arguments = new List<string> { "-r", pcap, "-v", $"{version}", "-n", $"127.0.0.1:{port}", "-d", "-p", Path.Combine(workDirectory, $"softflowd-{Guid.NewGuid():N}.pid") };
         arguments.AddRange(extra);
-        var (exit, output) = RunToEnd(Tools.Find("softflowd")!, arguments);
-        if (exit != 0 || !output.Contains("Shutting down after pcap EOF", StringComparison.Ordinal))
+        var result = ProcessRunner.Run(Tools.Find("softflowd")!, arguments, ToolTimeout);
+        if (result.TimedOut)
         {
-            throw new InvalidOperationException($"softflowd {string.Join(' ', arguments)} exited {exit}: {output}");
+            throw new TimeoutException($"softflowd did not finish within {ToolTimeout.TotalSeconds} s");
+        }
+
+        if (result.ExitCode != 0 || !result.Output.Contains("Shutting down after pcap EOF", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"softflowd {string.Join(' ', arguments)} exited {result.ExitCode}: {result.Output}");
         }
     }
 
@@ -36,64 +40,22 @@ internal static class FlowTools
     /// </summary>
     public static (int Exit, JsonElement Report, string Stderr) Collect(Action<int> export, params string[] detectArguments)
     {
-        var port = FreePort.Both();
-        var start = new ProcessStartInfo("dotnet")
+        using var collector = new ServerProcess(
+            "moat detect --listen-flows",
+            "dotnet",
+            [MoatServer.Dll, "detect", "--listen-flows", "udp://127.0.0.1:{udp}", "--idle", "2s", "--duration", "60s", "--format", "json", .. detectArguments],
+            new ServerOptions { Udp = UdpMode.SamePort, Readiness = Readiness.PrintsLine, ReadyLine = "collecting NetFlow/IPFIX", ReadyTimeout = TimeSpan.FromSeconds(30) });
+        collector.Start();
+        export(collector.UdpPort);
+        if (!collector.WaitForExit(ToolTimeout))
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in (string[])[MoatProcess.Dll, "detect", "--listen-flows", $"udp://127.0.0.1:{port}", "--idle", "2s", "--duration", "60s", "--format", "json", .. detectArguments])
-        {
-            start.ArgumentList.Add(argument);
+            throw new TimeoutException("moat detect --listen-flows did not stop after --idle");
         }
 
-        using var process = Process.Start(start)!;
-        try
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = new StringBuilder();
-            var listening = new ManualResetEventSlim();
-            process.ErrorDataReceived += (_, line) =>
-            {
-                lock (stderr)
-                {
-                    stderr.AppendLine(line.Data);
-                }
-
-                if (line.Data?.Contains("collecting NetFlow/IPFIX", StringComparison.Ordinal) == true)
-                {
-                    listening.Set();
-                }
-            };
-            process.BeginErrorReadLine();
-            if (!listening.Wait(TimeSpan.FromSeconds(30)))
-            {
-                throw new InvalidOperationException($"moat detect --listen-flows did not start listening: {stderr}");
-            }
-
-            export(port);
-            if (!process.WaitForExit(ToolTimeout))
-            {
-                throw new TimeoutException("moat detect --listen-flows did not stop after --idle");
-            }
-
-            process.WaitForExit();
-            var text = stdout.Result;
-            var json = text.IndexOf("{\n", StringComparison.Ordinal);
-            lock (stderr)
-            {
-                Assert.True(json >= 0, $"no JSON report (exit {process.ExitCode}): {text} {stderr}");
-                return (process.ExitCode, JsonDocument.Parse(text[json..]).RootElement.Clone(), stderr.ToString());
-            }
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-                process.WaitForExit(5000);
-            }
-        }
+        var text = collector.StandardOutput;
+        var json = text.IndexOf("{\n", StringComparison.Ordinal);
+        Assert.True(json >= 0, $"no JSON report (exit {collector.ExitCode}): {text} {collector.StandardError}");
+        return (collector.ExitCode, JsonDocument.Parse(text[json..]).RootElement.Clone(), collector.StandardError);
     }
 
     /// <summary>What two detect reports must agree on: totals, verdicts (type, subject, time range, BAF) and victims.</summary>
@@ -123,90 +85,30 @@ internal static class FlowTools
         return text.ToString();
     }
 
-    private static (int Exit, string Output) RunToEnd(string program, IEnumerable<string> arguments)
+    /// <summary>nfcapd on a free loopback port; <see cref="StopAndListFiles"/> ends it with SIGTERM (it then closes its current file).</summary>
+    internal sealed class NfcapdProcess : ServerProcess
     {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(ToolTimeout))
-        {
-            process.Kill();
-            throw new TimeoutException($"{program} did not finish within {ToolTimeout.TotalSeconds} s");
-        }
-
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
-
-    /// <summary>nfcapd on a free loopback port; <see cref="Stop"/> ends it with SIGTERM (it then closes its current file).</summary>
-    internal sealed class NfcapdProcess : IDisposable
-    {
-        private readonly Process _process;
         private readonly string _directory;
-        private readonly Task<string> _stderr;
 
         public NfcapdProcess(string directory, string[] extra)
+            : base("nfcapd", Tools.Find("nfcapd")!, ["-w", directory, "-p", "{udp}", "-b", "127.0.0.1", "-P", Path.Combine(directory, "nfcapd.pid"), .. extra],
+                new ServerOptions { Udp = UdpMode.SamePort, Readiness = Readiness.Custom, ReadyWhen = nfcapd => PortTaken(nfcapd.UdpPort) })
         {
             _directory = directory;
             Directory.CreateDirectory(directory);
-            Port = FreePort.Both();
-            var start = new ProcessStartInfo(Tools.Find("nfcapd")!)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            foreach (var argument in (string[])["-w", directory, "-p", $"{Port}", "-b", "127.0.0.1", "-P", Path.Combine(directory, "nfcapd.pid"), .. extra])
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            _process = Process.Start(start)!;
-            _process.StandardOutput.ReadToEndAsync();
-            _stderr = _process.StandardError.ReadToEndAsync();
-            Wait.Until(() => _process.HasExited || PortTaken(Port));
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"nfcapd exited {_process.ExitCode}: {_stderr.Result}");
-            }
+            Start();
         }
 
-        public int Port { get; }
-
         /// <summary>Stops nfcapd and returns the flow files it wrote.</summary>
-        public string[] Stop()
+        public string[] StopAndListFiles()
         {
-            using (var kill = Process.Start("kill", $"-TERM {_process.Id}"))
-            {
-                kill.WaitForExit(5000);
-            }
-
-            if (!_process.WaitForExit(15_000))
+            Signal("TERM");
+            if (!WaitForExit(TimeSpan.FromSeconds(15)))
             {
                 throw new TimeoutException("nfcapd did not stop on SIGTERM");
             }
 
             return [.. Directory.GetFiles(_directory, "nfcapd.2*").Order(StringComparer.Ordinal)];
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                _process.WaitForExit(5000);
-            }
-
-            _process.Dispose();
         }
 
         /// <summary>Read from /proc rather than probed with a bind, which could take the port from nfcapd for a moment.</summary>

@@ -82,14 +82,14 @@ public sealed class BenchProtocolTests(ServersFixture servers)
         Assert.Equal(expected, kind.ToString());
     }
 
-    [ToolTheory(ToolRequirement.Memcached)]
+    [MemcachedTheory]
     [MemberData(nameof(ServersAndProtocols))]
     public async Task Verified_run_reads_back_what_it_wrote(string server, string protocol)
     {
         var target = servers.Get(server);
         var result = await ProcessRunner.RunAsync(
             "dotnet",
-            [ExternalTools.MoatDll, "bench", "-s", $"127.0.0.1:{target.Port}", "--protocol", protocol, "-c", "4", "-P", "8",
+            [MoatServer.Dll, "bench", "-s", $"127.0.0.1:{target.Port}", "--protocol", protocol, "-c", "4", "-P", "8",
                 "-k", "300", "--ratio", "1:1", "-v", "300", "-d", "1", "-w", "0", "--verify", "--json"],
             TimeSpan.FromSeconds(60));
         Assert.True(result.ExitCode == 0, result.ToString());

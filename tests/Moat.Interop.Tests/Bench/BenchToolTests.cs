@@ -8,7 +8,7 @@ namespace Moat.Interop.Tests.Bench;
 [Collection(ServersGroup.Name)]
 public sealed class BenchToolTests(ServersFixture servers)
 {
-    [ToolTheory(ToolRequirement.Memcached)]
+    [MemcachedTheory]
     [MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
     public async Task Json_run_reports_operations_that_add_up(string server)
     {
@@ -40,7 +40,7 @@ public sealed class BenchToolTests(ServersFixture servers)
         Assert.Equal(JsonValueKind.Number, root.GetProperty("serverCpuSeconds").ValueKind);
     }
 
-    [ToolTheory(ToolRequirement.Memcached)]
+    [MemcachedTheory]
     [MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
     public async Task Verified_concurrent_load_reads_back_only_what_was_written_per_key(string server)
     {
@@ -59,7 +59,7 @@ public sealed class BenchToolTests(ServersFixture servers)
         Assert.Equal(0, root.GetProperty("errors").GetInt64());
     }
 
-    [ToolFact(ToolRequirement.Memcached)]
+    [MemcachedFact]
     public async Task Verification_catches_a_value_that_is_not_the_one_written()
     {
         // key 0 of a 1-key space is "0" (key size 1); store a wrong value under it, then only read.
@@ -83,7 +83,7 @@ public sealed class BenchToolTests(ServersFixture servers)
         Assert.Equal(0, json.RootElement.GetProperty("hits").GetInt64());
     }
 
-    [ToolFact(ToolRequirement.Memcached)]
+    [MemcachedFact]
     public async Task Request_count_bounds_the_run_exactly()
     {
         var result = await RunBenchAsync(
@@ -96,7 +96,7 @@ public sealed class BenchToolTests(ServersFixture servers)
         Assert.True(json.RootElement.GetProperty("gets").GetInt64() > 0);
     }
 
-    [ToolFact(ToolRequirement.Memcached)]
+    [MemcachedFact]
     public async Task Text_output_names_the_measurements()
     {
         var result = await RunBenchAsync("-s", $"127.0.0.1:{servers.Memcached.Port}", "-c", "2", "-k", "100", "-d", "0.3", "-w", "0");
@@ -110,7 +110,7 @@ public sealed class BenchToolTests(ServersFixture servers)
     [Fact]
     public async Task Unreachable_server_exits_1_with_a_message()
     {
-        var closedPort = FreePort.Next();
+        var closedPort = FreePort.Tcp();
         var result = await RunBenchAsync("-s", $"127.0.0.1:{closedPort}", "-d", "1");
         Assert.Equal(1, result.ExitCode);
         Assert.Contains($"127.0.0.1:{closedPort}", result.StandardError, StringComparison.Ordinal);
@@ -126,5 +126,5 @@ public sealed class BenchToolTests(ServersFixture servers)
     }
 
     private static Task<ProcessResult> RunBenchAsync(params string[] arguments) =>
-        ProcessRunner.RunAsync("dotnet", [ExternalTools.MoatDll, "bench", .. arguments], TimeSpan.FromSeconds(60));
+        ProcessRunner.RunAsync("dotnet", [MoatServer.Dll, "bench", .. arguments], TimeSpan.FromSeconds(60));
 }

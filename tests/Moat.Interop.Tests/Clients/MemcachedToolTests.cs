@@ -15,6 +15,9 @@ namespace Moat.Interop.Tests.Clients;
 /// </summary>
 public sealed partial class MemcachedToolTests : IDisposable
 {
+    /// <summary>Debian's memcached-tool (a perl script shipped with the memcached package).</summary>
+    private const string MemcachedToolScript = "/usr/share/memcached/scripts/memcached-tool";
+
     private static readonly string[] MoatOnlyStats =
     [
         "moat_version", "acl_rejected_conns", "acl_dropped_datagrams", "slow_request_closes", "line_too_long_closes",
@@ -42,13 +45,13 @@ public sealed partial class MemcachedToolTests : IDisposable
 
     public MemcachedToolTests()
     {
-        if (ExternalTools.MissingReason(ToolRequirement.Memcached | ToolRequirement.MemcachedTool) is not null)
+        if (Tools.Missing("memcached", "perl", MemcachedToolScript) is not null)
         {
             return;
         }
 
-        _memcached = ServerProcess.StartMemcached("memcached", "-o", "no_lru_maintainer");
-        _moat = ServerProcess.StartMoat();
+        _memcached = ServersFixture.StartMemcached("memcached", "-o", "no_lru_maintainer");
+        _moat = ServersFixture.StartMoat();
         var load = new StringBuilder();
         for (var i = 0; i < 20; i++)
         {
@@ -70,7 +73,7 @@ public sealed partial class MemcachedToolTests : IDisposable
         _moat?.Dispose();
     }
 
-    [ToolFact(ToolRequirement.Memcached | ToolRequirement.MemcachedTool)]
+    [MemcachedFact("perl", MemcachedToolScript)]
     public async Task Display_prints_the_same_classes()
     {
         var theirs = await Tool(_memcached!, "display");
@@ -82,7 +85,7 @@ public sealed partial class MemcachedToolTests : IDisposable
         Assert.True(theirs.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length > 4, theirs);
     }
 
-    [ToolFact(ToolRequirement.Memcached | ToolRequirement.MemcachedTool)]
+    [MemcachedFact("perl", MemcachedToolScript)]
     public async Task Stats_prints_memcacheds_fields_with_the_same_counts()
     {
         var theirs = Fields(await Tool(_memcached!, "stats"), _memcached!);
@@ -94,7 +97,7 @@ public sealed partial class MemcachedToolTests : IDisposable
         }
     }
 
-    [ToolFact(ToolRequirement.Memcached | ToolRequirement.MemcachedTool)]
+    [MemcachedFact("perl", MemcachedToolScript)]
     public async Task Settings_prints_the_same_settings()
     {
         var theirs = Fields(await Tool(_memcached!, "settings"), _memcached!);
@@ -109,7 +112,7 @@ public sealed partial class MemcachedToolTests : IDisposable
         }
     }
 
-    [ToolFact(ToolRequirement.Memcached | ToolRequirement.MemcachedTool)]
+    [MemcachedFact("perl", MemcachedToolScript)]
     public async Task Dump_prints_the_same_add_commands()
     {
         var theirs = Records(await Tool(_memcached!, "dump"));
@@ -118,7 +121,7 @@ public sealed partial class MemcachedToolTests : IDisposable
         AssertSameRecords(theirs, ours);
     }
 
-    [ToolFact(ToolRequirement.Memcached | ToolRequirement.MemcachedTool)]
+    [MemcachedFact("perl", MemcachedToolScript)]
     public async Task Dump_with_a_limit_stops_early_and_the_next_dump_still_runs()
     {
         var full = Records(await Tool(_memcached!, "dump"));
@@ -142,7 +145,7 @@ public sealed partial class MemcachedToolTests : IDisposable
         AssertSameRecords(full, again);
     }
 
-    [ToolFact(ToolRequirement.Memcached | ToolRequirement.MemcachedTool)]
+    [MemcachedFact("perl", MemcachedToolScript)]
     public async Task Keys_lists_the_same_keys()
     {
         static List<string> Keys(string output) =>
@@ -203,8 +206,8 @@ public sealed partial class MemcachedToolTests : IDisposable
     private static async Task<string> Tool(ServerProcess server, params string[] mode)
     {
         var result = await ProcessRunner.RunAsync(
-            ExternalTools.Perl!,
-            [ExternalTools.MemcachedToolScript, "127.0.0.1:" + server.Port.ToString(CultureInfo.InvariantCulture), .. mode],
+            Tools.Find("perl")!,
+            [MemcachedToolScript, "127.0.0.1:" + server.Port.ToString(CultureInfo.InvariantCulture), .. mode],
             TimeSpan.FromSeconds(60));
         Assert.True(result.ExitCode == 0 && !result.TimedOut, $"memcached-tool {string.Join(' ', mode)} against {server}: {result}");
         return result.StandardOutput;

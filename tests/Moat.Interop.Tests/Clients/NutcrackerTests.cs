@@ -34,13 +34,13 @@ public sealed class NutcrackerTests(ServersFixture servers)
         return data;
     }
 
-    [ToolTheory(ToolRequirement.Memcached | ToolRequirement.Pymemcache | ToolRequirement.Nutcracker)]
+    [MemcachedTheory("python3:pymemcache", "nutcracker")]
     [MemberData(nameof(Cases))]
     public async Task Pymemcache_scenario_passes_through_the_proxy(string pool, string scenario)
     {
         var proxy = servers.Proxy(pool);
         var result = await ProcessRunner.RunAsync(
-            ExternalTools.PythonWithPymemcache!,
+            Tools.PythonWith("pymemcache")!,
             [Script, proxy.Port.ToString(CultureInfo.InvariantCulture), scenario],
             TimeSpan.FromSeconds(60));
         Assert.True(

@@ -12,13 +12,13 @@ public sealed class PylibmcBinaryTests(ServersFixture servers)
 {
     private static readonly string Script = Path.Combine(AppContext.BaseDirectory, "Clients", "Scripts", "pylibmc_binary.py");
 
-    [ToolTheory(ToolRequirement.Memcached | ToolRequirement.Pylibmc)]
+    [MemcachedTheory("python3:pylibmc")]
     [MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
     public async Task Binary_round_trips_pass(string server)
     {
         var target = servers.Get(server);
         var result = await ProcessRunner.RunAsync(
-            ExternalTools.PythonWithPylibmc!,
+            Tools.PythonWith("pylibmc")!,
             [Script, target.Port.ToString(CultureInfo.InvariantCulture)],
             TimeSpan.FromSeconds(60));
         Assert.True(

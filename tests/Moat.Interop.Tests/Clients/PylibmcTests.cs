@@ -30,13 +30,13 @@ public sealed class PylibmcTests(ServersFixture servers)
         return data;
     }
 
-    [ToolTheory(ToolRequirement.Memcached | ToolRequirement.Pylibmc)]
+    [MemcachedTheory("python3:pylibmc")]
     [MemberData(nameof(Cases))]
     public async Task Scenario_passes(string server, string scenario)
     {
         var target = servers.Get(server);
         var result = await ProcessRunner.RunAsync(
-            ExternalTools.PythonWithPylibmc!,
+            Tools.PythonWith("pylibmc")!,
             [Script, target.Port.ToString(CultureInfo.InvariantCulture), scenario],
             TimeSpan.FromSeconds(60));
         Assert.True(
@@ -44,10 +44,10 @@ public sealed class PylibmcTests(ServersFixture servers)
             $"pylibmc scenario '{scenario}' against {target}: {result}");
     }
 
-    [ToolFact(ToolRequirement.Pylibmc)]
+    [ToolFact("python3:pylibmc")]
     public async Task Script_lists_exactly_these_scenarios()
     {
-        var result = await ProcessRunner.RunAsync(ExternalTools.PythonWithPylibmc!, [Script, "list"], TimeSpan.FromSeconds(30));
+        var result = await ProcessRunner.RunAsync(Tools.PythonWith("pylibmc")!, [Script, "list"], TimeSpan.FromSeconds(30));
         Assert.Equal(0, result.ExitCode);
         var listed = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(Scenarios, listed);

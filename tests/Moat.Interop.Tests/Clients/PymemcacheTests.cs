@@ -34,13 +34,13 @@ public sealed class PymemcacheTests(ServersFixture servers)
         "unknown_command",
     ];
 
-    [ToolTheory(ToolRequirement.Memcached | ToolRequirement.Pymemcache)]
+    [MemcachedTheory("python3:pymemcache")]
     [MemberData(nameof(Cases))]
     public async Task Scenario_passes(string server, string scenario)
     {
         var target = servers.Get(server);
         var result = await ProcessRunner.RunAsync(
-            ExternalTools.PythonWithPymemcache!,
+            Tools.PythonWith("pymemcache")!,
             [Script, target.Port.ToString(CultureInfo.InvariantCulture), scenario],
             TimeSpan.FromSeconds(60));
         Assert.True(
@@ -48,10 +48,10 @@ public sealed class PymemcacheTests(ServersFixture servers)
             $"pymemcache scenario '{scenario}' against {target}: {result}");
     }
 
-    [ToolFact(ToolRequirement.Pymemcache)]
+    [ToolFact("python3:pymemcache")]
     public async Task Script_lists_exactly_these_scenarios()
     {
-        var result = await ProcessRunner.RunAsync(ExternalTools.PythonWithPymemcache!, [Script, "list"], TimeSpan.FromSeconds(30));
+        var result = await ProcessRunner.RunAsync(Tools.PythonWith("pymemcache")!, [Script, "list"], TimeSpan.FromSeconds(30));
         Assert.Equal(0, result.ExitCode);
         var listed = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(Scenarios, listed);

@@ -30,12 +30,12 @@ public sealed class DifferentialTests(ServersFixture servers)
         return data;
     }
 
-    [ToolTheory(ToolRequirement.Memcached)]
+    [MemcachedTheory]
     [MemberData(nameof(Names))]
     public async Task Moat_replies_like_memcached(string transcript) =>
         await CompareAsync(servers.Memcached, servers.Moat, transcript);
 
-    [ToolTheory(ToolRequirement.Memcached)]
+    [MemcachedTheory]
     [MemberData(nameof(Names))]
     public async Task Memcached_replies_like_another_memcached(string transcript) =>
         await CompareAsync(servers.Memcached, servers.MemcachedPeer, transcript);
@@ -51,17 +51,17 @@ public sealed class DifferentialTests(ServersFixture servers)
         return data;
     }
 
-    [ToolTheory(ToolRequirement.Memcached | ToolRequirement.MoatMetaProtocol)]
+    [MemcachedTheory]
     [MemberData(nameof(MetaNames))]
     public async Task Moat_replies_like_memcached_in_meta(string transcript) =>
         await CompareAsync(servers.Memcached, servers.Moat, transcript);
 
-    [ToolTheory(ToolRequirement.Memcached)]
+    [MemcachedTheory]
     [MemberData(nameof(MetaNames))]
     public async Task Memcached_replies_like_another_memcached_in_meta(string transcript) =>
         await CompareAsync(servers.Memcached, servers.MemcachedPeer, transcript);
 
-    [ToolTheory(ToolRequirement.Memcached)]
+    [MemcachedTheory]
     [MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
     public async Task Stats_reply_has_memcached_shape_and_core_names(string server)
     {

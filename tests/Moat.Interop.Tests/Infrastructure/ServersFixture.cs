@@ -6,16 +6,16 @@ namespace Moat.Interop.Tests.Infrastructure;
 /// </summary>
 public sealed class ServersFixture : IDisposable
 {
-    private readonly Lazy<ServerProcess> _memcached = new(() => ServerProcess.StartMemcached());
-    private readonly Lazy<ServerProcess> _memcachedPeer = new(() => ServerProcess.StartMemcached("memcached-peer"));
-    private readonly Lazy<ServerProcess> _moat = new(() => ServerProcess.StartMoat());
+    private readonly Lazy<ServerProcess> _memcached = new(() => StartMemcached());
+    private readonly Lazy<ServerProcess> _memcachedPeer = new(() => StartMemcached("memcached-peer"));
+    private readonly Lazy<ServerProcess> _moat = new(() => StartMoat());
     private readonly Lazy<ServerProcess> _proxyMemcachedPair;
     private readonly Lazy<ServerProcess> _proxyMixedPair;
 
     public ServersFixture()
     {
-        _proxyMemcachedPair = new(() => ServerProcess.StartNutcracker("nutcracker(memcached+memcached-peer)", [Memcached, MemcachedPeer]));
-        _proxyMixedPair = new(() => ServerProcess.StartNutcracker("nutcracker(memcached+moat)", [Memcached, Moat]));
+        _proxyMemcachedPair = new(() => StartNutcracker("nutcracker(memcached+memcached-peer)", [Memcached, MemcachedPeer]));
+        _proxyMixedPair = new(() => StartNutcracker("nutcracker(memcached+moat)", [Memcached, Moat]));
     }
 
     public ServerProcess Memcached => _memcached.Value;
@@ -42,6 +42,35 @@ public sealed class ServersFixture : IDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "expected memcached or moat"),
     };
 
+    /// <summary>Debian memcached, 64 MiB, 2 threads, TCP on 127.0.0.1 only, UDP off, plus <paramref name="extraArguments"/>.</summary>
+    public static ServerProcess StartMemcached(string name = "memcached", params string[] extraArguments)
+    {
+        if (Tools.Memcached is null)
+        {
+            throw new InvalidOperationException(Tools.Missing("memcached"));
+        }
+
+        return new MemcachedServer(["-m", "64", "-t", "2", .. extraArguments], Options(name));
+    }
+
+    /// <summary>The moat server from this build, with memcached's flags: 64 MiB, 2 threads, TCP on 127.0.0.1 only.</summary>
+    public static ServerProcess StartMoat(string name = "moat") => new MoatServer(["-m", "64", "-t", "2"], Options(name));
+
+    /// <summary>nutcracker (twemproxy 0.5.0) pooling the given servers with ketama over fnv1a_64.</summary>
+    public static ServerProcess StartNutcracker(string name, IReadOnlyList<ServerProcess> backends)
+    {
+        if (Tools.Nutcracker is null)
+        {
+            throw new InvalidOperationException(Tools.Missing("nutcracker"));
+        }
+
+        return new NutcrackerServer(
+            "pool",
+            ["hash: fnv1a_64", "distribution: ketama", "timeout: 5000", "auto_eject_hosts: false"],
+            backends.Select((backend, i) => $"127.0.0.1:{backend.Port}:1 s{i}"),
+            Options(name));
+    }
+
     public void Dispose()
     {
         // Proxies first: they hold connections to the servers.
@@ -53,4 +82,15 @@ public sealed class ServersFixture : IDisposable
             }
         }
     }
+
+    // Ready once it answers "version"; three tries on new ports (a free port can be taken between probing and
+    // binding); the first 64 KiB of its output kept for failure messages.
+    private static ServerOptions Options(string name) => new()
+    {
+        Name = name,
+        Readiness = Readiness.AnswersVersion,
+        ReadyTimeout = TimeSpan.FromSeconds(30),
+        Attempts = 3,
+        OutputLimit = 64 * 1024,
+    };
 }

@@ -13,13 +13,13 @@ public sealed class MemcapableBinaryTests(ServersFixture servers)
     /// <summary>Number of tests in libmemcached 1.1.4's binary suite.</summary>
     private const int BinaryTestCount = 27;
 
-    [ToolTheory(ToolRequirement.Memcached | ToolRequirement.Memcapable)]
+    [MemcachedTheory("memcapable|memccapable")]
     [MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
     public async Task Binary_suite_passes_every_test(string server)
     {
         var target = servers.Get(server);
         var result = await ProcessRunner.RunAsync(
-            ExternalTools.Memcapable!,
+            (Tools.Find("memcapable") ?? Tools.Find("memccapable"))!,
             ["-b", "-h", "127.0.0.1", "-p", target.Port.ToString(CultureInfo.InvariantCulture)],
             TimeSpan.FromSeconds(120));
 

@@ -10,13 +10,13 @@ namespace Moat.Interop.Tests.Memcapable;
 [Collection(ServersGroup.Name)]
 public sealed class MemcapableTests(ServersFixture servers)
 {
-    [ToolTheory(ToolRequirement.Memcached | ToolRequirement.Memcapable)]
+    [MemcachedTheory("memcapable|memccapable")]
     [MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
     public async Task Ascii_suite_passes_every_test(string server)
     {
         var target = servers.Get(server);
         var result = await ProcessRunner.RunAsync(
-            ExternalTools.Memcapable!,
+            (Tools.Find("memcapable") ?? Tools.Find("memccapable"))!,
             ["-a", "-h", "127.0.0.1", "-p", target.Port.ToString(CultureInfo.InvariantCulture)],
             TimeSpan.FromSeconds(120));
 

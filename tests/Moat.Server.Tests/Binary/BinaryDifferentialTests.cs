@@ -7,9 +7,9 @@ namespace Moat.Server.Tests.Binary;
 /// default): the response frames must be equal field by field, CAS values compared only as zero/non-zero, and both
 /// servers must close (or keep) the connection alike. Skipped when memcached is missing.
 /// </summary>
-public sealed class BinaryDifferentialTests(MemcachedProcessFixture memcached) : IClassFixture<MemcachedProcessFixture>
+public sealed class BinaryDifferentialTests(MemcachedServer memcached) : IClassFixture<MemcachedServer>
 {
-    [RequiresMemcachedTheory]
+    [MemcachedTheory]
     [MemberData(nameof(BinaryScripts.Names), MemberType = typeof(BinaryScripts))]
     public void Moat_answers_like_memcached(string name)
     {

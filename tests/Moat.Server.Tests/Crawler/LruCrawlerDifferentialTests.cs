@@ -51,10 +51,10 @@ public sealed partial class LruCrawlerDifferentialTests
         "lru_crawler enable\r\n",
     ];
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Every_subcommand_answers_as_memcached()
     {
-        using var memcached = new MemcachedProcessFixture("-o", "no_lru_maintainer");
+        using var memcached = new MemcachedServer("-o", "no_lru_maintainer");
         Assert.True(memcached.Available, "memcached is installed but did not start");
         using var moat = new MoatServerFixture();
         foreach (var exchange in Exchanges)
@@ -70,10 +70,10 @@ public sealed partial class LruCrawlerDifferentialTests
         Assert.Equal(CrawlerSettings(memcached.Port), CrawlerSettings(moat.Port));
     }
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Metadump_lines_match_memcached_after_normalising_times_and_cas()
     {
-        using var memcached = new MemcachedProcessFixture("-o", "no_lru_maintainer");
+        using var memcached = new MemcachedServer("-o", "no_lru_maintainer");
         Assert.True(memcached.Available, "memcached is installed but did not start");
         using var moat = new MoatServerFixture();
         var items = "set plain 0 0 5\r\nhello\r\n" +
@@ -103,10 +103,10 @@ public sealed partial class LruCrawlerDifferentialTests
             WireClient.Send(moat.Port, $"lru_crawler metadump {list}\r\n").Reply);
     }
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Crawl_reclaims_expired_items_and_counts_them_as_memcached()
     {
-        using var memcached = new MemcachedProcessFixture("-o", "no_lru_maintainer");
+        using var memcached = new MemcachedServer("-o", "no_lru_maintainer");
         Assert.True(memcached.Available, "memcached is installed but did not start");
         // Moat's background sweep drops wholly expired segments as memcached's LRU maintainer crawls: both are off
         // here, so the expired items are there for the command to find.

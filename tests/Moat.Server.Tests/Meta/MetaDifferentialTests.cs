@@ -9,10 +9,10 @@ namespace Moat.Server.Tests.Meta;
 /// " cas=&lt;digits&gt;") are normalised.
 /// Skipped when memcached is missing.
 /// </summary>
-public sealed partial class MetaDifferentialTests(MemcachedProcessFixture memcached, MoatServerFixture moat)
-    : IClassFixture<MemcachedProcessFixture>, IClassFixture<MoatServerFixture>
+public sealed partial class MetaDifferentialTests(MemcachedServer memcached, MoatServerFixture moat)
+    : IClassFixture<MemcachedServer>, IClassFixture<MoatServerFixture>
 {
-    [RequiresMemcachedTheory]
+    [MemcachedTheory]
     [MemberData(nameof(MetaScripts.Names), MemberType = typeof(MetaScripts))]
     public void Moat_answers_like_memcached(string name)
     {

@@ -12,8 +12,8 @@ namespace Moat.Server.Tests.Meta;
 /// seconds are normalised. Flags Moat takes from newer memcached are in <see cref="NewerThan1618"/> and compared
 /// nowhere here (MetaExtensionTranscriptTests asserts them). Skipped when memcached is missing.
 /// </summary>
-public sealed partial class MetaFlagMatrixDifferentialTests(MemcachedProcessFixture memcached, MoatServerFixture moat)
-    : IClassFixture<MemcachedProcessFixture>, IClassFixture<MoatServerFixture>
+public sealed partial class MetaFlagMatrixDifferentialTests(MemcachedServer memcached, MoatServerFixture moat)
+    : IClassFixture<MemcachedServer>, IClassFixture<MoatServerFixture>
 {
     /// <summary>
     /// The deliberate differences, as "command letter": flags memcached added after 1.6.18, which 1.6.18 refuses as
@@ -34,7 +34,7 @@ public sealed partial class MetaFlagMatrixDifferentialTests(MemcachedProcessFixt
 
     public static TheoryData<string> Commands() => ["mg", "ms", "md", "ma", "mn", "me"];
 
-    [RequiresMemcachedTheory]
+    [MemcachedTheory]
     [MemberData(nameof(Commands))]
     public void Every_flag_letter_is_answered_as_memcached_1_6_18_does(string command)
     {

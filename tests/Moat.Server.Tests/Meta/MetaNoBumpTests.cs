@@ -10,11 +10,11 @@ namespace Moat.Server.Tests.Meta;
 /// stays unfetched, where a plain mg N leaves it fetched). The same conversation runs against memcached 1.6.18,
 /// after real seconds, and against Moat, after seconds on a frozen clock.
 /// </summary>
-public sealed partial class MetaNoBumpTests(MemcachedProcessFixture memcached) : IClassFixture<MemcachedProcessFixture>
+public sealed partial class MetaNoBumpTests(MemcachedServer memcached) : IClassFixture<MemcachedServer>
 {
     private const string Reads = "mg k u h l v\r\nmg k u h l\r\nmg k T100 u h t\r\nmg k h\r\nmg k h\r\nmg n N30 u\r\nmg n h\r\nmg n h\r\nmg p N30\r\nmg p h\r\nmn\r\n";
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Memcached_1_6_18_does_not_bump_on_mg_u()
     {
         Assert.True(memcached.Available, "memcached is installed but did not start");

@@ -6,7 +6,7 @@ namespace Moat.Server.Tests.Meta;
 /// The same meta command sequence against a fresh memcached and a fresh Moat: the command counters meta commands
 /// move must come out equal (mg with and without T, vivify, ms with CAS, md with CAS, ma with auto-create).
 /// </summary>
-public sealed class MetaStatsDifferentialTests(MemcachedProcessFixture memcached) : IClassFixture<MemcachedProcessFixture>
+public sealed class MetaStatsDifferentialTests(MemcachedServer memcached) : IClassFixture<MemcachedServer>
 {
     private static readonly string[] Counters =
     [
@@ -15,7 +15,7 @@ public sealed class MetaStatsDifferentialTests(MemcachedProcessFixture memcached
         "curr_items",
     ];
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Meta_command_counters_match_memcached()
     {
         Assert.True(memcached.Available, "memcached is installed but did not start");

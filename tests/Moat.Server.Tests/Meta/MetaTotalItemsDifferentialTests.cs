@@ -8,7 +8,7 @@ namespace Moat.Server.Tests.Meta;
 /// an item each time it links one: stores, vivified stubs, an ms I stale write, and an incr/decr whose result is
 /// longer than the old value; an incr/decr that fits is rewritten in place and not counted, and md I counts nothing.
 /// </summary>
-public sealed class MetaTotalItemsDifferentialTests(MemcachedProcessFixture memcached) : IClassFixture<MemcachedProcessFixture>
+public sealed class MetaTotalItemsDifferentialTests(MemcachedServer memcached) : IClassFixture<MemcachedServer>
 {
     private static readonly string[] Counters =
         ["total_items", "delete_hits", "delete_misses", "incr_hits", "decr_hits", "cas_hits", "cas_misses", "cas_badval", "cmd_set"];
@@ -31,7 +31,7 @@ public sealed class MetaTotalItemsDifferentialTests(MemcachedProcessFixture memc
         "set t 0 0 2\r\n99\r\nincr t 1\r\nincr t 1\r\ntouch t 100\r\ngat 50 t\r\ndelete t\r\nmn\r\n",
     };
 
-    [RequiresMemcachedTheory]
+    [MemcachedTheory]
     [MemberData(nameof(Sequences))]
     public void Counters_move_like_memcached(string sequence)
     {

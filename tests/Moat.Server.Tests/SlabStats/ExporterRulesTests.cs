@@ -9,7 +9,7 @@ namespace Moat.Server.Tests.SlabStats;
 /// integer slab ids, stats settings all "STAT name value". The checker is run on memcached too, to show it accepts
 /// the real thing.
 /// </summary>
-public sealed class ExporterRulesTests(MemcachedProcessFixture memcached) : IClassFixture<MemcachedProcessFixture>
+public sealed class ExporterRulesTests(MemcachedServer memcached) : IClassFixture<MemcachedServer>
 {
 
     [Fact]
@@ -21,7 +21,7 @@ public sealed class ExporterRulesTests(MemcachedProcessFixture memcached) : ICla
         Assert.True(slabs >= 2, $"expected at least two classes, got {slabs}");
     }
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void The_checker_accepts_memcached_itself()
     {
         Assert.True(memcached.Available, "memcached is installed but did not start");

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Moat.Server.Tests.Infrastructure;
 using Moat.Storage;
 
 namespace Moat.Server.Tests.SlabStats;
@@ -9,7 +8,7 @@ namespace Moat.Server.Tests.SlabStats;
 /// <summary>The virtual class table against the table memcached 1.6.18 prints at startup with -vv.</summary>
 public sealed partial class SlabClassTableOracleTests
 {
-    [RequiresMemcachedTheory]
+    [MemcachedTheory]
     [InlineData(512 * 1024)]
     [InlineData(16 * 1024)]
     public void Table_matches_memcached_vv_output(int slabChunkMax)
@@ -27,13 +26,13 @@ public sealed partial class SlabClassTableOracleTests
 
     private static List<(int Id, int Size, int PerSlab)> MemcachedTable(int slabChunkMax)
     {
-        var info = new ProcessStartInfo(MemcachedProcessFixture.Binary)
+        var info = new ProcessStartInfo(Tools.Memcached!)
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        var port = MemcachedProcessFixture.FreePort().ToString(CultureInfo.InvariantCulture);
+        var port = FreePort.Tcp().ToString(CultureInfo.InvariantCulture);
         foreach (var arg in new[] { "-p", port, "-U", "0", "-l", "127.0.0.1", "-vv", "-o", $"slab_chunk_max={slabChunkMax}", "-u", Environment.UserName })
         {
             info.ArgumentList.Add(arg);

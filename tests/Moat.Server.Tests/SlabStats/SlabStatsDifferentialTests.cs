@@ -11,7 +11,7 @@ namespace Moat.Server.Tests.SlabStats;
 /// moments; Moat has neither thread and reports 0). memcached runs with its LRU maintainer, so its extra
 /// number_hot/moves_* lines are ignored.
 /// </summary>
-public sealed class SlabStatsDifferentialTests(MemcachedProcessFixture memcached) : IClassFixture<MemcachedProcessFixture>
+public sealed class SlabStatsDifferentialTests(MemcachedServer memcached) : IClassFixture<MemcachedServer>
 {
     private static readonly string[] ComparedSlabFields =
     [
@@ -25,7 +25,7 @@ public sealed class SlabStatsDifferentialTests(MemcachedProcessFixture memcached
         "evicted_unfetched",
     ];
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Per_class_counts_match_memcached()
     {
         Assert.True(memcached.Available, "memcached is installed but did not start");

@@ -1,14 +1,12 @@
-using Moat.Server.Tests.Infrastructure;
-
 namespace Moat.Server.Tests.Transcripts;
 
 /// <summary>
 /// The same transcripts against Debian's memcached: proves the recorded expectations are memcached's behaviour
 /// today, so <see cref="TranscriptTests"/> compares Moat with the real thing. Skipped when memcached is missing.
 /// </summary>
-public sealed class DifferentialTests(MemcachedProcessFixture memcached) : IClassFixture<MemcachedProcessFixture>
+public sealed class DifferentialTests(MemcachedServer memcached) : IClassFixture<MemcachedServer>
 {
-    [RequiresMemcachedTheory]
+    [MemcachedTheory]
     [MemberData(nameof(TextTranscripts.Names), MemberType = typeof(TextTranscripts))]
     public void Memcached_answers_as_recorded(string name)
     {

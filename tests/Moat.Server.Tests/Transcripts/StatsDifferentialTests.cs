@@ -6,7 +6,7 @@ namespace Moat.Server.Tests.Transcripts;
 /// The same command sequence against a fresh memcached and a fresh Moat: every command counter must come out equal
 /// (cmd_*, *_hits, *_misses, cas_badval, store_too_large, curr_items), so dashboards read the same numbers.
 /// </summary>
-public sealed class StatsDifferentialTests(MemcachedProcessFixture memcached) : IClassFixture<MemcachedProcessFixture>
+public sealed class StatsDifferentialTests(MemcachedServer memcached) : IClassFixture<MemcachedServer>
 {
     private static readonly string[] Counters =
     [
@@ -15,7 +15,7 @@ public sealed class StatsDifferentialTests(MemcachedProcessFixture memcached) : 
         "touch_hits", "touch_misses", "store_too_large", "curr_items",
     ];
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Command_counters_match_memcached()
     {
         Assert.True(memcached.Available, "memcached is installed but did not start");

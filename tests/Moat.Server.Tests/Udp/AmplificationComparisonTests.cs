@@ -14,14 +14,14 @@ public sealed class AmplificationComparisonTests(ITestOutputHelper output)
 {
     private static readonly string BigValue = new('b', 100_000);
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Memcached_amplifies_get_big_thousands_of_times_and_moat_does_not_amplify_at_all()
     {
         var request = UdpProbe.Frame(0, "get big\r\n");
         Assert.Equal(17, request.Length);
 
-        using var memcached = new MemcachedUdpProcess();
-        Assert.Equal("STORED\r\n", WireClient.Send(memcached.TcpPort, $"set big 0 0 {BigValue.Length}\r\n{BigValue}\r\n", expectedLength: 8).Reply);
+        using var memcached = new MemcachedServer([], new ServerOptions { Udp = UdpMode.OwnPort });
+        Assert.Equal("STORED\r\n", WireClient.Send(memcached.Port, $"set big 0 0 {BigValue.Length}\r\n{BigValue}\r\n", expectedLength: 8).Reply);
         long memcachedBytes = 0;
         var memcachedDatagrams = 0;
 
@@ -37,7 +37,7 @@ public sealed class AmplificationComparisonTests(ITestOutputHelper output)
             }
         }
 
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var moat = new MoatServerFixture(o => o.UdpPort = udpPort);
         Assert.Equal("STORED\r\n", WireClient.Send(moat.Port, $"set big 0 0 {BigValue.Length}\r\n{BigValue}\r\n", expectedLength: 8).Reply);
         long moatBytes;

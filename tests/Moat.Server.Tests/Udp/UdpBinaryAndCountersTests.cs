@@ -27,7 +27,7 @@ public sealed class UdpBinaryAndCountersTests
     [Fact]
     public void A_trusted_source_sets_and_gets_over_binary_and_quiet_misses_send_nothing()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var server = StartServer(udpPort, trusted: "127.0.0.77/32");
         using var client = new UdpProbe(udpPort, "127.0.0.77");
 
@@ -46,7 +46,7 @@ public sealed class UdpBinaryAndCountersTests
     [Fact]
     public void An_unvalidated_source_may_only_read_over_binary_within_the_budget()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var server = StartServer(udpPort);
         WireClient.Send(server.Port, "set big 0 0 500\r\n" + new string('v', 500) + "\r\n");
         using var client = new UdpProbe(udpPort, "127.0.0.99");
@@ -65,7 +65,7 @@ public sealed class UdpBinaryAndCountersTests
     [Fact]
     public void Udp_commands_count_in_cmd_get_get_hits_and_bytes_read_as_in_memcached()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var server = StartServer(udpPort, trusted: "127.0.0.0/8");
         WireClient.Send(server.Port, "set k 0 0 1\r\nv\r\n");
         var before = UdpServerStats.Read(server.Port);
@@ -105,7 +105,7 @@ public sealed class UdpBinaryAndCountersTests
     [Fact]
     public void Stats_udp_lists_the_sources_and_prefixes_with_the_most_drops()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var server = StartServer(udpPort);
         using (var heavy = new UdpProbe(udpPort, "127.0.0.50"))
         using (var light = new UdpProbe(udpPort, "127.0.0.51"))

@@ -89,12 +89,12 @@ public sealed class UdpBinaryDifferentialTests
         yield return new("GET after all that", UdpProbe.Frame(22, BinaryFrames.Request(Get, "n", opaque: 29)));
     }
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Binary_datagrams_draw_memcacheds_bytes_except_the_documented_differences()
     {
         // Every memcached worker thread reads the one UDP socket; with one, the probe's sentinel is answered last.
-        using var memcached = new MemcachedUdpProcess("-t", "1");
-        var udpPort = UdpProbe.FreeUdpPort();
+        using var memcached = new MemcachedServer(["-t", "1"], new ServerOptions { Udp = UdpMode.OwnPort });
+        var udpPort = FreePort.Udp();
         using var moat = new MoatServerFixture(o =>
         {
             o.UdpPort = udpPort;

@@ -28,7 +28,7 @@ public sealed class UdpGuardEndToEndTests(Xunit.Abstractions.ITestOutputHelper o
     [Fact]
     public void Unvalidated_sources_never_receive_more_bytes_than_they_sent_and_cannot_write_or_flush()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var server = StartServer(udpPort);
         Seed(server.Port);
         using var attacker = new UdpProbe(udpPort, "127.0.0.99");
@@ -60,7 +60,7 @@ public sealed class UdpGuardEndToEndTests(Xunit.Abstractions.ITestOutputHelper o
     [Fact]
     public void A_miss_is_answered_with_end_inside_the_budget()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var server = StartServer(udpPort);
         using var client = new UdpProbe(udpPort);
         var reply = Assert.Single(client.Exchange(UdpProbe.Frame(0x00A0, "get nothing\r\n")));
@@ -70,7 +70,7 @@ public sealed class UdpGuardEndToEndTests(Xunit.Abstractions.ITestOutputHelper o
     [Fact]
     public void A_trusted_network_gets_the_full_multi_datagram_response()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var server = StartServer(udpPort, trusted: "127.0.0.77/32");
         Seed(server.Port);
         using var trusted = new UdpProbe(udpPort, "127.0.0.77");
@@ -91,7 +91,7 @@ public sealed class UdpGuardEndToEndTests(Xunit.Abstractions.ITestOutputHelper o
     [Fact]
     public void A_token_obtained_over_udp_gives_full_service_to_its_address_only()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var server = StartServer(udpPort);
         Seed(server.Port);
         using var client = new UdpProbe(udpPort, "127.0.0.5");
@@ -119,7 +119,7 @@ public sealed class UdpGuardEndToEndTests(Xunit.Abstractions.ITestOutputHelper o
     [Fact]
     public void Response_shaped_datagrams_are_dropped()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var server = StartServer(udpPort, trusted: "127.0.0.0/8");
         using var client = new UdpProbe(udpPort);
         Assert.Empty(client.Exchange(UdpProbe.Frame(1, "ERROR\r\n")));

@@ -117,7 +117,7 @@ public sealed class UdpGuardFlagTests : IDisposable
     [Fact]
     public void A_running_server_applies_the_flags_and_shows_them_in_stats_settings()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         var parsed = MemcachedFlagParser.Parse(
         [
             "--udp-unvalidated-cmds=get", "--udp-deny-src-ports=40000", "--udp-max-payload=600", "--udp-max-response=100000",

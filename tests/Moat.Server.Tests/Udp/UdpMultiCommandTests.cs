@@ -26,11 +26,11 @@ public sealed class UdpMultiCommandTests
         "get b\r\nget a",
     ];
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void A_trusted_source_gets_every_reply_memcached_sends()
     {
-        using var memcached = new MemcachedUdpProcess("-t", "1");
-        var udpPort = UdpProbe.FreeUdpPort();
+        using var memcached = new MemcachedServer(["-t", "1"], new ServerOptions { Udp = UdpMode.OwnPort });
+        var udpPort = FreePort.Udp();
         using var moat = new MoatServerFixture(o =>
         {
             o.UdpPort = udpPort;
@@ -56,7 +56,7 @@ public sealed class UdpMultiCommandTests
     [Fact]
     public void A_token_holder_is_served_and_an_unvalidated_source_is_not()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var moat = new MoatServerFixture(o => o.UdpPort = udpPort);
         Assert.Equal("STORED\r\n", WireClient.Send(moat.Port, "set a 0 0 1\r\nx\r\n").Reply);
         using var client = new UdpProbe(udpPort, "127.0.0.5");
@@ -79,7 +79,7 @@ public sealed class UdpMultiCommandTests
     public void More_commands_than_one_batch_all_run()
     {
         // -R 20 makes a TCP batch yield after 20 commands so the connection can flush; a datagram runs all of them.
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var moat = new MoatServerFixture(o =>
         {
             o.UdpPort = udpPort;

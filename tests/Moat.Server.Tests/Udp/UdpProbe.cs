@@ -123,12 +123,5 @@ internal sealed class UdpProbe : IDisposable
         return string.Concat(ordered.Select(d => Encoding.Latin1.GetString(d, 8, d.Length - 8)));
     }
 
-    public static int FreeUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
     public void Dispose() => _socket.Dispose();
 }

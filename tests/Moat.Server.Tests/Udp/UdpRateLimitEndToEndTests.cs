@@ -20,7 +20,7 @@ public sealed class UdpRateLimitEndToEndTests
     public void Two_hundred_requests_from_one_source_get_the_burst_of_twenty_and_a_refill_adds_ten()
     {
         var clock = new FrozenClock();
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var server = new MoatServerFixture(o =>
         {
             o.UdpPort = udpPort;
@@ -55,7 +55,7 @@ public sealed class UdpRateLimitEndToEndTests
     public void A_token_holder_is_limited_by_udp_validated_rate_and_not_at_the_default(string[] flags, int answered, long limited)
     {
         var clock = new FrozenClock();
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var server = StartWithFlags(clock, udpPort, flags);
         using var holder = new UdpProbe(udpPort, "127.0.0.98");
         var token = RequestTokenOverUdp(holder);
@@ -85,7 +85,7 @@ public sealed class UdpRateLimitEndToEndTests
     [Fact]
     public void Udp_validated_bytes_rate_caps_the_reply_bytes_a_token_holder_draws()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
 
         // Each "END" reply is 13 bytes with its frame header: a 26-byte burst pays for two.
         using var server = StartWithFlags(new FrozenClock(), udpPort, "--udp-validated-bytes-rate=13/26");

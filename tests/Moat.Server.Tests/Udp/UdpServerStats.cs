@@ -1,5 +1,4 @@
 using System.Globalization;
-using Moat.Server.Tests.Infrastructure;
 
 namespace Moat.Server.Tests.Udp;
 

@@ -10,7 +10,7 @@ public sealed class UdpStatsTests
     [Fact]
     public void Counters_count_each_kind_of_drop_and_the_settings_show_the_guard()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var server = new MoatServerFixture(o =>
         {
             o.UdpPort = udpPort;

@@ -61,12 +61,12 @@ public sealed class AsciiAuthDifferentialTests
         ["set k 0 0 12\r\nalice secret\r\nwatch\r\n"],
     ];
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Every_case_gets_memcached_replies_and_close_outcome()
     {
         using var files = new AuthFiles();
         var authFile = files.Write("auth.txt", AuthFileContent);
-        using var memcached = new MemcachedAuthProcess(["-Y", authFile]);
+        using var memcached = new MemcachedServer("-Y", authFile);
         using var moat = new MoatServerFixture(o => o.AsciiAuthFile = authFile);
         var differences = new System.Collections.Concurrent.ConcurrentBag<string>();
         Parallel.For(0, Cases.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>

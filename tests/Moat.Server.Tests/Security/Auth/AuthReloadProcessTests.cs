@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Moat.Server.Tests.Infrastructure;
 
 namespace Moat.Server.Tests.Security.Auth;
 
@@ -16,7 +15,7 @@ public sealed class AuthReloadProcessTests : IDisposable
     public void Sighup_with_an_emptied_auth_file_keeps_the_old_credentials_and_says_so()
     {
         var path = _files.Write("auth.txt", "alice:secret\n");
-        var port = MemcachedProcessFixture.FreePort();
+        var port = FreePort.Tcp();
         using var process = ProcessTests.Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-Y", path);
         var stderr = new StringBuilder();
         process.ErrorDataReceived += (_, line) =>

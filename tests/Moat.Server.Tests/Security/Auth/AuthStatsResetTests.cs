@@ -24,17 +24,17 @@ public sealed class AuthStatsResetTests : IDisposable
 
     public void Dispose() => _files.Dispose();
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Ascii_auth_counters_reset_as_memcached_resets_them()
     {
         var authFile = _files.Write("auth.txt", "alice:secret\n");
-        using var memcached = new MemcachedAuthProcess(["-Y", authFile]);
+        using var memcached = new MemcachedServer("-Y", authFile);
         using var moat = new MoatServerFixture(o => o.AsciiAuthFile = authFile);
 
         AssertCountersAroundReset(RunAsciiSequence(memcached.Port), RunAsciiSequence(moat.Port));
     }
 
-    [RequiresToolFact(MemcachedProcessFixture.Binary, "/usr/sbin/saslpasswd2")]
+    [MemcachedFact("/usr/sbin/saslpasswd2")]
     public void Sasl_auth_counters_reset_as_memcached_resets_them()
     {
         using var memcached = SaslTests.StartCyrusSaslMemcached(_files, "alice", "secret");
@@ -51,7 +51,7 @@ public sealed class AuthStatsResetTests : IDisposable
     [Fact]
     public void Udp_token_and_dropped_datagram_counters_start_over()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         var authFile = _files.Write("auth.txt", "alice:secret\n");
         using var server = new MoatServerFixture(o =>
         {

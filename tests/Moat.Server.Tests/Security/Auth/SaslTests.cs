@@ -163,7 +163,7 @@ public sealed class SaslTests : IDisposable
         Assert.Equal(11, Interlocked.Read(ref stats.Commands));
     }
 
-    [RequiresToolFact(MemcachedProcessFixture.Binary, "/usr/sbin/saslpasswd2")]
+    [MemcachedFact("/usr/sbin/saslpasswd2")]
     public void Cram_md5_outcomes_match_memcached_with_cyrus_sasl()
     {
         using var files = new AuthFiles();
@@ -177,7 +177,7 @@ public sealed class SaslTests : IDisposable
         }
     }
 
-    [RequiresToolFact("/usr/bin/memcstat")]
+    [ToolFact("/usr/bin/memcstat")]
     public void Memcstat_with_binary_sasl_credentials_succeeds_and_a_wrong_password_fails()
     {
         using var server = Start();
@@ -192,7 +192,7 @@ public sealed class SaslTests : IDisposable
         Assert.Contains("AUTHENTICATION FAILURE", failedOutput, StringComparison.Ordinal);
     }
 
-    [RequiresToolFact(MemcachedProcessFixture.Binary, "/usr/sbin/saslpasswd2")]
+    [MemcachedFact("/usr/sbin/saslpasswd2")]
     public void Every_script_is_answered_as_memcached_with_cyrus_sasl_answers()
     {
         using var files = new AuthFiles();
@@ -208,14 +208,14 @@ public sealed class SaslTests : IDisposable
     }
 
     /// <summary>memcached -S with Cyrus SASL: CRAM-MD5 and PLAIN (what Debian's modules offer for a sasldb), one user in a sasldb of our own (SASL_CONF_PATH points at it).</summary>
-    internal static MemcachedAuthProcess StartCyrusSaslMemcached(AuthFiles files, string user, string password)
+    internal static MemcachedServer StartCyrusSaslMemcached(AuthFiles files, string user, string password)
     {
         var sasldb = files.Write("sasldb2", "");
         File.Delete(sasldb);
         var (created, createOutput) = RunTool("/usr/sbin/saslpasswd2", ["-p", "-a", "memcached", "-c", "-f", sasldb, user], standardInput: password);
         Assert.True(created == 0, createOutput);
         var confDirectory = Path.GetDirectoryName(files.Write("memcached.conf", $"mech_list: cram-md5 plain\nsasldb_path: {sasldb}\n"))!;
-        return new MemcachedAuthProcess(["-S"], new Dictionary<string, string> { ["SASL_CONF_PATH"] = confDirectory });
+        return new MemcachedServer(["-S"], new ServerOptions { Environment = new Dictionary<string, string> { ["SASL_CONF_PATH"] = confDirectory } });
     }
 
     /// <summary>What one CRAM-MD5 exchange drew: the challenge, each reply as "status text".</summary>

@@ -23,7 +23,7 @@ public sealed partial class UdpTokenTests : IDisposable
     [Fact]
     public void A_token_from_tcp_serves_its_address_over_udp_and_no_other()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var server = new MoatServerFixture(o => o.UdpPort = udpPort);
         Seed(server.Port, login: null);
         var token = RequestToken(server.Port, "127.0.9.5", login: null);
@@ -51,7 +51,7 @@ public sealed partial class UdpTokenTests : IDisposable
     [Fact]
     public void With_ascii_auth_udp_serves_only_auth_bound_tokens_even_to_trusted_networks()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         var authFile = _files.Write("auth.txt", "alice:secret\n");
         using var server = new MoatServerFixture(o =>
         {

@@ -17,7 +17,7 @@ public sealed class BackPressureTests(ITestOutputHelper output)
     [Fact]
     public void Ten_thousand_pipelined_gets_that_are_never_read_pause_the_connection()
     {
-        using var moat = new MoatChildProcess("-m", "128");
+        using var moat = new MoatServer("-m", "128");
         var baseline = Prepare(moat);
 
         using var greedy = HardeningWire.ConnectFrom("127.0.0.1", "127.0.0.1", moat.Port);
@@ -57,7 +57,7 @@ public sealed class BackPressureTests(ITestOutputHelper output)
     [Fact]
     public void Multi_get_whose_replies_pass_the_hard_limit_is_closed()
     {
-        using var moat = new MoatChildProcess("-m", "128");
+        using var moat = new MoatServer("-m", "128");
         var baseline = Prepare(moat);
 
         // 1,000 keys of 100 KB: a 100 MB reply to a 8 KB line.
@@ -76,7 +76,7 @@ public sealed class BackPressureTests(ITestOutputHelper output)
     }
 
     /// <summary>Stores "big" and warms the paths up, then returns the server's RSS as the baseline.</summary>
-    private static long Prepare(MoatChildProcess moat)
+    private static long Prepare(MoatServer moat)
     {
         using var setup = HardeningWire.ConnectFrom("127.0.0.1", "127.0.0.1", moat.Port);
         Assert.Equal("STORED\r\n", HardeningWire.Roundtrip(setup, $"set big 0 0 {BigValueBytes}\r\n{new string('b', BigValueBytes)}\r\n"));

@@ -22,7 +22,7 @@ public sealed class InputBudgetTests(ITestOutputHelper output)
     public void Stalled_values_beyond_the_default_budget_are_refused_and_skipped_and_the_budget_comes_back()
     {
         // -m 64 -I 8m: the default budget is four largest requests, about 32 MiB, so about 8 values of 4 MB wait.
-        using var moat = new MoatChildProcess("-m", "64", "-I", "8m");
+        using var moat = new MoatServer("-m", "64", "-I", "8m");
         var baseline = moat.ResidentBytes();
         var stalled = new List<Socket>();
         var refused = new List<int>();
@@ -83,7 +83,7 @@ public sealed class InputBudgetTests(ITestOutputHelper output)
     public void Memory_of_partial_values_is_returned_when_their_connections_close()
     {
         // Unlimited budget (memcached's read_buf_mem_limit=0): 30 connections hold 3 MB each, then hang up.
-        using var moat = new MoatChildProcess("-m", "64", "-I", "4m", "-o", "read_buf_mem_limit=0");
+        using var moat = new MoatServer("-m", "64", "-I", "4m", "-o", "read_buf_mem_limit=0");
         var baseline = moat.ResidentBytes();
         var stalled = new List<Socket>();
         for (var i = 0; i < 30; i++)
@@ -112,7 +112,7 @@ public sealed class InputBudgetTests(ITestOutputHelper output)
     public void Text_meta_and_binary_sets_refused_for_input_memory_answer_like_memcached_out_of_memory()
     {
         // A 1 MiB budget: a 2 MB value that arrives slowly cannot be held.
-        using var moat = new MoatChildProcess("-m", "64", "-I", "4m", "-o", "read_buf_mem_limit=1");
+        using var moat = new MoatServer("-m", "64", "-I", "4m", "-o", "read_buf_mem_limit=1");
         using var client = HardeningWire.ConnectFrom("127.0.0.1", "127.0.0.1", moat.Port);
         Assert.Equal("STORED\r\n", HardeningWire.Roundtrip(client, "set text 0 0 3\r\nold\r\n"));
         Assert.Equal("STORED\r\n", HardeningWire.Roundtrip(client, "set kept 0 0 3\r\nold\r\n"));

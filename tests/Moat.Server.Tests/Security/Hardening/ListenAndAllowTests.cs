@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Text;
 using Moat.Server.Configuration;
 using Moat.Server.Tests.Infrastructure;
-using Moat.Server.Tests.Udp;
 
 namespace Moat.Server.Tests.Security.Hardening;
 
@@ -13,7 +12,7 @@ public sealed class ListenAndAllowTests
     [Fact]
     public void Default_listens_on_loopback_only_and_reports_it()
     {
-        var port = MemcachedProcessFixture.FreePort();
+        var port = FreePort.Tcp();
         using var server = new MoatServerFixture(o =>
         {
             o.ListenAddresses.Clear();
@@ -31,7 +30,7 @@ public sealed class ListenAndAllowTests
     [Fact]
     public void Listen_on_127_0_0_2_serves_there_and_not_on_127_0_0_1()
     {
-        var port = MemcachedProcessFixture.FreePort();
+        var port = FreePort.Tcp();
         var options = MemcachedFlagParser.Parse(["-l", "127.0.0.2", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]).Options!;
         using var server = new MoatServerFixture(o =>
         {
@@ -80,7 +79,7 @@ public sealed class ListenAndAllowTests
     [Fact]
     public void Udp_datagram_from_outside_allow_is_dropped_and_counted()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using var server = new MoatServerFixture(o =>
         {
             o.UdpPort = udpPort;

@@ -7,7 +7,7 @@ namespace Moat.Server.Tests.Security.Hardening;
 /// bytes and the same close/no-close outcome; then the limits where Moat is deliberately stricter (a get line over
 /// --max-get-line).
 /// </summary>
-public sealed class MalformedInputDifferentialTests(MemcachedProcessFixture memcached) : IClassFixture<MemcachedProcessFixture>
+public sealed class MalformedInputDifferentialTests(MemcachedServer memcached) : IClassFixture<MemcachedServer>
 {
     public static TheoryData<string, string> Cases => new()
     {
@@ -34,7 +34,7 @@ public sealed class MalformedInputDifferentialTests(MemcachedProcessFixture memc
         { "meta set with a negative length", "ms k -1\r\n" },
     };
 
-    [RequiresMemcachedTheory]
+    [MemcachedTheory]
     [MemberData(nameof(Cases))]
     public void Moat_answers_and_closes_as_memcached_does(string name, string request)
     {

@@ -58,7 +58,7 @@ public sealed class TextMetaFuzzTests(ITestOutputHelper output)
     [Fact]
     public void Mutated_text_and_meta_requests_never_break_the_server()
     {
-        using var moat = new MoatChildProcess("-vvv", "--slow-request-timeout", "2");
+        using var moat = new MoatServer("-vvv", "--slow-request-timeout", "2");
         using (var setup = HardeningWire.ConnectFrom("127.0.0.1", "127.0.0.1", moat.Port))
         {
             foreach (var (key, value) in ControlKeys)
@@ -91,7 +91,7 @@ public sealed class TextMetaFuzzTests(ITestOutputHelper output)
             }
         }
 
-        var log = moat.StopAndReadLog();
+        var log = moat.KillAndReadOutput();
         Assert.DoesNotContain("unhandled exception", log, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("crit:", log, StringComparison.Ordinal);
         Assert.DoesNotContain("fail:", log, StringComparison.Ordinal);

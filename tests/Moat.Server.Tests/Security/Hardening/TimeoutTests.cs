@@ -146,32 +146,11 @@ public sealed class TimeoutTests
         AssertIdleBehaviour(server.Port);
     }
 
-    [RequiresMemcachedFact]
+    [MemcachedFact]
     public void Idle_timeout_behaves_as_memcacheds()
     {
-        var port = MemcachedProcessFixture.FreePort();
-        var info = new ProcessStartInfo(MemcachedProcessFixture.Binary) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "-p", port.ToString(CultureInfo.InvariantCulture), "-U", "0", "-l", "127.0.0.1", "-o", "idle_timeout=2", "-u", "nobody" })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var memcached = Process.Start(info)!;
-        try
-        {
-            var deadline = Environment.TickCount64 + 10_000;
-            while (!HardeningWire.CanConnect("127.0.0.1", port) && Environment.TickCount64 < deadline)
-            {
-                Thread.Sleep(50);
-            }
-
-            AssertIdleBehaviour(port);
-        }
-        finally
-        {
-            memcached.Kill();
-            memcached.WaitForExit(5000);
-        }
+        using var memcached = new MemcachedServer(["-o", "idle_timeout=2", "-u", "nobody"], new ServerOptions { ReadyTimeout = TimeSpan.FromSeconds(10) });
+        AssertIdleBehaviour(memcached.Port);
     }
 
     private static void AssertIdleBehaviour(int port)

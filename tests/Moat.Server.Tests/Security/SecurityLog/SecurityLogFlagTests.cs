@@ -1,5 +1,4 @@
 using Moat.Server.Configuration;
-using Moat.Server.Tests.Security.Harness;
 
 namespace Moat.Server.Tests.Security.SecurityLog;
 
@@ -41,7 +40,7 @@ public sealed class SecurityLogFlagTests
     [Fact]
     public void An_unwritable_log_path_exits_73_at_start()
     {
-        var (code, stderr) = MoatProcess.Run("-p", "0", "-l", "127.0.0.1", "--security-log", "/nonexistent-moat-dir/security.log");
+        var (code, _, stderr, _) = MoatServer.Run("-p", "0", "-l", "127.0.0.1", "--security-log", "/nonexistent-moat-dir/security.log");
         Assert.Equal(73, code);
         Assert.Contains("cannot open --security-log", stderr, StringComparison.Ordinal);
     }

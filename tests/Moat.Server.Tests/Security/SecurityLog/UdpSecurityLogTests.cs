@@ -38,7 +38,7 @@ public sealed class UdpSecurityLogTests : IDisposable
     [Fact]
     public void Each_kind_of_udp_drop_is_logged_with_source_class_command_and_sizes()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using (var server = StartServer(udpPort))
         {
             WireClient.Send(server.Port, $"set big 0 0 {BigValue.Length}\r\n{BigValue}\r\n", expectedLength: 8);
@@ -88,7 +88,7 @@ public sealed class UdpSecurityLogTests : IDisposable
     [Fact]
     public void Ten_thousand_over_budget_requests_from_one_24_within_a_second_give_at_most_two_lines_for_it()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         long counted;
         long processingMilliseconds;
         using (var server = StartServer(udpPort))
@@ -140,7 +140,7 @@ public sealed class UdpSecurityLogTests : IDisposable
     [Fact]
     public void Rate_limited_requests_are_logged_once_with_the_rest_folded()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         long limited;
         using (var server = StartServer(udpPort, raiseLimits: false))
         {
@@ -170,7 +170,7 @@ public sealed class UdpSecurityLogTests : IDisposable
     [Fact]
     public void A_public_trusted_range_is_a_configuration_warning_and_shown_in_stats_settings()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using (var server = StartServer(udpPort, trusted: "127.0.0.0/8,192.0.2.0/24"))
         {
             var settings = UdpServerStats.Read(server.Port, "stats settings");
@@ -186,7 +186,7 @@ public sealed class UdpSecurityLogTests : IDisposable
     [Fact]
     public void Sighup_reopens_the_log_file()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using (var server = StartServer(udpPort))
         {
             using var client = new UdpProbe(udpPort, "127.0.0.99");

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Moat.Server.Tests.Security.Tls;
 
 /// <summary>The openssl command line tool, when installed, as an independent TLS client.</summary>
@@ -11,28 +9,12 @@ internal static class OpenSsl
     /// <summary>Runs openssl with stdin closed (s_client then ends after the handshake); at most 10 s.</summary>
     public static (int Exit, string Output) Run(string openssl, params string[] arguments)
     {
-        var info = new ProcessStartInfo(openssl)
+        var result = ProcessRunner.Run(openssl, arguments, TimeSpan.FromSeconds(10));
+        if (result.TimedOut)
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(10_000))
-        {
-            process.Kill();
             throw new TimeoutException("openssl did not finish within 10 s");
         }
 
-        return (process.ExitCode, output.GetAwaiter().GetResult() + error.GetAwaiter().GetResult());
+        return (result.ExitCode, result.StandardOutput + result.StandardError);
     }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Moat.Server.Tests.Infrastructure;
 
 namespace Moat.Server.Tests.Security.Tls;
 
@@ -15,7 +14,7 @@ public sealed class TlsProcessTests : IDisposable
     [Fact]
     public async Task Sighup_reloads_the_certificate_for_new_handshakes()
     {
-        var port = MemcachedProcessFixture.FreePort();
+        var port = FreePort.Tcp();
         using var process = ProcessTests.Start(
             "-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-Z",
             "-o", $"ssl_chain_cert={_pki.ChainFile},ssl_key={_pki.KeyFile},ssl_ca_cert={_pki.CaFile}");

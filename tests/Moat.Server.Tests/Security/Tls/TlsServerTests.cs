@@ -75,8 +75,8 @@ public sealed class TlsServerTests : IDisposable
     [Fact]
     public async Task Mtls_listener_requires_a_client_certificate_while_notls_listener_stays_plain()
     {
-        var mtlsPort = MemcachedProcessFixture.FreePort();
-        var plainPort = MemcachedProcessFixture.FreePort();
+        var mtlsPort = FreePort.Tcp();
+        var plainPort = FreePort.Tcp();
         using var server = Start(o =>
         {
             o.TlsListeners.Add(new TlsListener(IPAddress.Loopback, mtlsPort, TlsListenerMode.Peer));
@@ -134,7 +134,7 @@ public sealed class TlsServerTests : IDisposable
         Assert.Equal(SslProtocols.Tls12 | SslProtocols.Tls13, protocols);
     }
 
-    [RequiresOpenSslFact]
+    [ToolFact("openssl")]
     public async Task Openssl_tls11_handshake_is_refused_with_an_alert()
     {
         using var server = Start();

@@ -10,14 +10,14 @@ public sealed class TlsSettingsDifferentialTests : IDisposable
 
     public void Dispose() => _pki.Dispose();
 
-    [RequiresMemcachedTheory]
+    [MemcachedTheory]
     [InlineData(0, "2")]
     [InlineData(1, "2")]
     [InlineData(2, "3")]
     [InlineData(3, "3")]
     public async Task Ssl_settings_match_memcached(int verifyMode, string minimumVersion)
     {
-        using var memcached = new MemcachedProcessFixture(
+        using var memcached = new MemcachedServer(
             "-Z", "-o", $"ssl_chain_cert={_pki.ChainFile},ssl_key={_pki.KeyFile},ssl_ca_cert={_pki.CaFile},ssl_verify_mode={verifyMode},ssl_min_version={minimumVersion}");
         Assert.True(memcached.Available, "memcached -Z did not start");
         var flags = MemcachedFlagParser.Parse(

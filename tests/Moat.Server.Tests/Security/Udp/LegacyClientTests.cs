@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Moat.Server.Tests.Infrastructure;
-using Moat.Server.Tests.Security.Harness;
 using Moat.Server.Tests.Udp;
 
 namespace Moat.Server.Tests.Security.Udp;
@@ -42,7 +41,7 @@ public sealed class LegacyClientTests : IDisposable
     [ToolFact(Memccp)]
     public void Memccp_over_udp_stores_nothing_from_an_unvalidated_source_and_stores_from_a_trusted_one()
     {
-        var udpPort = UdpProbe.FreeUdpPort();
+        var udpPort = FreePort.Udp();
         using (var server = new MoatServerFixture(o => o.UdpPort = udpPort))
         {
             CopyOverUdp(udpPort, "unvalidated-key");
@@ -52,7 +51,7 @@ public sealed class LegacyClientTests : IDisposable
             Assert.Equal("END\r\n", WireClient.Send(server.Port, "get unvalidated-key\r\n").Reply);
         }
 
-        udpPort = UdpProbe.FreeUdpPort();
+        udpPort = FreePort.Udp();
         using (var server = new MoatServerFixture(o =>
         {
             o.UdpPort = udpPort;
@@ -68,10 +67,10 @@ public sealed class LegacyClientTests : IDisposable
     [ToolFact(Memccp, "/usr/bin/memcached")]
     public void Memccp_over_udp_stores_in_memcached()
     {
-        using var memcached = new MemcachedUdpProcess();
+        using var memcached = new MemcachedServer([], new ServerOptions { Udp = UdpMode.OwnPort });
         CopyOverUdp(memcached.UdpPort, "memcached-key");
-        Eventually(() => WireClient.Send(memcached.TcpPort, "get memcached-key\r\n").Reply != "END\r\n");
-        Assert.Equal("VALUE memcached-key 0 12\r\nlegacy-value\r\nEND\r\n", WireClient.Send(memcached.TcpPort, "get memcached-key\r\n").Reply);
+        Eventually(() => WireClient.Send(memcached.Port, "get memcached-key\r\n").Reply != "END\r\n");
+        Assert.Equal("VALUE memcached-key 0 12\r\nlegacy-value\r\nEND\r\n", WireClient.Send(memcached.Port, "get memcached-key\r\n").Reply);
     }
 
     private static bool Eventually(Func<bool> condition)

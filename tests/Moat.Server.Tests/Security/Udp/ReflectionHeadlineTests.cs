@@ -64,7 +64,7 @@ public sealed class ReflectionHeadlineTests(ITestOutputHelper output)
     {
         using var netns = new NetworkNamespace();
         netns.Start(
-            "dotnet", MoatProcess.Dll,
+            "dotnet", MoatServer.Dll,
             "-p", MoatTcpPort.ToString(CultureInfo.InvariantCulture), "-U", MoatUdpPort.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1",
             "--udp-amp-factor", factor.ToString(CultureInfo.InvariantCulture),
             "--udp-unvalidated-rate", "100000/100000", "--udp-unvalidated-prefix-rate", "100000/100000",

@@ -17,7 +17,7 @@ public sealed class ReflectionLoopTests(ITestOutputHelper output)
 
     private static void StartMoat(NetworkNamespace netns, int tcpPort, int udpPort, params string[] extra)
     {
-        netns.Start(["dotnet", MoatProcess.Dll, "-p", tcpPort.ToString(CultureInfo.InvariantCulture), "-U", udpPort.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", .. extra]);
+        netns.Start(["dotnet", MoatServer.Dll, "-p", tcpPort.ToString(CultureInfo.InvariantCulture), "-U", udpPort.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", .. extra]);
         NamespacedClient.WaitUntilListening(netns, tcpPort);
     }
 
