@@ -8,8 +8,8 @@ namespace Moat.Defense.Audit;
 /// </summary>
 internal static class FindingRules
 {
-    private const string FactsUdpHistory = "drdos-facts.md §2.3 (memcached git history)";
-    private const string FactsAmplification = "US-CERT TA14-017A; drdos-facts.md §3";
+    private const string FactsUdpHistory = "memcached 1.5.6 release notes (UDP off by default); docs/defense.md#findings";
+    private const string FactsAmplification = "US-CERT TA14-017A; CVE-2018-1000115";
 
     public static void Apply(TargetResult result)
     {
@@ -36,12 +36,12 @@ internal static class FindingRules
                 var shape = result.VersionReplyBytes is null
                     ? stats is { Datagrams: 0 } ? "version unanswered, random-key miss answered, stats unanswered (Moat's guard); " : "version unanswered, random-key miss answered; "
                     : string.Empty;
-                Add(result, "UDP_OPEN_GUARDED", Severity.Info, $"UDP port {result.UdpPort} answers but does not amplify", $"{shape}{measured}", "security.md A5, A7");
+                Add(result, "UDP_OPEN_GUARDED", Severity.Info, $"UDP port {result.UdpPort} answers but does not amplify", $"{shape}{measured}", "docs/udp.md#what-happens-to-a-datagram");
             }
         }
         else if (udpOn && moatGuard)
         {
-            Add(result, "UDP_OPEN_GUARDED", Severity.Info, "UDP is enabled with Moat's anti-amplification guard", $"stats settings: udpport {result.Settings.GetValueOrDefault("udpport", "?")}, udp_amp_factor {result.Settings.GetValueOrDefault("udp_amp_factor", "?")}", "security.md A5");
+            Add(result, "UDP_OPEN_GUARDED", Severity.Info, "UDP is enabled with Moat's anti-amplification guard", $"stats settings: udpport {result.Settings.GetValueOrDefault("udpport", "?")}, udp_amp_factor {result.Settings.GetValueOrDefault("udp_amp_factor", "?")}", "docs/udp.md#why-k-is-1-and-the-guard-has-no-off-switch");
         }
 
         if (result.IsMoat)
@@ -67,17 +67,17 @@ internal static class FindingRules
                 nonLocal ? Severity.High : Severity.Info,
                 nonLocal ? "commands work without authentication on a network address" : "commands work without authentication (loopback only)",
                 $"{(result.Ascii ? "ASCII" : "binary")} version answered without credentials on {result.Target.Display}",
-                "memcached protocol.txt; security.md B3/B4");
+                "memcached protocol.txt; docs/security.md#authentication--y-ascii-auth--s-sasl");
         }
 
         if (result.Settings.TryGetValue("inter", out var inter) && inter is "NULL" or "0.0.0.0" or "::" or "")
         {
-            Add(result, "LISTEN_ALL", Severity.Medium, "listens on all interfaces", $"stats settings: inter {inter}", "memcached -l default INADDR_ANY (drdos-facts.md §2.4)");
+            Add(result, "LISTEN_ALL", Severity.Medium, "listens on all interfaces", $"stats settings: inter {inter}", "memcached -l default INADDR_ANY; docs/security.md#listening-and-allowlists--l---allow");
         }
 
         if (nonLocal && result.TcpState == "open" && !result.Tls)
         {
-            Add(result, "NO_TLS_NONLOCAL", Severity.Low, "plaintext protocol on a network address", "the ASCII/binary probe was answered without TLS", "security.md B9");
+            Add(result, "NO_TLS_NONLOCAL", Severity.Low, "plaintext protocol on a network address", "the ASCII/binary probe was answered without TLS", "docs/security.md#tls--z--o-ssl_");
         }
 
         if (nonLocal)
@@ -101,7 +101,7 @@ internal static class FindingRules
                 Severity.Low,
                 $"unvalidated UDP sources may receive up to {factor}x the bytes sent in their name",
                 $"stats settings: udp_amp_factor {factorText} (the default 1 never amplifies)",
-                "security.md A5, Appendix D.1");
+                "docs/udp.md#why-k-is-1-and-the-guard-has-no-off-switch");
         }
 
         if (!result.HasTrustedNetworks)
@@ -125,7 +125,7 @@ internal static class FindingRules
             severity,
             title,
             $"stats settings: udp_trusted {trusted}{(publicNetworks.Count > 0 ? $" (not private: {string.Join(',', publicNetworks)})" : string.Empty)}{Potential(result)}",
-            "security.md A3");
+            "docs/udp.md#giving-your-own-clients-full-udp-service");
     }
 
     private static void ApplyVersionRules(TargetResult result, MemcachedVersion version, bool udpOn, bool nonLocal)
@@ -155,7 +155,7 @@ internal static class FindingRules
 
         if (version < new MemcachedVersion(1, 4, 33))
         {
-            Add(result, "OLD_VERSION_TALOS_2016", Severity.High, "memcached < 1.4.33: Talos 2016 remote code execution CVEs unfixed", $"{evidence}: CVE-2016-8704/8705/8706 fixed in 1.4.33", "drdos-facts.md §2.5");
+            Add(result, "OLD_VERSION_TALOS_2016", Severity.High, "memcached < 1.4.33: Talos 2016 remote code execution CVEs unfixed", $"{evidence}: CVE-2016-8704/8705/8706 fixed in 1.4.33", "CVE-2016-8704/8705/8706 (Cisco Talos); memcached release notes");
         }
 
         var binaryReachable = result.Binary
@@ -169,7 +169,7 @@ internal static class FindingRules
                 nonLocal ? Severity.High : Severity.Low,
                 "memcached < 1.6.43 with the binary protocol reachable: 2026 binary-protocol fixes may be missing",
                 $"{evidence}; binary protocol {(result.Binary ? "answered" : $"enabled (binding_protocol {result.Settings.GetValueOrDefault("binding_protocol")})")}; distribution packages may carry backports",
-                "drdos-facts.md §2.5");
+                "memcached 1.6.43 release notes");
         }
     }
 
@@ -177,7 +177,7 @@ internal static class FindingRules
     {
         if (result.Settings.TryGetValue(setting, out var actual) && actual == value)
         {
-            Add(result, id, severity, title, $"stats settings: {setting} {actual}", "memcached -A/-F/-X flags (drdos-facts.md §2.4)");
+            Add(result, id, severity, title, $"stats settings: {setting} {actual}", "memcached -A/-F/-X flags; docs/security.md#opening-moat-up-safely-a-checklist");
         }
     }
 
