@@ -1,5 +1,5 @@
 using System.Buffers;
-using Moat.Server.Connections;
+using Moat.Server.Processing;
 using Moat.Server.Text;
 
 namespace Moat.Server.Auth;

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using Moat.Protocol.Binary;
 using Moat.Server.Auth;
-using Moat.Server.Text;
+using Moat.Server.Processing;
 
 namespace Moat.Server.Binary;
 

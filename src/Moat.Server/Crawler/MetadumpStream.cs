@@ -1,6 +1,5 @@
 using System.Buffers;
-using Moat.Server.Connections;
-using Moat.Server.Text;
+using Moat.Server.Processing;
 using Moat.Storage;
 
 namespace Moat.Server.Crawler;

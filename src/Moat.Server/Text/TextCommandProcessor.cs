@@ -1,9 +1,9 @@
 using System.Buffers;
 using Moat.Protocol.Text;
 using Moat.Security.Events;
-using Moat.Server.Connections;
 using Moat.Server.Hardening;
 using Moat.Server.Meta;
+using Moat.Server.Processing;
 using Moat.Server.Statistics;
 using Moat.Storage;
 
@@ -14,7 +14,7 @@ namespace Moat.Server.Text;
 /// out (an <see cref="IBufferWriter{T}"/>). It runs every complete command in the buffer, leaving incomplete ones
 /// for the next pass, and keeps the only cross-read state memcached has: bytes of an oversized value still to skip.
 /// </summary>
-internal sealed class TextCommandProcessor(MoatServerContext context, ConnectionCounters counters) : Connections.IProtocolProcessor
+internal sealed class TextCommandProcessor(MoatServerContext context, ConnectionCounters counters) : IProtocolProcessor
 {
     /// <summary>memcached closes a connection whose line has no newline after this many bytes (unless it is a get, gets, gat or gats).</summary>
     public const int MaxLineLengthWithoutNewline = 2048;

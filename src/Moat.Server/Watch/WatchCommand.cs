@@ -1,5 +1,6 @@
 using System.Buffers;
 using Moat.Server.Hardening;
+using Moat.Server.Processing;
 using Moat.Server.Statistics;
 using Moat.Server.Text;
 
