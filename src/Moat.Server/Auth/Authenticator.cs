@@ -13,6 +13,9 @@ namespace Moat.Server.Auth;
 /// </summary>
 internal sealed class Authenticator
 {
+    /// <summary>memcached 1.6.42's MAX_AUTH_REQ_LEN: a longer declared token is refused before it is read.</summary>
+    public const int MaxTokenLength = 16384;
+
     private readonly MoatServerContext _context;
     private readonly string _path;
     private volatile CredentialTable _credentials;
