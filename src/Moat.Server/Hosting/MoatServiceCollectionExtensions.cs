@@ -78,7 +78,7 @@ public static class MoatServiceCollectionExtensions
                 {
                     // The --allow check MUST stay the first middleware: peers outside the list are reset before any
                     // other layer (the TLS handshake included) reads or writes a byte. TLS and the rest come after it.
-                    listen.Use(Hardening.AllowListMiddleware.Create(context));
+                    listen.Use(Connections.AllowListMiddleware.Create(context));
                     TlsListeners.UseTls(listen, tls, tlsMode);
                     listen.UseConnectionHandler<MemcacheConnectionHandler>();
                 });

@@ -91,7 +91,7 @@ internal sealed class StatsReporter(MoatServerContext context)
     /// requests in the last five minutes, most first, as "STAT udp_dropped_source:ADDRESS COUNT" and
     /// "STAT udp_dropped_prefix:ADDRESS/BITS COUNT" (docs/udp.md).
     /// </summary>
-    private static void WriteUdpTopLists(Udp.UdpCounters udp, IBufferWriter<byte> output)
+    private static void WriteUdpTopLists(Hardening.UdpCounters udp, IBufferWriter<byte> output)
     {
         const int TopCount = 20;
         foreach (var (name, value) in udp.All())

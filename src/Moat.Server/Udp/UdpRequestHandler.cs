@@ -4,6 +4,7 @@ using Moat.Protocol.Binary;
 using Moat.Security.Events;
 using Moat.Security.Udp;
 using Moat.Server.Binary;
+using Moat.Server.Hardening;
 using Moat.Server.Processing;
 using Moat.Server.Statistics;
 using Moat.Server.Text;
