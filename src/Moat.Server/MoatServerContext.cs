@@ -22,11 +22,15 @@ internal sealed class MoatServerContext : IDisposable
 
     private volatile int _verbosity;
 
+    /// <summary>The sockets Moat listens on: one per TCP address (plain and TLS) and, with -U, one per UDP address.</summary>
+    internal static int ListenerCount(MoatServerOptions options) =>
+        options.EffectiveListenAddresses().Count + options.TlsListeners.Count + (options.UdpPort != 0 ? options.EffectiveListenAddresses().Count : 0);
+
     public MoatServerContext(MoatServerOptions options, ICacheStore store)
     {
         Options = options;
         // Connection ids follow the listeners' (as memcached's file descriptors do), so "stats conns" lists listeners first.
-        Statistics = new ServerStatistics(FirstListenerId + StatsReporter.ListenerCount(options));
+        Statistics = new ServerStatistics(FirstListenerId + ListenerCount(options));
         Watch = new Watch.WatchLog((int)Math.Clamp(options.Memcached.WatcherLogBufferSize, 4096u, 64u << 20), options.Clock);
         store.EvictionObserver = Watch;
         Executor = new CacheCommandExecutor(store, new PrefixStatistics(options.PrefixDelimiter)) { Watch = Watch };

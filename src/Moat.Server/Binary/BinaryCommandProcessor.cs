@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using Moat.Protocol.Binary;
 using Moat.Server.Processing;
+using Moat.Server.Reporting;
 using Moat.Server.Statistics;
 
 namespace Moat.Server.Binary;

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 using Moat.Security.Events;
 using Moat.Server.Configuration;
 using Moat.Server.Connections;
-using Moat.Server.Statistics;
+using Moat.Server.Reporting;
 using Moat.Server.Tls;
 using Moat.Storage;
 

@@ -4,6 +4,7 @@ using Moat.Security.Events;
 using Moat.Server.Hardening;
 using Moat.Server.Meta;
 using Moat.Server.Processing;
+using Moat.Server.Reporting;
 using Moat.Server.Statistics;
 using Moat.Storage;
 

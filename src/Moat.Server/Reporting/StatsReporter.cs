@@ -2,8 +2,9 @@ using System.Buffers;
 using System.Text;
 using Moat.Protocol;
 using Moat.Protocol.Text;
+using Moat.Server.Statistics;
 
-namespace Moat.Server.Statistics;
+namespace Moat.Server.Reporting;
 
 /// <summary>
 /// Answers the "stats" family with memcached's names and formats (what memcached_exporter, memcached-tool and
@@ -209,7 +210,7 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "read_buf_bytes"u8, ((long)current * Hardening.ReadBufferBudget.ConnectionBufferBytes) + context.Hardening.ReadBuffers.Held);
         TextResponseWriter.WriteStat(output, "read_buf_bytes_free"u8, 0L);
         TextResponseWriter.WriteStat(output, "read_buf_oom"u8, Interlocked.Read(ref context.Hardening.Counters.ReadBufferOutOfMemory));
-        TextResponseWriter.WriteStat(output, "reserved_fds"u8, (long)ListenerCount(options));
+        TextResponseWriter.WriteStat(output, "reserved_fds"u8, (long)MoatServerContext.ListenerCount(options));
         TextResponseWriter.WriteStat(output, "cmd_get"u8, counters.CmdGet);
         TextResponseWriter.WriteStat(output, "cmd_set"u8, counters.CmdSet);
         TextResponseWriter.WriteStat(output, "cmd_flush"u8, counters.CmdFlush);
@@ -326,10 +327,6 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "total_malloced"u8, storage.TotalMalloced);
         Tls.TlsStatistics.WriteGeneral(output, context.Tls);
     }
-
-    /// <summary>The sockets Moat listens on: one per TCP address (plain and TLS) and, with -U, one per UDP address.</summary>
-    internal static int ListenerCount(Configuration.MoatServerOptions options) =>
-        options.EffectiveListenAddresses().Count + options.TlsListeners.Count + (options.UdpPort != 0 ? options.EffectiveListenAddresses().Count : 0);
 
     private void WriteSettings(IBufferWriter<byte> output)
     {
