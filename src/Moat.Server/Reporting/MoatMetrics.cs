@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Moat.Server.Configuration;
 using Moat.Server.Statistics;
 
 namespace Moat.Server.Reporting;

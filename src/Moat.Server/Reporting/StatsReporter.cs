@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using Moat.Protocol;
 using Moat.Protocol.Text;
+using Moat.Server.Configuration;
 using Moat.Server.Statistics;
 
 namespace Moat.Server.Reporting;
