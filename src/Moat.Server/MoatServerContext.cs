@@ -36,7 +36,12 @@ internal sealed class MoatServerContext : IDisposable
         Executor = new CacheCommandExecutor(store, new PrefixStatistics(options.PrefixDelimiter)) { Watch = Watch };
         _verbosity = options.Verbosity;
         Hardening = new Hardening.NetworkHardening(options);
-        Auth = options.AuthEnabled ? new Authenticator(this) : null;
+        Auth = options.AuthEnabled ? new Authenticator(options, () => SecurityLog) : null;
+        if (Auth is not null)
+        {
+            ReloadRequested += Auth.Reload;
+        }
+
         Crawler = new Crawler.LruCrawler(options);
         AcceptGate = new AcceptGate(options.MaxConnections, enabled: !options.MaxConnectionsFast);
     }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Moat.Security.Events;
 using Moat.Server.Configuration;
@@ -35,7 +36,7 @@ public static class MoatServiceCollectionExtensions
             var securityLog = SecurityEventLog.Open(options.EffectiveSecurityLog, options.Clock, options.UdpRateLimits.Prefix4, options.UdpRateLimits.Prefix6);
             context.SecurityLog = securityLog;
             context.ReloadRequested += securityLog.Reopen;
-            TlsListeners.Attach(context, sp.GetService<ILoggerFactory>());
+            AttachTls(context, sp.GetService<ILoggerFactory>());
             return context;
         });
         services.AddSingleton<MoatMetrics>();
@@ -85,5 +86,19 @@ public static class MoatServiceCollectionExtensions
             }
         }));
         return services;
+    }
+
+    /// <summary>With -Z, loads the certificates, exposes them to stats, and reloads them on SIGHUP.</summary>
+    private static void AttachTls(MoatServerContext context, ILoggerFactory? loggers)
+    {
+        if (!context.Options.TlsEnabled)
+        {
+            return;
+        }
+
+        var logger = loggers?.CreateLogger("Moat.Tls") ?? NullLogger.Instance;
+        var tls = new TlsServer(context.Options, logger);
+        context.Tls = tls;
+        context.ReloadRequested += tls.Reload;
     }
 }
