@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Moat.Server.Auth;
 using Moat.Server.Commands;
 using Moat.Server.Configuration;
+using Moat.Server.Hardening;
 using Moat.Server.Statistics;
 using Moat.Storage;
 
@@ -21,26 +22,35 @@ internal sealed class MoatServerContext : IDisposable
 
     private volatile int _verbosity;
 
+    /// <summary>The sockets Moat listens on: one per TCP address (plain and TLS) and, with -U, one per UDP address.</summary>
+    internal static int ListenerCount(MoatServerOptions options) =>
+        options.EffectiveListenAddresses().Count + options.TlsListeners.Count + (options.UdpPort != 0 ? options.EffectiveListenAddresses().Count : 0);
+
     public MoatServerContext(MoatServerOptions options, ICacheStore store)
     {
         Options = options;
         // Connection ids follow the listeners' (as memcached's file descriptors do), so "stats conns" lists listeners first.
-        Statistics = new ServerStatistics(FirstListenerId + StatsReporter.ListenerCount(options));
+        Statistics = new ServerStatistics(FirstListenerId + ListenerCount(options));
         Watch = new Watch.WatchLog((int)Math.Clamp(options.Memcached.WatcherLogBufferSize, 4096u, 64u << 20), options.Clock);
         store.EvictionObserver = Watch;
         Executor = new CacheCommandExecutor(store, new PrefixStatistics(options.PrefixDelimiter)) { Watch = Watch };
         _verbosity = options.Verbosity;
         Hardening = new Hardening.NetworkHardening(options);
-        Auth = options.AuthEnabled ? new Authenticator(this) : null;
+        Auth = options.AuthEnabled ? new Authenticator(options, () => SecurityLog) : null;
+        if (Auth is not null)
+        {
+            ReloadRequested += Auth.Reload;
+        }
+
         Crawler = new Crawler.LruCrawler(options);
-        AcceptGate = new Connections.AcceptGate(options.MaxConnections, enabled: !options.MaxConnectionsFast);
+        AcceptGate = new AcceptGate(options.MaxConnections, enabled: !options.MaxConnectionsFast);
     }
 
     /// <summary>The "watch" command's watchers and event lines.</summary>
     public Watch.WatchLog Watch { get; }
 
     /// <summary>-o no_maxconns_fast: stops the plain TCP listeners at the -c limit instead of answering and closing.</summary>
-    public Connections.AcceptGate AcceptGate { get; }
+    public AcceptGate AcceptGate { get; }
 
     /// <summary>The LRU crawler's state: enabled, sleep, tocrawl, runs (lru_crawler commands, stats).</summary>
     public Crawler.LruCrawler Crawler { get; }
@@ -77,13 +87,13 @@ internal sealed class MoatServerContext : IDisposable
     public Authenticator? Auth { get; }
 
     /// <summary>The UDP guard state once -U has started it (TCP's "udptoken" issues its tokens); null while UDP is off.</summary>
-    public Udp.UdpSecurity? UdpSecurity { get; set; }
+    public UdpSecurity? UdpSecurity { get; set; }
 
     /// <summary>UDP tokens handed out over TCP by "udptoken" (stats: udp_token_issued_tcp).</summary>
     public long UdpTokensIssuedTcp;
 
     /// <summary>The UDP transport's counters once -U has started it; null while UDP is off.</summary>
-    public Udp.UdpCounters? UdpCounters { get; set; }
+    public UdpCounters? UdpCounters { get; set; }
 
     /// <summary>The TLS certificates and handshake counters while -Z is on; null otherwise.</summary>
     public Tls.TlsServer? Tls { get; set; }

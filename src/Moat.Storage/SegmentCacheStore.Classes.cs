@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Moat.Storage.Index;
 using Moat.Storage.Items;
-using Moat.Storage.Statistics;
 
 namespace Moat.Storage;
 

@@ -5,6 +5,7 @@ using Moat.Server;
 using Moat.Server.Binary;
 using Moat.Server.Configuration;
 using Moat.Server.Hardening;
+using Moat.Server.Processing;
 using Moat.Server.Text;
 using Moat.Storage;
 
@@ -46,7 +47,7 @@ internal static class FuzzTargets
         var reservation = new InputReservation(context.Hardening.ReadBuffers);
         try
         {
-            Moat.Server.Connections.IProtocolProcessor processor = binary
+            IProtocolProcessor processor = binary
                 ? new BinaryCommandProcessor(context, counters) { Reservation = reservation }
                 : new TextCommandProcessor(context, counters) { Reservation = reservation };
             var piece = 1 + (input[0] % 64);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Moat.Server.Configuration;
+using Moat.Server.Processing;
 using Moat.Server.Text;
 using Moat.Storage;
 

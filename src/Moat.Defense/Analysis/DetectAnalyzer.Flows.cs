@@ -21,7 +21,6 @@ internal sealed partial class DetectAnalyzer : IFlowSink
     private const int Ipv4UdpHeaderBytes = 28;
     private const int Ipv6UdpHeaderBytes = 48;
 
-    private readonly Dictionary<(IpKey Source, long Slot), long> _flowSourceRequests = [];
     private NetFlowDecoder? _flowDecoder;
     private bool _flowsSeen;
     private int _flowExchangeCount;
@@ -116,7 +115,7 @@ internal sealed partial class DetectAnalyzer : IFlowSink
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void HandleFlowRequest(in Observation observation, long bucketIndex, long slot)
     {
-        var bucket = BucketAt(bucketIndex);
+        var bucket = _timeline.BucketAt(bucketIndex);
         CountRequest(observation, bucket, command: null);
         ref var exchange = ref Exchange(bucket, observation, slot);
         if (!Unsafe.IsNullRef(ref exchange))
@@ -125,21 +124,13 @@ internal sealed partial class DetectAnalyzer : IFlowSink
             exchange.RequestBytes += observation.PayloadBytes;
         }
 
-        var key = (observation.Client, slot);
-        if (_flowSourceRequests.TryGetValue(key, out var count) || _flowSourceRequests.Count < _options.MaxFlows)
-        {
-            _flowSourceRequests[key] = count + observation.Packets;
-        }
-        else
-        {
-            _warnings.Add("max_flows_sources", $"more than {_options.MaxFlows} request sources; idle ones forgotten (--max-flows)");
-        }
+        _sourceRates.RecordFlow(observation.Client, slot, observation.Packets);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void HandleFlowResponse(in Observation observation, long bucketIndex, long slot)
     {
-        var bucket = BucketAt(bucketIndex);
+        var bucket = _timeline.BucketAt(bucketIndex);
         CountResponse(observation, bucket);
         ref var exchange = ref Exchange(bucket, observation, slot);
         if (!Unsafe.IsNullRef(ref exchange))
@@ -195,11 +186,7 @@ internal sealed partial class DetectAnalyzer : IFlowSink
             // Each request of the exchange is a transaction with the exchange's average BAF.
             Totals.Transactions += exchange.RequestPackets;
             var baf = exchange.RequestBytes == 0 ? 0 : (double)exchange.ResponseBytes / exchange.RequestBytes;
-            if (_pairs.TryGetValue((key.Client, key.Reflector), out var pair))
-            {
-                pair.Transactions += exchange.RequestPackets;
-                pair.MaxTransactionBaf = Math.Max(pair.MaxTransactionBaf, baf);
-            }
+            _endpoints.CountTransactions(key.Client, key.Reflector, exchange.RequestPackets, baf);
 
             ref var window = ref state.Pair(key.Reflector, key.Client);
             window.ResponseBytes += exchange.ResponseBytes;
@@ -209,7 +196,7 @@ internal sealed partial class DetectAnalyzer : IFlowSink
                 window.HighBafTransactions += exchange.RequestPackets;
             }
 
-            if (highBaf || _flowSourceRequests.GetValueOrDefault((key.Client, slot)) >= _options.MinRequests)
+            if (highBaf || _sourceRates.FlowRequests(key.Client, slot) >= _options.MinRequests)
             {
                 CountEvents(state, key.Client, key.Reflector, exchange.RequestPackets);
             }
@@ -219,13 +206,6 @@ internal sealed partial class DetectAnalyzer : IFlowSink
         state.FlowExchanges.Clear();
 
         // Rate slots that end with this bucket are complete and no longer needed.
-        var bucketEnd = (state.Index + 1) * _options.BucketNs;
-        foreach (var (source, slot) in _flowSourceRequests.Keys)
-        {
-            if ((slot + 1) * _options.RateWindowNs <= bucketEnd)
-            {
-                _flowSourceRequests.Remove((source, slot));
-            }
-        }
+        _sourceRates.ForgetFlowSlotsEndingBy((state.Index + 1) * _options.BucketNs);
     }
 }

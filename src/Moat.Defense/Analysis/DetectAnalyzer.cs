@@ -5,48 +5,40 @@ using Moat.Defense.Decoding;
 namespace Moat.Defense.Analysis;
 
 /// <summary>
-/// Streaming analysis (D2-D6): classifies every datagram, pairs requests with responses, counts
-/// events per bucket and evaluates the verdict rules when a bucket closes (once no response for
-/// its requests can still arrive). Captured packets and flow records (DetectAnalyzer.Flows.cs) both
-/// become <see cref="Observation"/>s counted by the same code into the same buckets. Memory: open
-/// buckets, live transactions (≤ pairing window, ≤ <see cref="DetectOptions.MaxFlows"/>), and
-/// per-endpoint totals.
+/// Streaming analysis, from datagrams to buckets, totals and verdicts: classifies every datagram, pairs requests
+/// with responses, counts events per bucket and evaluates the verdict rules when a bucket closes (once no response
+/// for its requests can still arrive). Captured packets and flow records (DetectAnalyzer.Flows.cs) both become
+/// <see cref="Observation"/>s counted by the same code into the same buckets. This class is the clock and the
+/// counting rules; it feeds each observation to its parts: <see cref="TransactionPairing"/> (requests and responses
+/// within the pairing window), <see cref="BucketTimeline"/> (the per-bucket series), <see cref="EndpointTable"/>
+/// (per-victim, per-reflector and per-pair totals), <see cref="SourceRates"/> (requests per source in the rate
+/// window) and <see cref="VerdictRules"/>. Memory: open buckets, live transactions (≤ pairing window,
+/// ≤ <see cref="DetectOptions.MaxFlows"/>), and per-endpoint totals.
 /// </summary>
 internal sealed partial class DetectAnalyzer
 {
-    /// <summary>Largest run of empty buckets written out as zero rows (about 2 years of minutes).</summary>
-    private const long MaxZeroFill = 1_000_000;
-
     private readonly DetectOptions _options;
     private readonly CaptureWarnings _warnings;
-    private readonly Dictionary<long, BucketState> _open = [];
-    private readonly List<BucketSeries> _series = [];
-    private readonly List<VerdictHit> _hits = [];
-    private readonly Dictionary<TransactionKey, Transaction> _transactions = [];
-    private readonly Queue<Transaction> _transactionOrder = new();
-    private readonly Dictionary<TransactionKey, long> _unsolicited = [];
-    private readonly Dictionary<IpKey, SourceRate> _sourceRates = [];
-    private readonly Dictionary<IpKey, EndpointTotals> _victims = [];
-    private readonly Dictionary<IpKey, EndpointTotals> _reflectors = [];
-    private readonly Dictionary<(IpKey Victim, IpKey Reflector), PairTotals> _pairs = [];
+    private readonly TransactionPairing _pairing;
+    private readonly BucketTimeline _timeline;
+    private readonly EndpointTable _endpoints;
+    private readonly SourceRates _sourceRates;
+    private readonly VerdictRules _verdictRules;
     private readonly FragmentTracker _fragments;
     private readonly Dictionary<int, long> _skippedLinkTypes = [];
-    private readonly double _bucketSeconds;
-    private long _nextBucketToClose = long.MinValue;
     private long _maxTimestamp = long.MinValue;
-    private BucketState? _lastBucket;
-
-    /// <summary>The last closed bucket, emptied and reused by the next new one (see <see cref="BucketState.Reset"/>).</summary>
-    private BucketState? _closedBucket;
     private bool _completed;
-    private bool _anyBucketClosed;
 
     public DetectAnalyzer(DetectOptions options, CaptureWarnings warnings)
     {
         _options = options;
         _warnings = warnings;
+        _pairing = new TransactionPairing(options, warnings);
+        _timeline = new BucketTimeline(options, warnings);
+        _endpoints = new EndpointTable(options, warnings);
+        _sourceRates = new SourceRates(options, warnings);
+        _verdictRules = new VerdictRules(options);
         _fragments = new FragmentTracker(30 * DetectOptions.NanosPerSecond, options.MaxFlows);
-        _bucketSeconds = (double)options.BucketNs / DetectOptions.NanosPerSecond;
     }
 
     /// <summary>Called when a bucket closes, with the verdict hits of that bucket (live mode prints them).</summary>
@@ -64,7 +56,7 @@ internal sealed partial class DetectAnalyzer
     /// </summary>
     public bool ResponseDirectionSeen { get; private set; }
 
-    public IReadOnlyList<BucketSeries> Series => _series;
+    public IReadOnlyList<BucketSeries> Series => _timeline.Series;
 
     public IReadOnlyDictionary<int, long> SkippedLinkTypes => _skippedLinkTypes;
 
@@ -126,25 +118,15 @@ internal sealed partial class DetectAnalyzer
         }
 
         _completed = true;
-        while (_transactionOrder.Count > 0)
+        while (_pairing.TakeRemaining() is { } transaction)
         {
-            var transaction = _transactionOrder.Dequeue();
-            if (!transaction.Finalized)
-            {
-                Finalize(transaction);
-            }
+            Finalize(transaction);
         }
 
-        if (_nextBucketToClose != long.MinValue)
+        if (_timeline.Started)
         {
             // Flow records may fill buckets beyond the clock (their ends): close those too.
-            var last = FloorDiv(_maxTimestamp, _options.BucketNs);
-            foreach (var open in _open.Keys)
-            {
-                last = Math.Max(last, open);
-            }
-
-            CloseBucketsThrough(last);
+            CloseBucketsThrough(_timeline.LastBucket(_maxTimestamp));
         }
 
         _fragments.Flush();
@@ -155,74 +137,21 @@ internal sealed partial class DetectAnalyzer
         }
     }
 
-    public IReadOnlyList<Verdict> Verdicts()
-    {
-        var verdicts = new List<Verdict>();
-        var groups = _hits.Select(ResolveDirection).GroupBy(hit => (hit.Type, hit.Subject));
-        foreach (var group in groups)
-        {
-            VerdictHit? first = null;
-            VerdictHit? previous = null;
-            var peakPps = 0.0;
-            var peakBps = 0.0;
-            var reflectors = 0;
-            var victims = 0;
-            long requestBytes = 0;
-            long responseBytes = 0;
-            foreach (var hit in group.OrderBy(h => h.Bucket))
-            {
-                if (previous is not null && hit.Bucket != previous.Bucket + 1)
-                {
-                    verdicts.Add(Build(first!, previous, peakPps, peakBps, reflectors, victims, requestBytes, responseBytes));
-                    first = null;
-                }
-
-                if (first is null)
-                {
-                    first = hit;
-                    peakPps = peakBps = 0;
-                    reflectors = victims = 0;
-                    requestBytes = responseBytes = 0;
-                }
-
-                peakPps = Math.Max(peakPps, hit.PacketsPerSecond);
-                peakBps = Math.Max(peakBps, hit.BitsPerSecond);
-                reflectors = Math.Max(reflectors, hit.Reflectors);
-                victims = Math.Max(victims, hit.Victims);
-                requestBytes += hit.RequestBytes;
-                responseBytes += hit.ResponseBytes;
-                previous = hit;
-            }
-
-            if (first is not null)
-            {
-                verdicts.Add(Build(first, previous!, peakPps, peakBps, reflectors, victims, requestBytes, responseBytes));
-            }
-        }
-
-        return [.. verdicts.OrderBy(v => v.Type).ThenBy(v => v.StartBucket).ThenBy(v => v.Subject)];
-
-        static Verdict Build(VerdictHit first, VerdictHit last, double pps, double bps, int reflectors, int victims, long request, long response) =>
-            new(first.Type, first.Subject, first.Bucket, last.Bucket, pps, bps, reflectors, victims, request == 0 ? null : (double)response / request);
-    }
+    public IReadOnlyList<Verdict> Verdicts() => _verdictRules.Verdicts(ResolveDirection);
 
     /// <summary>A guarded hit becomes targeted while no reply at all has been seen (see <see cref="ResponseDirectionSeen"/>).</summary>
     public VerdictHit ResolveDirection(VerdictHit hit) =>
         hit.Type == VerdictType.ReflectorGuarded && !ResponseDirectionSeen ? hit with { Type = VerdictType.ReflectorTargeted } : hit;
 
-    public IReadOnlyList<EndpointTotals> TopVictims(int count) => Top(_victims.Values, count);
+    public IReadOnlyList<EndpointTotals> TopVictims(int count) => _endpoints.TopVictims(count);
 
-    public IReadOnlyList<EndpointTotals> TopReflectors(int count) => Top(_reflectors.Values, count);
+    public IReadOnlyList<EndpointTotals> TopReflectors(int count) => _endpoints.TopReflectors(count);
 
-    public IReadOnlyList<PairTotals> TopPairs(int count) =>
-        [.. _pairs.Values.OrderByDescending(p => p.ResponseBytes).ThenByDescending(p => p.RequestBytes).ThenBy(p => p.Victim).ThenBy(p => p.Reflector).Take(count)];
+    public IReadOnlyList<PairTotals> TopPairs(int count) => _endpoints.TopPairs(count);
 
-    public int VictimCount => _victims.Count;
+    public int VictimCount => _endpoints.VictimCount;
 
-    public int ReflectorCount => _reflectors.Count;
-
-    private static List<EndpointTotals> Top(IEnumerable<EndpointTotals> all, int count) =>
-        [.. all.OrderByDescending(e => e.ResponseBytes).ThenByDescending(e => e.RequestBytes).ThenBy(e => e.Address).Take(count)];
+    public int ReflectorCount => _endpoints.ReflectorCount;
 
     internal static long FloorDiv(long value, long divisor)
     {
@@ -238,12 +167,7 @@ internal sealed partial class DetectAnalyzer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AdvanceClock(long timestamp)
     {
-        var bucket = FloorDiv(timestamp, _options.BucketNs);
-        if (_nextBucketToClose == long.MinValue)
-        {
-            _nextBucketToClose = bucket;
-        }
-
+        _timeline.Start(timestamp);
         if (timestamp <= _maxTimestamp)
         {
             return;
@@ -251,13 +175,9 @@ internal sealed partial class DetectAnalyzer
 
         _maxTimestamp = timestamp;
         var cutoff = timestamp - _options.PairingWindowNs;
-        while (_transactionOrder.Count > 0 && _transactionOrder.Peek().RequestTimestamp < cutoff)
+        while (_pairing.TakeExpired(cutoff) is { } transaction)
         {
-            var transaction = _transactionOrder.Dequeue();
-            if (!transaction.Finalized)
-            {
-                Finalize(transaction);
-            }
+            Finalize(transaction);
         }
 
         var closeUpTo = FloorDiv(timestamp - _options.PairingWindowNs - (_flowsSeen ? _options.FlowTimeoutNs : 0), _options.BucketNs) - 1;
@@ -265,52 +185,17 @@ internal sealed partial class DetectAnalyzer
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private BucketState BucketFor(long timestamp) => BucketAt(FloorDiv(timestamp, _options.BucketNs));
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private BucketState BucketAt(long index)
-    {
-        if (index < _nextBucketToClose && !_anyBucketClosed)
-        {
-            // Nothing closed yet: input that starts out of order (flow records in export order) just starts earlier.
-            _nextBucketToClose = index;
-        }
-
-        if (index < _nextBucketToClose)
-        {
-            // Out-of-order input (merged interfaces, several files): count it in the oldest open bucket.
-            _warnings.Add("out_of_order", "packets older than an already closed bucket were counted in the oldest open bucket");
-            index = _nextBucketToClose;
-        }
-
-        if (_lastBucket is not null && _lastBucket.Index == index)
-        {
-            return _lastBucket;
-        }
-
-        if (!_open.TryGetValue(index, out var state))
-        {
-            state = _closedBucket?.Reset(index) ?? new BucketState(index);
-            _closedBucket = null;
-            _open[index] = state;
-        }
-
-        _lastBucket = state;
-        return state;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void HandleRequest(in UdpDatagram datagram, in MemcachedRequest request, long timestamp)
     {
-        var bucket = BucketFor(timestamp);
+        var bucket = _timeline.BucketFor(timestamp);
         var bytes = datagram.PayloadLength;
         var client = datagram.Source;
         var reflector = datagram.Destination;
         CountRequest(new Observation(timestamp, timestamp, client, datagram.SourcePort, reflector, datagram.DestinationPort, 1, bytes), bucket, request.Command);
 
-        var recent = RecordRate(client, timestamp);
+        var recent = _sourceRates.Record(client, timestamp);
         var key = new TransactionKey(reflector, datagram.DestinationPort, client, datagram.SourcePort, request.RequestId);
-        if (_transactions.TryGetValue(key, out var previous) && !previous.Finalized)
+        if (_pairing.TryGetOpen(key, out var previous))
         {
             Finalize(previous);
         }
@@ -324,55 +209,48 @@ internal sealed partial class DetectAnalyzer
             Class = request.Class,
             IsV6 = datagram.IsV6,
         };
-        _transactions[key] = transaction;
-        _transactionOrder.Enqueue(transaction);
+        _pairing.Add(transaction);
+
+        // A retrieval or stats request is an event when its request id is 0 or its source sent at least MinRequests
+        // requests within the rate window; otherwise its responses may still make it one (Finalize).
         if (IsEventClass(request.Class) && (request.RequestId == 0 || recent >= _options.MinRequests))
         {
             CountEvent(transaction);
         }
 
-        if (_transactions.Count > _options.MaxFlows)
+        if (_pairing.TakeOverflow() is { Finalized: false } oldest)
         {
-            _warnings.Add("max_flows", $"more than {_options.MaxFlows} open transactions; oldest finalized early (--max-flows)");
-            var oldest = _transactionOrder.Dequeue();
-            if (!oldest.Finalized)
-            {
-                Finalize(oldest);
-            }
+            Finalize(oldest);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void HandleResponse(in UdpDatagram datagram, in MemcachedResponse response, long timestamp)
     {
-        var bucket = BucketFor(timestamp);
+        var bucket = _timeline.BucketFor(timestamp);
         var bytes = datagram.PayloadLength;
         var reflector = datagram.Source;
         var client = datagram.Destination;
         CountResponse(new Observation(timestamp, timestamp, client, datagram.DestinationPort, reflector, datagram.SourcePort, 1, bytes), bucket);
 
         var key = new TransactionKey(reflector, datagram.SourcePort, client, datagram.DestinationPort, response.RequestId);
-        if (_transactions.TryGetValue(key, out var transaction)
-            && !transaction.Finalized
-            && timestamp - transaction.RequestTimestamp <= _options.PairingWindowNs)
+        if (_pairing.TryMatch(key, timestamp, out var transaction))
         {
             transaction.ResponseBytes += bytes;
             transaction.ResponseDatagrams++;
             transaction.ExpectedDatagrams = response.Total;
-            BucketAt(transaction.Bucket).Pair(reflector, client).ResponseBytes += bytes;
+            _timeline.BucketAt(transaction.Bucket).Pair(reflector, client).ResponseBytes += bytes;
             return;
         }
 
         // No request seen for it: a victim-side view. One message per key within the pairing window.
-        if (!_unsolicited.TryGetValue(key, out var lastSeen) || timestamp - lastSeen > _options.PairingWindowNs)
+        if (_pairing.RecordUnsolicited(key, timestamp))
         {
             bucket.UnsolicitedResponses++;
             Totals.UnsolicitedResponses++;
             bucket.Victims.Add(client);
             bucket.Reflectors.Add(reflector);
         }
-
-        _unsolicited[key] = timestamp;
     }
 
     /// <summary>
@@ -390,35 +268,7 @@ internal sealed partial class DetectAnalyzer
         bucket.RequestBytes += bytes;
         Totals.Requests += packets;
         Totals.RequestBytes += bytes;
-        if (Victim(client) is { } victimTotals)
-        {
-            victimTotals.RequestPackets += packets;
-            victimTotals.RequestBytes += bytes;
-            victimTotals.Seen(observation.StartNs, observation.EndNs);
-            victimTotals.Peers.Add(reflector);
-            if (command is not null)
-            {
-                victimTotals.Commands[command] = victimTotals.Commands.GetValueOrDefault(command) + packets;
-            }
-        }
-
-        if (Reflector(reflector) is { } reflectorTotals)
-        {
-            reflectorTotals.RequestPackets += packets;
-            reflectorTotals.RequestBytes += bytes;
-            reflectorTotals.Seen(observation.StartNs, observation.EndNs);
-            reflectorTotals.Peers.Add(client);
-            if (command is not null)
-            {
-                reflectorTotals.Commands[command] = reflectorTotals.Commands.GetValueOrDefault(command) + packets;
-            }
-        }
-
-        if (Pair(client, reflector) is { } pairTotals)
-        {
-            pairTotals.RequestPackets += packets;
-            pairTotals.RequestBytes += bytes;
-        }
+        _endpoints.CountRequests(observation, command);
 
         var victimWindow = bucket.Victim(client);
         victimWindow.RequestPackets += packets;
@@ -451,38 +301,19 @@ internal sealed partial class DetectAnalyzer
         reflectorWindow.ResponseBytes += bytes;
         reflectorWindow.Peers.Add(client);
 
-        if (Victim(client) is { } victimTotals)
-        {
-            victimTotals.ResponseDatagrams += packets;
-            victimTotals.ResponseBytes += bytes;
-            victimTotals.Seen(observation.StartNs, observation.EndNs);
-            victimTotals.Peers.Add(reflector);
-        }
-
-        if (Reflector(reflector) is { } reflectorTotals)
-        {
-            reflectorTotals.ResponseDatagrams += packets;
-            reflectorTotals.ResponseBytes += bytes;
-            reflectorTotals.Seen(observation.StartNs, observation.EndNs);
-            reflectorTotals.Peers.Add(client);
-        }
-
-        if (Pair(client, reflector) is { } pairTotals)
-        {
-            pairTotals.ResponseDatagrams += packets;
-            pairTotals.ResponseBytes += bytes;
-        }
+        _endpoints.CountResponses(observation);
     }
 
+    /// <summary>
+    /// A transaction is over (past the pairing window, replaced by a request with the same id, evicted past
+    /// --max-flows, or at the end of input): it is complete when as many response datagrams arrived as the responses
+    /// announced, and a retrieval or stats request whose responses reached <see cref="DetectOptions.MinBaf"/> times
+    /// its bytes is an event even without the source's rate.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Finalize(Transaction transaction)
     {
-        transaction.Finalized = true;
-        if (_transactions.TryGetValue(transaction.Key, out var current) && ReferenceEquals(current, transaction))
-        {
-            _transactions.Remove(transaction.Key);
-        }
-
+        _pairing.Close(transaction);
         Totals.Transactions++;
         if (transaction.ExpectedDatagrams > 0 && transaction.ResponseDatagrams >= transaction.ExpectedDatagrams)
         {
@@ -490,15 +321,10 @@ internal sealed partial class DetectAnalyzer
         }
 
         var baf = transaction.Baf;
-        if (_pairs.TryGetValue((transaction.Key.Client, transaction.Key.Reflector), out var pair))
-        {
-            pair.Transactions++;
-            pair.MaxTransactionBaf = Math.Max(pair.MaxTransactionBaf, baf);
-        }
-
+        _endpoints.CountTransactions(transaction.Key.Client, transaction.Key.Reflector, 1, baf);
         if (baf >= _options.MinBaf)
         {
-            BucketAt(transaction.Bucket).Pair(transaction.Key.Reflector, transaction.Key.Client).HighBafTransactions++;
+            _timeline.BucketAt(transaction.Bucket).Pair(transaction.Key.Reflector, transaction.Key.Client).HighBafTransactions++;
             if (!transaction.IsEvent && IsEventClass(transaction.Class))
             {
                 CountEvent(transaction);
@@ -509,7 +335,7 @@ internal sealed partial class DetectAnalyzer
     private void CountEvent(Transaction transaction)
     {
         transaction.IsEvent = true;
-        CountEvents(BucketAt(transaction.Bucket), transaction.Key.Client, transaction.Key.Reflector, 1);
+        CountEvents(_timeline.BucketAt(transaction.Bucket), transaction.Key.Client, transaction.Key.Reflector, 1);
     }
 
     private void CountEvents(BucketState bucket, IpKey client, IpKey reflector, long events)
@@ -519,237 +345,25 @@ internal sealed partial class DetectAnalyzer
         bucket.Reflectors.Add(reflector);
         bucket.Pair(reflector, client).Events += events;
         Totals.Events += events;
-        if (_victims.TryGetValue(client, out var victim))
-        {
-            victim.Events += events;
-        }
-
-        if (_reflectors.TryGetValue(reflector, out var reflectorTotals))
-        {
-            reflectorTotals.Events += events;
-        }
-
-        if (_pairs.TryGetValue((client, reflector), out var pair))
-        {
-            pair.Events += events;
-        }
+        _endpoints.CountEvents(client, reflector, events);
     }
 
-    /// <summary>
-    /// Closes buckets up to <paramref name="last"/>, zero-filling gaps. A gap of more than
-    /// <see cref="MaxZeroFill"/> empty buckets (a clock jump or a damaged timestamp) is skipped
-    /// with a warning instead of emitting millions of empty rows.
-    /// </summary>
+    /// <summary>Closes buckets up to <paramref name="last"/> (see <see cref="BucketTimeline.TryCloseNext"/>): evaluates each and reports it.</summary>
     private void CloseBucketsThrough(long last)
     {
-        while (_nextBucketToClose <= last)
+        while (_timeline.TryCloseNext(last, out var state))
         {
-            var nextOpen = _open.Count == 0 ? long.MaxValue : _open.Keys.Min();
-            var emptyUntil = Math.Min(nextOpen, last + 1);
-            if (emptyUntil - _nextBucketToClose > MaxZeroFill)
-            {
-                _warnings.Add("time_gap", $"a gap of {emptyUntil - _nextBucketToClose} empty buckets in the capture's timestamps was not zero-filled");
-                _nextBucketToClose = emptyUntil;
-                continue;
-            }
-
-            CloseBucket(_nextBucketToClose);
+            FinalizeFlowExchanges(state);
+            var hits = _verdictRules.Evaluate(state);
+            var series = state.ToSeries();
+            _timeline.Record(series);
+            _endpoints.UpdatePeaks(state);
+            _pairing.PruneUnsolicited(_maxTimestamp - _options.PairingWindowNs);
+            _fragments.Expire(_maxTimestamp);
+            // Live lines say what is known when the bucket closes; the final report re-resolves with the whole capture.
+            BucketClosed?.Invoke(series, [.. hits.Select(ResolveDirection)]);
+            _timeline.Reuse(state);
         }
-    }
-
-    private void CloseBucket(long index)
-    {
-        _open.Remove(index, out var state);
-        state ??= new BucketState(index);
-        if (ReferenceEquals(_lastBucket, state))
-        {
-            _lastBucket = null;
-        }
-
-        FinalizeFlowExchanges(state);
-        _anyBucketClosed = true;
-        _nextBucketToClose = index + 1;
-        var hits = Evaluate(state);
-        _hits.AddRange(hits);
-        var series = state.ToSeries();
-        _series.Add(series);
-        UpdatePeaks(state.VictimWindows, _victims, index);
-        UpdatePeaks(state.ReflectorWindows, _reflectors, index);
-        PruneUnsolicited();
-        _fragments.Expire(_maxTimestamp);
-        // Live lines say what is known when the bucket closes; the final report re-resolves with the whole capture.
-        BucketClosed?.Invoke(series, [.. hits.Select(ResolveDirection)]);
-        _closedBucket = state;
-    }
-
-    private List<VerdictHit> Evaluate(BucketState state)
-    {
-        var hits = new List<VerdictHit>();
-        foreach (var (victim, window) in state.VictimWindows.OrderBy(pair => pair.Key))
-        {
-            if (window.ResponseDatagrams >= _options.VictimMinPackets
-                && (window.Peers.Count >= _options.VictimMinReflectors || window.ResponseBytes >= _options.VictimMinBytes))
-            {
-                hits.Add(new VerdictHit(
-                    VerdictType.VictimUnderAttack,
-                    victim,
-                    state.Index,
-                    window.ResponseDatagrams / _bucketSeconds,
-                    window.ResponseBytes * 8 / _bucketSeconds,
-                    window.Peers.Count,
-                    1,
-                    window.RequestBytes,
-                    window.ResponseBytes));
-            }
-        }
-
-        foreach (var group in state.Pairs.GroupBy(pair => pair.Key.Reflector).OrderBy(g => g.Key))
-        {
-            var reflector = group.Key;
-            var highBaf = group.Sum(pair => pair.Value.HighBafTransactions);
-            var busy = group.Where(pair => pair.Value.Events >= _options.ReflectorMinEvents).ToList();
-            var abusedByEvents = busy.Any(pair => pair.Value.RequestBytes > 0
-                && (double)pair.Value.ResponseBytes / pair.Value.RequestBytes > _options.GuardedMaxRatio);
-            VerdictType type;
-            List<KeyValuePair<(IpKey Reflector, IpKey Source), PairWindow>> counted;
-            if (abusedByEvents || highBaf >= _options.ReflectorMinHighBafTransactions)
-            {
-                type = VerdictType.ReflectorAbused;
-                counted = abusedByEvents ? busy : [.. group];
-            }
-            else if (busy.Count > 0)
-            {
-                type = VerdictType.ReflectorGuarded;
-                counted = busy;
-            }
-            else
-            {
-                continue;
-            }
-
-            state.ReflectorWindows.TryGetValue(reflector, out var window);
-            hits.Add(new VerdictHit(
-                type,
-                reflector,
-                state.Index,
-                (window?.ResponseDatagrams ?? 0) / _bucketSeconds,
-                (window?.ResponseBytes ?? 0) * 8 / _bucketSeconds,
-                1,
-                counted.Count,
-                counted.Sum(pair => pair.Value.RequestBytes),
-                counted.Sum(pair => pair.Value.ResponseBytes)));
-        }
-
-        return hits;
-    }
-
-    private void UpdatePeaks(Dictionary<IpKey, EndpointWindow> windows, Dictionary<IpKey, EndpointTotals> totals, long index)
-    {
-        foreach (var (address, window) in windows)
-        {
-            if (!totals.TryGetValue(address, out var endpoint))
-            {
-                continue;
-            }
-
-            var packets = (window.ResponseDatagrams + window.RequestPackets) / _bucketSeconds;
-            var bits = (window.ResponseBytes + window.RequestBytes) * 8 / _bucketSeconds;
-            if (bits > endpoint.PeakBitsPerSecond || endpoint.PeakBucket < 0)
-            {
-                endpoint.PeakBitsPerSecond = bits;
-                endpoint.PeakBucket = index;
-            }
-
-            endpoint.PeakPacketsPerSecond = Math.Max(endpoint.PeakPacketsPerSecond, packets);
-        }
-    }
-
-    private void PruneUnsolicited()
-    {
-        if (_unsolicited.Count == 0)
-        {
-            return;
-        }
-
-        var cutoff = _maxTimestamp - _options.PairingWindowNs;
-        foreach (var (key, lastSeen) in _unsolicited)
-        {
-            if (lastSeen < cutoff)
-            {
-                _unsolicited.Remove(key);
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int RecordRate(IpKey source, long timestamp)
-    {
-        if (!_sourceRates.TryGetValue(source, out var rate))
-        {
-            if (_sourceRates.Count >= _options.MaxFlows)
-            {
-                _warnings.Add("max_flows_sources", $"more than {_options.MaxFlows} request sources; idle ones forgotten (--max-flows)");
-                foreach (var (address, entry) in _sourceRates)
-                {
-                    if (entry.LastSeen <= timestamp - _options.RateWindowNs)
-                    {
-                        _sourceRates.Remove(address);
-                    }
-                }
-
-                if (_sourceRates.Count >= _options.MaxFlows)
-                {
-                    _sourceRates.Clear();
-                }
-            }
-
-            rate = new SourceRate();
-            _sourceRates[source] = rate;
-        }
-
-        return rate.Record(timestamp, _options.RateWindowNs, _options.MinRequests);
-    }
-
-    private EndpointTotals? Victim(IpKey address) => Endpoint(_victims, address);
-
-    private EndpointTotals? Reflector(IpKey address) => Endpoint(_reflectors, address);
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private EndpointTotals? Endpoint(Dictionary<IpKey, EndpointTotals> map, IpKey address)
-    {
-        if (map.TryGetValue(address, out var totals))
-        {
-            return totals;
-        }
-
-        if (map.Count >= _options.MaxFlows)
-        {
-            _warnings.Add("max_flows_endpoints", $"more than {_options.MaxFlows} addresses; the rest are counted in totals only (--max-flows)");
-            return null;
-        }
-
-        totals = new EndpointTotals(address);
-        map[address] = totals;
-        return totals;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private PairTotals? Pair(IpKey victim, IpKey reflector)
-    {
-        if (_pairs.TryGetValue((victim, reflector), out var pair))
-        {
-            return pair;
-        }
-
-        if (_pairs.Count >= _options.MaxFlows)
-        {
-            _warnings.Add("max_flows_pairs", $"more than {_options.MaxFlows} victim/reflector pairs; the rest are counted in totals only (--max-flows)");
-            return null;
-        }
-
-        pair = new PairTotals(victim, reflector);
-        _pairs[(victim, reflector)] = pair;
-        return pair;
     }
 
     private static bool IsEventClass(CommandClass commandClass) => commandClass is CommandClass.Stats or CommandClass.Retrieval;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
-using Moat.Security.Udp;
+using Moat.Security.Network;
 
 namespace Moat.Security.Events;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Moat.Security.Udp;
 
 namespace Moat.Security.Network;
 
@@ -59,7 +58,7 @@ internal sealed class ClientAllowList
 
             networks.Add(network);
             text.Add(network.ToString());
-            includesPublic |= !TrustedNetworks.IsPrivate(network);
+            includesPublic |= !NetworkList.IsPrivate(network);
         }
 
         return new ClientAllowList(new NetworkList(networks), string.Join(',', text), allowsAny: false, includesPublic);

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Moat.Security.Udp;
 
 namespace Moat.Security.Network;
 
@@ -33,6 +32,18 @@ internal readonly struct NetworkList(IReadOnlyList<IPNetwork> networks)
 
         return false;
     }
+
+    private static readonly IPNetwork[] PrivateRanges =
+    [
+        IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("172.16.0.0/12"), IPNetwork.Parse("192.168.0.0/16"),
+        IPNetwork.Parse("100.64.0.0/10"), IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("fc00::/7"),
+        IPNetwork.Parse("fe80::/10"), IPNetwork.Parse("::1/128"),
+    ];
+
+    /// <summary>True if the network lies inside a private, CGNAT, loopback, link-local or unique-local range.</summary>
+    internal static bool IsPrivate(IPNetwork network) =>
+        PrivateRanges.Any(range => range.BaseAddress.AddressFamily == network.BaseAddress.AddressFamily
+            && range.PrefixLength <= network.PrefixLength && range.Contains(network.BaseAddress));
 
     private static (UInt128, UInt128) Entry(IPNetwork network)
     {

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using Moat.Security.Network;
 
 namespace Moat.Security.Udp;
 
@@ -118,7 +119,7 @@ internal sealed class AddressValidationTokens
 
     private static void ComputeMac(byte[] key, ReadOnlySpan<byte> header, ReadOnlySpan<byte> address, string? identity, Span<byte> destination)
     {
-        if (SourceHygiene.IsIPv4Mapped(address))
+        if (AddressKey.IsIPv4Mapped(address))
         {
             address = address[12..];
         }

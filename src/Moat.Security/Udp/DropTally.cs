@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using Moat.Security.Network;
 
 namespace Moat.Security.Udp;
 
@@ -100,7 +101,7 @@ internal sealed class DropTally
     {
         Span<byte> bytes = stackalloc byte[16];
         BinaryPrimitives.WriteUInt128BigEndian(bytes, key);
-        var isIPv4 = SourceHygiene.IsIPv4Mapped(bytes);
+        var isIPv4 = AddressKey.IsIPv4Mapped(bytes);
         var address = new IPAddress(isIPv4 ? bytes[12..] : bytes);
         var (bits, whole) = isIPv4 ? (_prefixBits4, 32) : (_prefixBits6, 128);
         return bits >= whole ? address.ToString() : $"{address}/{bits}";

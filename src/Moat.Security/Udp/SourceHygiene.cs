@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Moat.Security.Network;
 
 namespace Moat.Security.Udp;
 
@@ -60,7 +61,7 @@ internal sealed class SourceHygiene
     /// <summary>True for addresses that can never be a real sender's.</summary>
     public static bool IsImpossibleSource(ReadOnlySpan<byte> address)
     {
-        if (address.Length == 16 && IsIPv4Mapped(address))
+        if (address.Length == 16 && AddressKey.IsIPv4Mapped(address))
         {
             address = address[12..];
         }
@@ -107,7 +108,4 @@ internal sealed class SourceHygiene
     // "EN" must match "EN\r\n" or "EN " but not a command that merely starts with those letters.
     private static bool EndsWord(ReadOnlySpan<byte> payload, int prefixLength) =>
         payload[prefixLength - 1] == (byte)' ' || payload.Length == prefixLength || payload[prefixLength] is (byte)' ' or (byte)'\r' or (byte)'\n';
-
-    internal static bool IsIPv4Mapped(ReadOnlySpan<byte> address) =>
-        address.Length == 16 && address[..10].IndexOfAnyExcept((byte)0) < 0 && address[10] == 0xff && address[11] == 0xff;
 }

@@ -50,7 +50,7 @@ internal sealed class TrustedNetworks
 
             networks.Add(network);
             text.Add(network.ToString());
-            hasPublic |= !IsPrivate(network);
+            hasPublic |= !Network.NetworkList.IsPrivate(network);
         }
 
         return new TrustedNetworks(new Network.NetworkList(networks), text, hasPublic);
@@ -58,15 +58,4 @@ internal sealed class TrustedNetworks
 
     /// <summary>True if the 4- or 16-byte address lies in one of the networks (IPv4-mapped IPv6 counts as IPv4).</summary>
     public bool Contains(ReadOnlySpan<byte> address) => _networks.Contains(address);
-
-    private static readonly IPNetwork[] PrivateRanges =
-    [
-        IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("172.16.0.0/12"), IPNetwork.Parse("192.168.0.0/16"),
-        IPNetwork.Parse("100.64.0.0/10"), IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("fc00::/7"),
-        IPNetwork.Parse("fe80::/10"), IPNetwork.Parse("::1/128"),
-    ];
-
-    internal static bool IsPrivate(IPNetwork network) =>
-        PrivateRanges.Any(range => range.BaseAddress.AddressFamily == network.BaseAddress.AddressFamily
-            && range.PrefixLength <= network.PrefixLength && range.Contains(network.BaseAddress));
 }

@@ -1,3 +1,5 @@
+using Moat.Security.Network;
+
 namespace Moat.Security.Udp;
 
 /// <summary>

@@ -14,14 +14,22 @@ namespace Moat.Server.Auth;
 /// </summary>
 internal sealed class Authenticator
 {
-    private readonly MoatServerContext _context;
+    /// <summary>memcached 1.6.42's MAX_AUTH_REQ_LEN: a longer declared token is refused before it is read.</summary>
+    public const int MaxTokenLength = 16384;
+
+    private readonly MoatServerOptions _options;
+    private readonly Func<SecurityEventLog> _securityLog;
     private readonly string _path;
     private volatile CredentialTable _credentials;
 
-    public Authenticator(MoatServerContext context)
+    /// <summary>
+    /// <paramref name="securityLog"/> gives the security event log in force (the host sets it after the server
+    /// context, which owns this, is built). The owner calls <see cref="Reload"/> on SIGHUP.
+    /// </summary>
+    public Authenticator(MoatServerOptions options, Func<SecurityEventLog> securityLog)
     {
-        _context = context;
-        var options = context.Options;
+        _options = options;
+        _securityLog = securityLog;
         Sasl = options.SaslEnabled;
         _path = options.AsciiAuthFile ?? options.SaslPasswordDatabase
             ?? throw new InvalidOperationException("Authentication needs an auth file (-Y) or a SASL password database.");
@@ -32,7 +40,6 @@ internal sealed class Authenticator
         options.Protocol = Sasl ? BindingProtocol.Binary : BindingProtocol.Ascii;
         Limiter = new AuthFailureLimiter(options.Clock);
         TokenIdentities = new UdpTokenIdentities();
-        context.ReloadRequested += Reload;
     }
 
     /// <summary>True for -S (SASL over binary), false for -Y (ASCII).</summary>
@@ -208,7 +215,7 @@ internal sealed class Authenticator
     /// </summary>
     public void ReportStartupWarnings()
     {
-        var options = _context.Options;
+        var options = _options;
         if (!Sasl)
         {
             return;
@@ -225,7 +232,7 @@ internal sealed class Authenticator
 
             var message = $"WARNING: -S (SASL PLAIN) sends passwords in clear text and {address} is not a loopback address: enable TLS (-Z) or listen on loopback only";
             Console.Error.WriteLine(message);
-            _context.SecurityLog.Report(new SecurityEvent
+            _securityLog().Report(new SecurityEvent
             {
                 Kind = SecurityEventKind.ConfigWarning,
                 Transport = "config",
@@ -242,7 +249,7 @@ internal sealed class Authenticator
     }
 
     private void ReportFailure(PeerSession session, string action, ReadOnlySpan<byte> command, string? detail) =>
-        _context.SecurityLog.Report(new SecurityEvent
+        _securityLog().Report(new SecurityEvent
         {
             Kind = SecurityEventKind.AuthFailure,
             Transport = "tcp",

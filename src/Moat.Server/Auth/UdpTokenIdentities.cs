@@ -1,4 +1,4 @@
-using Moat.Security.Udp;
+using Moat.Security.Network;
 
 namespace Moat.Server.Auth;
 

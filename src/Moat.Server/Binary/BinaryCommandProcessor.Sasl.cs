@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using Moat.Protocol.Binary;
 using Moat.Server.Auth;
-using Moat.Server.Text;
+using Moat.Server.Processing;
 
 namespace Moat.Server.Binary;
 
@@ -19,7 +19,7 @@ internal sealed partial class BinaryCommandProcessor
     private const int MaxMechanismLength = 32;
 
     /// <summary>Largest AUTH payload read (the ASCII token limit); a longer one fails unread.</summary>
-    private const int MaxSaslPayload = AsciiAuthProcessor.MaxTokenLength;
+    private const int MaxSaslPayload = Authenticator.MaxTokenLength;
 
     private static ReadOnlySpan<byte> PlainMechanism => "PLAIN"u8;
 

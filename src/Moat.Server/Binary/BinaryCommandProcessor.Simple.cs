@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using Moat.Protocol.Binary;
 using Moat.Protocol.Text;
-using Moat.Server.Text;
+using Moat.Server.Processing;
 using Moat.Storage;
 
 namespace Moat.Server.Binary;

@@ -1,6 +1,6 @@
 using System.Buffers;
 using Moat.Protocol.Binary;
-using Moat.Server.Text;
+using Moat.Server.Processing;
 using Moat.Storage;
 
 namespace Moat.Server.Binary;

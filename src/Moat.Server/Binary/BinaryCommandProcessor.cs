@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Moat.Protocol.Binary;
-using Moat.Server.Connections;
+using Moat.Server.Processing;
+using Moat.Server.Reporting;
 using Moat.Server.Statistics;
-using Moat.Server.Text;
 
 namespace Moat.Server.Binary;
 
@@ -15,7 +15,7 @@ namespace Moat.Server.Binary;
 /// answered "Unknown command" and their body skipped. The store operations are the shared ones of
 /// <see cref="Commands.CacheCommandExecutor"/>.
 /// </summary>
-internal sealed partial class BinaryCommandProcessor(MoatServerContext context, ConnectionCounters counters) : Connections.IProtocolProcessor
+internal sealed partial class BinaryCommandProcessor(MoatServerContext context, ConnectionCounters counters) : IProtocolProcessor
 {
     /// <summary>memcached's KEY_MAX_LENGTH.</summary>
     private const int MaxKeyLength = Moat.Protocol.Memcached.MaxKeyLength;

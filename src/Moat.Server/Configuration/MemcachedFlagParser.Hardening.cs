@@ -44,6 +44,12 @@ public static partial class MemcachedFlagParser
         table.Validators.Add(ValidateExposure);
     }
 
+    /// <summary>
+    /// The smallest --max-get-line / -o max_get_line: memcached's 2048-byte limit on a line without a newline, which
+    /// the text processor applies to every other command (TextCommandProcessor.MaxLineLengthWithoutNewline).
+    /// </summary>
+    private const int MinGetLineLimit = 2048;
+
     /// <summary>--max-get-line N[k|m]: the longest get/gets/gat/gats line (bytes), at least memcached's 2048.</summary>
     private static FlagParseResult? ParseMaxGetLine(string value, MoatServerOptions options)
     {
@@ -53,7 +59,7 @@ public static partial class MemcachedFlagParser
             return error;
         }
 
-        if (bytes is < Text.TextCommandProcessor.MaxLineLengthWithoutNewline or > 64 * 1024 * 1024)
+        if (bytes is < MinGetLineLimit or > 64 * 1024 * 1024)
         {
             return FlagParseResult.Fail($"ERROR: Invalid --max-get-line (bytes, 2048 to 64m): '{value}'");
         }

@@ -129,9 +129,9 @@ public static partial class MemcachedFlagParser
         try
         {
             // Load once here so a bad file stops the start with a clear line before anything is bound.
-            Tls.TlsCertificates.Load(o).Dispose();
+            TlsCertificates.Load(o).Dispose();
         }
-        catch (Tls.TlsCertificateException error)
+        catch (TlsCertificateException error)
         {
             return FlagParseResult.Fail($"ERROR: {error.Message}");
         }

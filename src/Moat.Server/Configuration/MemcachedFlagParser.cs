@@ -392,7 +392,7 @@ public static partial class MemcachedFlagParser
                     ?? (chunk > int.MaxValue ? FlagParseResult.Fail($"ERROR: could not parse argument to slab_chunk_max: '{argument}'") : null)
                     ?? Set(() => { state.Chunk = (int)chunk; state.ChunkSet = true; }),
                 "max_get_line" => RequireArgument(name, argument)
-                    ?? ParseInt(argument!, 2048, 64 * 1024 * 1024, "ERROR: Invalid max_get_line", out var maxLine) ?? Set(() => o.MaxGetLineLength = maxLine),
+                    ?? ParseInt(argument!, MinGetLineLimit, 64 * 1024 * 1024, "ERROR: Invalid max_get_line", out var maxLine) ?? Set(() => o.MaxGetLineLength = maxLine),
                 _ => FlagParseResult.Fail($"ERROR: Illegal suboption \"{item}\" (not supported)"),
             };
             if (error is not null)

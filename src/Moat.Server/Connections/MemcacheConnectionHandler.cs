@@ -10,6 +10,7 @@ using Moat.Server.Auth;
 using Moat.Server.Binary;
 using Moat.Server.Configuration;
 using Moat.Server.Hardening;
+using Moat.Server.Processing;
 using Moat.Server.Statistics;
 using Moat.Server.Text;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using Moat.Security.Udp;
+using Moat.Security.Network;
 
 namespace Moat.Server.Hardening;
 

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
-using Moat.Server.Statistics;
+using Moat.Server.Reporting;
 
 namespace Moat.Server.Hosting;
 

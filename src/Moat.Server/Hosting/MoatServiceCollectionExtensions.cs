@@ -4,11 +4,12 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Moat.Security.Events;
 using Moat.Server.Configuration;
 using Moat.Server.Connections;
-using Moat.Server.Statistics;
+using Moat.Server.Reporting;
 using Moat.Server.Tls;
 using Moat.Storage;
 
@@ -35,7 +36,7 @@ public static class MoatServiceCollectionExtensions
             var securityLog = SecurityEventLog.Open(options.EffectiveSecurityLog, options.Clock, options.UdpRateLimits.Prefix4, options.UdpRateLimits.Prefix6);
             context.SecurityLog = securityLog;
             context.ReloadRequested += securityLog.Reopen;
-            TlsListeners.Attach(context, sp.GetService<ILoggerFactory>());
+            AttachTls(context, sp.GetService<ILoggerFactory>());
             return context;
         });
         services.AddSingleton<MoatMetrics>();
@@ -78,12 +79,26 @@ public static class MoatServiceCollectionExtensions
                 {
                     // The --allow check MUST stay the first middleware: peers outside the list are reset before any
                     // other layer (the TLS handshake included) reads or writes a byte. TLS and the rest come after it.
-                    listen.Use(Hardening.AllowListMiddleware.Create(context));
+                    listen.Use(Connections.AllowListMiddleware.Create(context));
                     TlsListeners.UseTls(listen, tls, tlsMode);
                     listen.UseConnectionHandler<MemcacheConnectionHandler>();
                 });
             }
         }));
         return services;
+    }
+
+    /// <summary>With -Z, loads the certificates, exposes them to stats, and reloads them on SIGHUP.</summary>
+    private static void AttachTls(MoatServerContext context, ILoggerFactory? loggers)
+    {
+        if (!context.Options.TlsEnabled)
+        {
+            return;
+        }
+
+        var logger = loggers?.CreateLogger("Moat.Tls") ?? NullLogger.Instance;
+        var tls = new TlsServer(context.Options, logger);
+        context.Tls = tls;
+        context.ReloadRequested += tls.Reload;
     }
 }

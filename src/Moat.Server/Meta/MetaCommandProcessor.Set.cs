@@ -2,7 +2,7 @@ using System.Buffers;
 using Moat.Protocol;
 using Moat.Protocol.Meta;
 using Moat.Protocol.Text;
-using Moat.Server.Text;
+using Moat.Server.Processing;
 using Moat.Storage;
 
 namespace Moat.Server.Meta;

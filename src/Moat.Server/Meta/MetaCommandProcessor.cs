@@ -3,8 +3,8 @@ using System.Buffers.Text;
 using Moat.Protocol;
 using Moat.Protocol.Meta;
 using Moat.Protocol.Text;
+using Moat.Server.Processing;
 using Moat.Server.Statistics;
-using Moat.Server.Text;
 
 namespace Moat.Server.Meta;
 

@@ -1,4 +1,4 @@
-using Moat.Storage.Statistics;
+using Moat.Storage;
 
 namespace Moat.Server.Statistics;
 

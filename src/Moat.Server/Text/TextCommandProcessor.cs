@@ -1,9 +1,10 @@
 using System.Buffers;
 using Moat.Protocol.Text;
 using Moat.Security.Events;
-using Moat.Server.Connections;
 using Moat.Server.Hardening;
 using Moat.Server.Meta;
+using Moat.Server.Processing;
+using Moat.Server.Reporting;
 using Moat.Server.Statistics;
 using Moat.Storage;
 
@@ -14,7 +15,7 @@ namespace Moat.Server.Text;
 /// out (an <see cref="IBufferWriter{T}"/>). It runs every complete command in the buffer, leaving incomplete ones
 /// for the next pass, and keeps the only cross-read state memcached has: bytes of an oversized value still to skip.
 /// </summary>
-internal sealed class TextCommandProcessor(MoatServerContext context, ConnectionCounters counters) : Connections.IProtocolProcessor
+internal sealed class TextCommandProcessor(MoatServerContext context, ConnectionCounters counters) : IProtocolProcessor
 {
     /// <summary>memcached closes a connection whose line has no newline after this many bytes (unless it is a get, gets, gat or gats).</summary>
     public const int MaxLineLengthWithoutNewline = 2048;
@@ -27,7 +28,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
     private byte[] _lineCopy = [];
 
     /// <summary>An lru_crawler metadump being written in parts between flushes; null when none runs.</summary>
-    private Crawler.MetadumpStream? _metadump;
+    private MetadumpStream? _metadump;
 
     /// <summary>Commands run in the current pass (memcached refuses a metadump behind replies not yet sent).</summary>
     private int _commandsInPass;
@@ -196,15 +197,15 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         switch (request.Kind)
         {
             case TextCommandKind.Rejected:
-                if (request.Reply == TextReply.Error && Session is { } session && Auth.UdpTokenCommand.Matches(line))
+                if (request.Reply == TextReply.Error && Session is { } session && UdpTokenCommand.Matches(line))
                 {
-                    Auth.UdpTokenCommand.Execute(context, session, output);
+                    UdpTokenCommand.Execute(context, session, output);
                     return null;
                 }
 
-                if (request.Reply == TextReply.Error && Session is not null && Watch.WatchCommand.Matches(line))
+                if (request.Reply == TextReply.Error && Session is not null && WatchCommand.Matches(line))
                 {
-                    return Watch.WatchCommand.Execute(context, Counters, line, output) ? ProcessOutcome.Watch : null;
+                    return WatchCommand.Execute(context, Counters, line, output) ? ProcessOutcome.Watch : null;
                 }
 
                 Reply(output, request.Reply, request.NoReply);
@@ -254,7 +255,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
 
     private ProcessOutcome? ExecuteLruCrawler(in TextTokens tokens, IBufferWriter<byte> output)
     {
-        var dump = Crawler.LruCrawlerCommand.Execute(context, tokens, Counters.RemoteEndPoint?.Address, _commandsInPass > 1, output);
+        var dump = LruCrawlerCommand.Execute(context, tokens, Counters.RemoteEndPoint?.Address, _commandsInPass > 1, output);
         if (dump is null)
         {
             return null;

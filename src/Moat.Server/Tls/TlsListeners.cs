@@ -2,29 +2,13 @@ using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Moat.Server.Configuration;
 
 namespace Moat.Server.Tls;
 
-/// <summary>Wires -Z into the host: the certificate holder on the server context and TLS on each TCP listener.</summary>
+/// <summary>The TCP listeners and their TLS modes, and the TLS handshake on a listener for -Z (the host wires them in).</summary>
 internal static class TlsListeners
 {
-    /// <summary>With -Z, loads the certificates, exposes them to stats, and reloads them on SIGHUP.</summary>
-    public static void Attach(MoatServerContext context, ILoggerFactory? loggers)
-    {
-        if (!context.Options.TlsEnabled)
-        {
-            return;
-        }
-
-        var logger = loggers?.CreateLogger("Moat.Tls") ?? NullLogger.Instance;
-        var tls = new TlsServer(context.Options, logger);
-        context.Tls = tls;
-        context.ReloadRequested += tls.Reload;
-    }
-
     /// <summary>
     /// Every TCP endpoint to bind with its TLS mode: the plain -l addresses (TLS when -Z is on) and the prefixed
     /// notls:/btls:/mtls: entries, whose port defaults to -p.

@@ -19,10 +19,10 @@ internal sealed class PlainTcpConnection : ConnectionContext, IDuplexPipe, IConn
     private readonly SocketInput _input;
     private readonly SocketOutput _output;
     private readonly CancellationTokenSource _closed = new();
-    private readonly Connections.AcceptGate? _gate;
+    private readonly Hardening.AcceptGate? _gate;
     private int _disposed;
 
-    public PlainTcpConnection(Socket socket, long id, long maxReadBufferBytes, EpollLoop loop, Connections.AcceptGate? gate = null)
+    public PlainTcpConnection(Socket socket, long id, long maxReadBufferBytes, EpollLoop loop, Hardening.AcceptGate? gate = null)
     {
         _socket = socket;
         _gate = gate;

@@ -6,9 +6,9 @@ namespace Moat.Server.Transport;
 
 /// <summary>
 /// Accepts plain TCP connections for Kestrel; Kestrel calls <see cref="AcceptAsync"/> in its accept loop. With
-/// -o no_maxconns_fast the <see cref="Connections.AcceptGate"/> holds the accept while -c connections are open.
+/// -o no_maxconns_fast the <see cref="Hardening.AcceptGate"/> holds the accept while -c connections are open.
 /// </summary>
-internal sealed class PlainTcpListener(Socket socket, PlainTcpEndPoint endPoint, long maxReadBufferBytes, EpollLoop[] loops, Connections.AcceptGate gate) : IConnectionListener
+internal sealed class PlainTcpListener(Socket socket, PlainTcpEndPoint endPoint, long maxReadBufferBytes, EpollLoop[] loops, Hardening.AcceptGate gate) : IConnectionListener
 {
     private long _nextId;
 

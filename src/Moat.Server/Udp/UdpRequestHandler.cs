@@ -4,6 +4,8 @@ using Moat.Protocol.Binary;
 using Moat.Security.Events;
 using Moat.Security.Udp;
 using Moat.Server.Binary;
+using Moat.Server.Hardening;
+using Moat.Server.Processing;
 using Moat.Server.Statistics;
 using Moat.Server.Text;
 
@@ -186,7 +188,7 @@ internal sealed class UdpRequestHandler
         {
             // The commands with their data blocks: the payload after any @tok line.
             var sequence = new ReadOnlySequence<byte>(datagram[commandStart..commandEnd]);
-            Connections.IProtocolProcessor processor = binary ? _binaryProcessor : _processor;
+            IProtocolProcessor processor = binary ? _binaryProcessor : _processor;
 
             // A batch yields after -R commands (or a large reply) so a TCP connection can flush; a datagram's
             // commands all run before its one reply goes out.

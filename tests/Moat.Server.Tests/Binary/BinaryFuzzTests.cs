@@ -2,8 +2,8 @@ using System.Buffers;
 using System.Buffers.Binary;
 using Moat.Server.Binary;
 using Moat.Server.Configuration;
+using Moat.Server.Processing;
 using Moat.Server.Tests.Infrastructure;
-using Moat.Server.Text;
 using Moat.Storage;
 using static Moat.Server.Tests.Binary.BinaryFrames;
 

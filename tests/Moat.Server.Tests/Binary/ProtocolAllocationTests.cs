@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using Moat.Server.Binary;
 using Moat.Server.Configuration;
-using Moat.Server.Connections;
+using Moat.Server.Processing;
 using Moat.Server.Text;
 using Moat.Storage;
 using static Moat.Server.Tests.Binary.BinaryFrames;

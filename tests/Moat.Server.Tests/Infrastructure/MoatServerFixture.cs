@@ -39,7 +39,7 @@ public sealed class MoatServerFixture : IDisposable
     internal bool StopRequested => _host.Services.GetService(typeof(IHostApplicationLifetime)) is IHostApplicationLifetime l && l.ApplicationStopping.IsCancellationRequested;
 
     /// <summary>This server's meter.</summary>
-    internal System.Diagnostics.Metrics.Meter Meter => ((Moat.Server.Statistics.MoatMetrics)_host.Services.GetService(typeof(Moat.Server.Statistics.MoatMetrics))!).Meter;
+    internal System.Diagnostics.Metrics.Meter Meter => ((Moat.Server.Reporting.MoatMetrics)_host.Services.GetService(typeof(Moat.Server.Reporting.MoatMetrics))!).Meter;
 
     public void Dispose()
     {

@@ -1,8 +1,8 @@
 using System.Text;
 using Moat.Security.Udp;
 using Moat.Server.Configuration;
+using Moat.Server.Hardening;
 using Moat.Server.Tests.Infrastructure;
-using Moat.Server.Udp;
 
 namespace Moat.Server.Tests.Udp;
 

@@ -1,4 +1,4 @@
-namespace Moat.Server.Text;
+namespace Moat.Server.Processing;
 
 /// <summary>What the connection loop does after a processing pass.</summary>
 internal enum ProcessOutcome : byte

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Moat.Server.Connections;
+namespace Moat.Server.Hardening;
 
 /// <summary>
 /// -o no_maxconns_fast (also implied by -o no_modern): at the -c limit the plain TCP listeners stop accepting until a

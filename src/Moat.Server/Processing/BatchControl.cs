@@ -1,7 +1,6 @@
 using System.Buffers;
-using Moat.Server.Text;
 
-namespace Moat.Server.Connections;
+namespace Moat.Server.Processing;
 
 /// <summary>
 /// What every protocol processor tracks across the reads of one connection: bytes still to be skipped (a refused

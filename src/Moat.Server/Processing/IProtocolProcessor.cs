@@ -1,7 +1,6 @@
 using System.Buffers;
-using Moat.Server.Text;
 
-namespace Moat.Server.Connections;
+namespace Moat.Server.Processing;
 
 /// <summary>One protocol's processing of a connection's bytes: text (with meta) or binary.</summary>
 internal interface IProtocolProcessor

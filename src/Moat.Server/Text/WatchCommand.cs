@@ -1,9 +1,10 @@
 using System.Buffers;
 using Moat.Server.Hardening;
+using Moat.Server.Processing;
 using Moat.Server.Statistics;
-using Moat.Server.Text;
+using Moat.Server.Watch;
 
-namespace Moat.Server.Watch;
+namespace Moat.Server.Text;
 
 /// <summary>
 /// "watch [fetchers|mutations|evictions|connevents|sysevents|rawcmds|proxyreqs|proxyevents|proxyuser ...]", as

@@ -1,13 +1,17 @@
 using System.Buffers.Binary;
 
-namespace Moat.Security.Udp;
+namespace Moat.Security.Network;
 
 /// <summary>IP addresses as 128-bit table keys (IPv4 in its IPv4-mapped IPv6 form) and their prefixes.</summary>
 internal static class AddressKey
 {
     private static readonly UInt128 MappedMarker = (UInt128)0xFFFF << 32;
 
-    public static bool IsIPv4(ReadOnlySpan<byte> address) => address.Length == 4 || SourceHygiene.IsIPv4Mapped(address);
+    public static bool IsIPv4(ReadOnlySpan<byte> address) => address.Length == 4 || IsIPv4Mapped(address);
+
+    /// <summary>True for a 16-byte IPv4-mapped IPv6 address (::ffff:a.b.c.d).</summary>
+    public static bool IsIPv4Mapped(ReadOnlySpan<byte> address) =>
+        address.Length == 16 && address[..10].IndexOfAnyExcept((byte)0) < 0 && address[10] == 0xff && address[11] == 0xff;
 
     public static UInt128 From(ReadOnlySpan<byte> address) => address.Length switch
     {

@@ -1,8 +1,8 @@
 using System.Buffers;
-using Moat.Server.Connections;
-using Moat.Server.Text;
+using Moat.Server.Auth;
+using Moat.Server.Processing;
 
-namespace Moat.Server.Auth;
+namespace Moat.Server.Text;
 
 /// <summary>
 /// memcached's -Y handshake in front of the text protocol: until the connection authenticates, every line must be
@@ -15,9 +15,6 @@ internal sealed class AsciiAuthProcessor(Authenticator authenticator, PeerSessio
 {
     /// <inheritdoc />
     public void ConnectionClosed() => inner.ConnectionClosed();
-
-    /// <summary>memcached 1.6.42's MAX_AUTH_REQ_LEN: a longer declared token is refused before it is read.</summary>
-    public const int MaxTokenLength = 16384;
 
     private static ReadOnlySpan<byte> Unauthenticated => Moat.Protocol.Text.TextResponses.Line(Moat.Protocol.Text.TextReply.Unauthenticated);
 
@@ -139,7 +136,7 @@ internal sealed class AsciiAuthProcessor(Authenticator authenticator, PeerSessio
             return Unauthenticated;
         }
 
-        if (declared > MaxTokenLength)
+        if (declared > Authenticator.MaxTokenLength)
         {
             authenticator.RecordMalformedAttempt(session, countAsCheck: false);
             return TokenTooLong;
@@ -152,7 +149,7 @@ internal sealed class AsciiAuthProcessor(Authenticator authenticator, PeerSessio
     /// <summary>Checks the data block "user password\r\n" and answers it.</summary>
     private void CheckToken(in ReadOnlySequence<byte> block, IBufferWriter<byte> output)
     {
-        Span<byte> copy = stackalloc byte[MaxTokenLength + 2];
+        Span<byte> copy = stackalloc byte[Authenticator.MaxTokenLength + 2];
         var data = Copy(block, copy);
         if (data.Length < 2 || data[^2] != (byte)'\r' || data[^1] != (byte)'\n')
         {

@@ -3,8 +3,9 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Moat.Security.Events;
+using Moat.Server.Hardening;
 
-namespace Moat.Server.Hardening;
+namespace Moat.Server.Connections;
 
 /// <summary>
 /// --allow for TCP: a peer outside the list is reset (RST, linger 0) before the server reads or writes a

@@ -1,9 +1,9 @@
 using System.Buffers;
-using Moat.Server.Connections;
-using Moat.Server.Text;
+using Moat.Server.Crawler;
+using Moat.Server.Processing;
 using Moat.Storage;
 
-namespace Moat.Server.Crawler;
+namespace Moat.Server.Text;
 
 /// <summary>
 /// One connection's "lru_crawler metadump" in progress. memcached hands the connection to its crawler thread, which

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
+using Moat.Storage.Statistics;
 
-namespace Moat.Storage.Statistics;
+namespace Moat.Storage;
 
 /// <summary>
 /// Up to 16 counters for each of memcached's 64 slab class ids, spread over stripes like

@@ -2,9 +2,10 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Moat.Protocol.Text;
+using Moat.Server.Statistics;
 using Moat.Storage;
 
-namespace Moat.Server.Statistics;
+namespace Moat.Server.Reporting;
 
 /// <summary>
 /// "stats items" and "stats slabs" over Moat's virtual slab classes (<see cref="MemcachedSlabClasses"/>), in

@@ -1,7 +1,7 @@
 using Moat.Security.Udp;
 using Moat.Server.Configuration;
 
-namespace Moat.Server.Udp;
+namespace Moat.Server.Hardening;
 
 /// <summary>The guard pieces one server shares across its UDP sockets (budgets, buckets and tokens are per server, not per socket).</summary>
 internal sealed class UdpSecurity

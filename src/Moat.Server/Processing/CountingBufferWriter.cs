@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Moat.Server.Text;
+namespace Moat.Server.Processing;
 
 /// <summary>
 /// Forwards to the connection's output and counts what was written, for bytes_written and so a long pipelined

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace Moat.Server;
+namespace Moat.Server.Configuration;
 
 /// <summary>Moat's own version, from the assembly (set in Directory.Build.props).</summary>
 public static class ServerVersion

@@ -1,4 +1,4 @@
-namespace Moat.Server.Udp;
+namespace Moat.Server.Hardening;
 
 /// <summary>The UDP transport's counters (docs/udp.md#counters), shared by every UDP socket of one server.</summary>
 internal sealed class UdpCounters(TimeProvider clock, int prefix4, int prefix6)

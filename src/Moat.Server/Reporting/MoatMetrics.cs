@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
+using Moat.Server.Configuration;
+using Moat.Server.Statistics;
 
-namespace Moat.Server.Statistics;
+namespace Moat.Server.Reporting;
 
 /// <summary>
 /// System.Diagnostics.Metrics view of the same counters "stats" reports (meter "Moat.Server"), so dotnet-counters

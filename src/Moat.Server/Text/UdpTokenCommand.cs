@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Text;
+using Moat.Server.Auth;
 
-namespace Moat.Server.Auth;
+namespace Moat.Server.Text;
 
 /// <summary>
 /// "udptoken" over TCP (docs/udp.md#address-validation-tokens): <c>TOKEN &lt;token&gt; &lt;ttl-seconds&gt;</c> for the

@@ -1,4 +1,4 @@
-namespace Moat.Server.Tls;
+namespace Moat.Server.Configuration;
 
 /// <summary>A certificate, key or CA file that cannot be used; the message names the file and the reason.</summary>
 public sealed class TlsCertificateException : Exception

@@ -2,8 +2,10 @@ using System.Buffers;
 using System.Text;
 using Moat.Protocol;
 using Moat.Protocol.Text;
+using Moat.Server.Configuration;
+using Moat.Server.Statistics;
 
-namespace Moat.Server.Statistics;
+namespace Moat.Server.Reporting;
 
 /// <summary>
 /// Answers the "stats" family with memcached's names and formats (what memcached_exporter, memcached-tool and
@@ -91,7 +93,7 @@ internal sealed class StatsReporter(MoatServerContext context)
     /// requests in the last five minutes, most first, as "STAT udp_dropped_source:ADDRESS COUNT" and
     /// "STAT udp_dropped_prefix:ADDRESS/BITS COUNT" (docs/udp.md).
     /// </summary>
-    private static void WriteUdpTopLists(Udp.UdpCounters udp, IBufferWriter<byte> output)
+    private static void WriteUdpTopLists(Hardening.UdpCounters udp, IBufferWriter<byte> output)
     {
         const int TopCount = 20;
         foreach (var (name, value) in udp.All())
@@ -209,7 +211,7 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "read_buf_bytes"u8, ((long)current * Hardening.ReadBufferBudget.ConnectionBufferBytes) + context.Hardening.ReadBuffers.Held);
         TextResponseWriter.WriteStat(output, "read_buf_bytes_free"u8, 0L);
         TextResponseWriter.WriteStat(output, "read_buf_oom"u8, Interlocked.Read(ref context.Hardening.Counters.ReadBufferOutOfMemory));
-        TextResponseWriter.WriteStat(output, "reserved_fds"u8, (long)ListenerCount(options));
+        TextResponseWriter.WriteStat(output, "reserved_fds"u8, (long)MoatServerContext.ListenerCount(options));
         TextResponseWriter.WriteStat(output, "cmd_get"u8, counters.CmdGet);
         TextResponseWriter.WriteStat(output, "cmd_set"u8, counters.CmdSet);
         TextResponseWriter.WriteStat(output, "cmd_flush"u8, counters.CmdFlush);
@@ -326,10 +328,6 @@ internal sealed class StatsReporter(MoatServerContext context)
         TextResponseWriter.WriteStat(output, "total_malloced"u8, storage.TotalMalloced);
         Tls.TlsStatistics.WriteGeneral(output, context.Tls);
     }
-
-    /// <summary>The sockets Moat listens on: one per TCP address (plain and TLS) and, with -U, one per UDP address.</summary>
-    internal static int ListenerCount(Configuration.MoatServerOptions options) =>
-        options.EffectiveListenAddresses().Count + options.TlsListeners.Count + (options.UdpPort != 0 ? options.EffectiveListenAddresses().Count : 0);
 
     private void WriteSettings(IBufferWriter<byte> output)
     {

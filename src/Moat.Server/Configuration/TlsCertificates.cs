@@ -1,9 +1,8 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Moat.Server.Configuration;
 
-namespace Moat.Server.Tls;
+namespace Moat.Server.Configuration;
 
 /// <summary>
 /// One loaded set of the server's TLS material: the certificate with its key and intermediates (ssl_chain_cert,

@@ -2,8 +2,9 @@ using System.Buffers;
 using System.Net;
 using Moat.Protocol;
 using Moat.Protocol.Text;
+using Moat.Server.Crawler;
 
-namespace Moat.Server.Crawler;
+namespace Moat.Server.Text;
 
 /// <summary>
 /// The "lru_crawler" text command with memcached 1.6.18's replies and checks, in its order (process_lru_crawler_command):

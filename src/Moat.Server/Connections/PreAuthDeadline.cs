@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
+using Moat.Server.Auth;
 
-namespace Moat.Server.Auth;
+namespace Moat.Server.Connections;
 
 /// <summary>
 /// --auth-timeout: a connection that has not authenticated in time is closed by cancelling its pending read,
