@@ -6,10 +6,12 @@ namespace Moat.Tests.Kit;
 /// The moat server of this build as a child process: <c>dotnet moat.dll -p {port} -U {udp} -l ADDRESS ARGUMENTS</c>,
 /// started and ready when constructed. Tests that need the server's internals run it in-process instead
 /// (Moat.Server.Tests' <c>MoatServerFixture</c>, over <c>MoatServerHost</c>).
+/// With MOAT_TEST_EXE set to a moat executable (the Native AOT build, artifacts/aot/moat), every process started
+/// here runs that executable instead: scripts/test runs the interop tests once more that way.
 /// </summary>
 public sealed class MoatServer : ServerProcess
 {
-    private static readonly Lazy<string> HelpText = new(() => File.Exists(Dll) ? Run("--help").StandardOutput : string.Empty);
+    private static readonly Lazy<string> HelpText = new(() => File.Exists(Executable ?? Dll) ? Run("--help").StandardOutput : string.Empty);
 
     /// <summary>moat on 127.0.0.1 and a free port, UDP off, plus <paramref name="arguments"/>.</summary>
     public MoatServer(params string[] arguments)
@@ -18,7 +20,7 @@ public sealed class MoatServer : ServerProcess
     }
 
     public MoatServer(IEnumerable<string> arguments, ServerOptions? options)
-        : base("moat", "dotnet", [Dll, "-p", "{port}", "-U", "{udp}", "-l", (options ?? new ServerOptions()).Address, .. arguments], options)
+        : base("moat", Program, [.. ProgramArguments, "-p", "{port}", "-U", "{udp}", "-l", (options ?? new ServerOptions()).Address, .. arguments], options)
     {
         Start();
     }
@@ -29,6 +31,18 @@ public sealed class MoatServer : ServerProcess
     /// </summary>
     public static string Dll { get; } = FindDll();
 
+    /// <summary>MOAT_TEST_EXE (a path to a moat executable, relative to the repository root unless absolute), when set.</summary>
+    public static string? Executable { get; } =
+        Environment.GetEnvironmentVariable("MOAT_TEST_EXE") is { Length: > 0 } path
+            ? Path.GetFullPath(path, Tools.RepositoryRoot ?? Environment.CurrentDirectory)
+            : null;
+
+    /// <summary>What is started: the executable of MOAT_TEST_EXE, else dotnet.</summary>
+    private static string Program => Executable ?? "dotnet";
+
+    /// <summary>What comes before moat's own arguments: nothing for an executable, moat.dll for dotnet.</summary>
+    private static string[] ProgramArguments => Executable is null ? [Dll] : [];
+
     /// <summary>What <c>moat --help</c> prints (empty when moat is not built).</summary>
     public static string Help() => HelpText.Value;
 
@@ -36,22 +50,21 @@ public sealed class MoatServer : ServerProcess
     public static ProcessResult Run(params string[] arguments) => Run(arguments, TimeSpan.FromSeconds(30));
 
     public static ProcessResult Run(IEnumerable<string> arguments, TimeSpan timeout) =>
-        ProcessRunner.Run("dotnet", [Dll, .. arguments], timeout);
+        ProcessRunner.Run(Program, [.. ProgramArguments, .. arguments], timeout);
 
     /// <summary>
-    /// Starts <c>dotnet moat.dll ARGUMENTS</c> and hands back the bare process, stdout and stderr redirected and not
+    /// Starts <c>dotnet moat.dll ARGUMENTS</c> (or MOAT_TEST_EXE's executable) and hands back the bare process, stdout and stderr redirected and not
     /// read (for tests of the process itself: exit codes, signals, what it prints).
     /// </summary>
     public static Process Launch(params string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(Program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(Dll);
-        foreach (var argument in arguments)
+        foreach (var argument in ProgramArguments.Concat(arguments))
         {
             info.ArgumentList.Add(argument);
         }
