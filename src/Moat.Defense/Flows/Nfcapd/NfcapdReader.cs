@@ -235,17 +235,7 @@ internal sealed class NfcapdReader
         if (outPackets > 0)
         {
             // A bidirectional record: the out counters are the reply, destination -> source.
-            var reverse = new FlowRecord
-            {
-                Source = flow.Destination,
-                Destination = flow.Source,
-                SourcePort = flow.DestinationPort,
-                DestinationPort = flow.SourcePort,
-                Protocol = flow.Protocol,
-                IsV6 = flow.IsV6,
-                StartNs = (long)first * NanosPerMilli,
-                EndNs = (long)last * NanosPerMilli,
-            };
+            var reverse = flow.Reversed((long)first * NanosPerMilli, (long)last * NanosPerMilli);
             if (FlowSanity.TryFinish(ref reverse, outPackets, BinaryPrimitives.ReadUInt64LittleEndian(counters[16..]), 1, _statistics))
             {
                 if (!forward)
