@@ -118,13 +118,8 @@ internal sealed class PcapNgReader : ICaptureReader
     private bool ReadBlock()
     {
         var start = _input.Position;
-        if (!_input.Ensure(12))
+        if (!_input.Ensure(12, _warnings))
         {
-            if (_input.Available > 0)
-            {
-                _warnings.Add("truncated", $"truncated at byte {start + _input.Available}");
-            }
-
             return false;
         }
 
@@ -155,9 +150,8 @@ internal sealed class PcapNgReader : ICaptureReader
             return false;
         }
 
-        if (!_input.Ensure((int)length))
+        if (!_input.Ensure((int)length, _warnings))
         {
-            _warnings.Add("truncated", $"truncated at byte {start + _input.Available}");
             return false;
         }
 
