@@ -1,4 +1,5 @@
 using System.Buffers;
+using Moat.Defense;
 using Moat.Defense.Capture;
 using Moat.Defense.Flows;
 using Moat.Server;

@@ -31,38 +31,14 @@ internal sealed class EndpointTable(DetectOptions options, CaptureWarnings warni
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void CountRequests(in Observation observation, string? command)
     {
-        var packets = observation.Packets;
-        var bytes = observation.PayloadBytes;
         var client = observation.Client;
         var reflector = observation.Reflector;
-        if (Victim(client) is { } victimTotals)
-        {
-            victimTotals.RequestPackets += packets;
-            victimTotals.RequestBytes += bytes;
-            victimTotals.Seen(observation.StartNs, observation.EndNs);
-            victimTotals.Peers.Add(reflector);
-            if (command is not null)
-            {
-                victimTotals.Commands[command] = victimTotals.Commands.GetValueOrDefault(command) + packets;
-            }
-        }
-
-        if (Reflector(reflector) is { } reflectorTotals)
-        {
-            reflectorTotals.RequestPackets += packets;
-            reflectorTotals.RequestBytes += bytes;
-            reflectorTotals.Seen(observation.StartNs, observation.EndNs);
-            reflectorTotals.Peers.Add(client);
-            if (command is not null)
-            {
-                reflectorTotals.Commands[command] = reflectorTotals.Commands.GetValueOrDefault(command) + packets;
-            }
-        }
-
+        Victim(client)?.CountRequests(in observation, reflector, command);
+        Reflector(reflector)?.CountRequests(in observation, client, command);
         if (Pair(client, reflector) is { } pairTotals)
         {
-            pairTotals.RequestPackets += packets;
-            pairTotals.RequestBytes += bytes;
+            pairTotals.RequestPackets += observation.Packets;
+            pairTotals.RequestBytes += observation.PayloadBytes;
         }
     }
 
@@ -70,30 +46,14 @@ internal sealed class EndpointTable(DetectOptions options, CaptureWarnings warni
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void CountResponses(in Observation observation)
     {
-        var packets = observation.Packets;
-        var bytes = observation.PayloadBytes;
         var client = observation.Client;
         var reflector = observation.Reflector;
-        if (Victim(client) is { } victimTotals)
-        {
-            victimTotals.ResponseDatagrams += packets;
-            victimTotals.ResponseBytes += bytes;
-            victimTotals.Seen(observation.StartNs, observation.EndNs);
-            victimTotals.Peers.Add(reflector);
-        }
-
-        if (Reflector(reflector) is { } reflectorTotals)
-        {
-            reflectorTotals.ResponseDatagrams += packets;
-            reflectorTotals.ResponseBytes += bytes;
-            reflectorTotals.Seen(observation.StartNs, observation.EndNs);
-            reflectorTotals.Peers.Add(client);
-        }
-
+        Victim(client)?.CountResponses(in observation, reflector);
+        Reflector(reflector)?.CountResponses(in observation, client);
         if (Pair(client, reflector) is { } pairTotals)
         {
-            pairTotals.ResponseDatagrams += packets;
-            pairTotals.ResponseBytes += bytes;
+            pairTotals.ResponseDatagrams += observation.Packets;
+            pairTotals.ResponseBytes += observation.PayloadBytes;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Moat.Defense.Decoding;
 
 namespace Moat.Defense.Analysis;
@@ -47,6 +48,30 @@ internal sealed class EndpointTotals
     {
         FirstSeenNs = Math.Min(FirstSeenNs, start);
         LastSeenNs = Math.Max(LastSeenNs, end);
+    }
+
+    /// <summary>Counts the requests of an observation between this endpoint and <paramref name="peer"/>; no command for flows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CountRequests(in Observation observation, IpKey peer, string? command)
+    {
+        RequestPackets += observation.Packets;
+        RequestBytes += observation.PayloadBytes;
+        Seen(observation.StartNs, observation.EndNs);
+        Peers.Add(peer);
+        if (command is not null)
+        {
+            Commands[command] = Commands.GetValueOrDefault(command) + observation.Packets;
+        }
+    }
+
+    /// <summary>Counts the response datagrams of an observation between this endpoint and <paramref name="peer"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CountResponses(in Observation observation, IpKey peer)
+    {
+        ResponseDatagrams += observation.Packets;
+        ResponseBytes += observation.PayloadBytes;
+        Seen(observation.StartNs, observation.EndNs);
+        Peers.Add(peer);
     }
 
     public double? Baf => RequestBytes == 0 ? null : (double)ResponseBytes / RequestBytes;

@@ -66,7 +66,18 @@ internal sealed class InputBuffer
         return true;
     }
 
-    /// <summary>The next <paramref name="count"/> bytes; only valid after a successful <see cref="Ensure"/>.</summary>
+    /// <summary>
+    /// <see cref="Ensure(int)"/> for a record: false at end of stream, with a <c>truncated</c> warning when the stream
+    /// ends partway through the <paramref name="count"/> bytes rather than before them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Ensure(int count, CaptureWarnings warnings) => Ensure(count) || WarnTruncated(warnings);
+
+    /// <summary>The file header a reader starts with, or a <see cref="CaptureFormatException"/> when the input is shorter.</summary>
+    public ReadOnlySpan<byte> PeekFileHeader(int length, string format) =>
+        Ensure(length) ? Peek(length) : throw new CaptureFormatException($"{format} file header is truncated");
+
+    /// <summary>The next <paramref name="count"/> bytes; only valid after a successful <see cref="Ensure(int)"/>.</summary>
     public ReadOnlySpan<byte> Peek(int count) => _buffer.AsSpan(_start, count);
 
     public void Advance(int count) => _start += count;
@@ -87,5 +98,15 @@ internal sealed class InputBuffer
         }
 
         return true;
+    }
+
+    private bool WarnTruncated(CaptureWarnings warnings)
+    {
+        if (Available > 0)
+        {
+            warnings.Add("truncated", $"truncated at byte {Position + Available}");
+        }
+
+        return false;
     }
 }

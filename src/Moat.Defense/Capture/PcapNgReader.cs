@@ -81,7 +81,7 @@ internal sealed class PcapNgReader : ICaptureReader
                     ReadInterface(block);
                     break;
                 case EnhancedPacketType:
-                    if (ReadEnhancedPacket(block, out record))
+                    if (ReadPacket(block, obsolete: false, out record))
                     {
                         return true;
                     }
@@ -95,7 +95,7 @@ internal sealed class PcapNgReader : ICaptureReader
 
                     break;
                 case ObsoletePacketType:
-                    if (ReadObsoletePacket(block, out record))
+                    if (ReadPacket(block, obsolete: true, out record))
                     {
                         return true;
                     }
@@ -118,13 +118,8 @@ internal sealed class PcapNgReader : ICaptureReader
     private bool ReadBlock()
     {
         var start = _input.Position;
-        if (!_input.Ensure(12))
+        if (!_input.Ensure(12, _warnings))
         {
-            if (_input.Available > 0)
-            {
-                _warnings.Add("truncated", $"truncated at byte {start + _input.Available}");
-            }
-
             return false;
         }
 
@@ -155,9 +150,8 @@ internal sealed class PcapNgReader : ICaptureReader
             return false;
         }
 
-        if (!_input.Ensure((int)length))
+        if (!_input.Ensure((int)length, _warnings))
         {
-            _warnings.Add("truncated", $"truncated at byte {start + _input.Available}");
             return false;
         }
 
@@ -237,33 +231,21 @@ internal sealed class PcapNgReader : ICaptureReader
         _linkTypes.Add(linkType);
     }
 
+    /// <summary>
+    /// An enhanced packet block, or the obsolete packet block it replaced: the same layout, but the obsolete block's
+    /// interface id is 16 bits (a drops count follows it).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool ReadEnhancedPacket(ReadOnlySpan<byte> block, out PacketRecord record)
+    private bool ReadPacket(ReadOnlySpan<byte> block, bool obsolete, out PacketRecord record)
     {
         record = default;
         if (block.Length < 32)
         {
-            _warnings.Add("corrupt_block", "enhanced packet block too short; packet skipped");
+            _warnings.Add("corrupt_block", obsolete ? "packet block too short; packet skipped" : "enhanced packet block too short; packet skipped");
             return false;
         }
 
-        var interfaceId = ByteOrder.U32(block[8..], _bigEndian);
-        var ticks = ((ulong)ByteOrder.U32(block[12..], _bigEndian) << 32) | ByteOrder.U32(block[16..], _bigEndian);
-        var captured = ByteOrder.U32(block[20..], _bigEndian);
-        var original = ByteOrder.U32(block[24..], _bigEndian);
-        return Emit(block, interfaceId, ticks, captured, original, 28, hasTimestamp: true, out record);
-    }
-
-    private bool ReadObsoletePacket(ReadOnlySpan<byte> block, out PacketRecord record)
-    {
-        record = default;
-        if (block.Length < 32)
-        {
-            _warnings.Add("corrupt_block", "packet block too short; packet skipped");
-            return false;
-        }
-
-        var interfaceId = ByteOrder.U16(block[8..], _bigEndian);
+        var interfaceId = obsolete ? ByteOrder.U16(block[8..], _bigEndian) : ByteOrder.U32(block[8..], _bigEndian);
         var ticks = ((ulong)ByteOrder.U32(block[12..], _bigEndian) << 32) | ByteOrder.U32(block[16..], _bigEndian);
         var captured = ByteOrder.U32(block[20..], _bigEndian);
         var original = ByteOrder.U32(block[24..], _bigEndian);

@@ -29,12 +29,7 @@ internal sealed class PcapReader : ICaptureReader
     {
         _input = input;
         _warnings = warnings;
-        if (!input.Ensure(FileHeaderLength))
-        {
-            throw new CaptureFormatException("pcap file header is truncated");
-        }
-
-        var header = input.Peek(FileHeaderLength);
+        var header = input.PeekFileHeader(FileHeaderLength, "pcap");
         var magicLe = ByteOrder.U32(header, bigEndian: false);
         (_bigEndian, _nanoseconds) = magicLe switch
         {
@@ -80,13 +75,8 @@ internal sealed class PcapReader : ICaptureReader
 
         _input.Advance(_currentLength);
         _currentLength = 0;
-        if (!_input.Ensure(RecordHeaderLength))
+        if (!_input.Ensure(RecordHeaderLength, _warnings))
         {
-            if (_input.Available > 0)
-            {
-                _warnings.Add("truncated", $"truncated at byte {_input.Position + _input.Available}");
-            }
-
             _finished = true;
             return false;
         }
@@ -104,10 +94,8 @@ internal sealed class PcapReader : ICaptureReader
             return false;
         }
 
-        var recordStart = _input.Position;
-        if (!_input.Ensure(RecordHeaderLength + (int)included))
+        if (!_input.Ensure(RecordHeaderLength + (int)included, _warnings))
         {
-            _warnings.Add("truncated", $"truncated at byte {recordStart + _input.Available}");
             _finished = true;
             return false;
         }

@@ -29,4 +29,20 @@ internal struct FlowRecord
     public long Bytes;
 
     public bool IsV6;
+
+    /// <summary>
+    /// The other direction of a bidirectional record (destination -> source, same protocol and address family) over
+    /// [<paramref name="startNs"/>, <paramref name="endNs"/>], its counters left for <see cref="FlowSanity"/>.
+    /// </summary>
+    public readonly FlowRecord Reversed(long startNs, long endNs) => new()
+    {
+        Source = Destination,
+        Destination = Source,
+        IsV6 = IsV6,
+        SourcePort = DestinationPort,
+        DestinationPort = SourcePort,
+        Protocol = Protocol,
+        StartNs = startNs,
+        EndNs = endNs,
+    };
 }

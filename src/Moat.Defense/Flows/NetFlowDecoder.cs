@@ -609,17 +609,7 @@ internal sealed class NetFlowDecoder
         if (biflow && values.ReversePackets > 0)
         {
             // RFC 5103 biflow: the reverse counters describe destination -> source.
-            var reverse = new FlowRecord
-            {
-                Source = flow.Destination,
-                Destination = flow.Source,
-                IsV6 = flow.IsV6,
-                SourcePort = flow.DestinationPort,
-                DestinationPort = flow.SourcePort,
-                Protocol = flow.Protocol,
-                StartNs = start,
-                EndNs = end,
-            };
+            var reverse = flow.Reversed(start, end);
             if (FlowSanity.TryFinish(ref reverse, values.ReversePackets, values.ReverseOctets, rate, Statistics))
             {
                 sink.Accept(reverse);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Moat.Protocol.Text;
 
 /// <summary>
@@ -196,26 +198,18 @@ internal static class TextCommandParser
 
     private static void ParseArithmetic(ref TextRequest request, TextCommandKind kind, int n)
     {
-        if (n != 4 && n != 5)
+        if (!TryParseKeyAndNumber(ref request, n))
         {
-            request.Reject(TextReply.Error);
             return;
         }
 
-        request.NoReply = request.Tokens.EndsWithNoReply;
-        request.Key = request.Tokens[1];
-        if (request.Key.Length > MaxKeyLength)
-        {
-            request.Reject(TextReply.BadCommandLineFormat);
-        }
-        else if (!AsciiNumber.TryParseUInt64(request.Tokens[2], out request.Delta))
+        if (!AsciiNumber.TryParseUInt64(request.Tokens[2], out request.Delta))
         {
             request.Reject(TextReply.InvalidDelta);
+            return;
         }
-        else
-        {
-            request.Kind = kind;
-        }
+
+        request.Kind = kind;
     }
 
     private static void ParseDelete(ref TextRequest request, int n)
@@ -251,10 +245,31 @@ internal static class TextCommandParser
 
     private static void ParseTouch(ref TextRequest request, int n)
     {
+        if (!TryParseKeyAndNumber(ref request, n))
+        {
+            return;
+        }
+
+        if (!AsciiNumber.TryParseInt32(request.Tokens[2], out request.Exptime))
+        {
+            request.Reject(TextReply.InvalidExptime);
+            return;
+        }
+
+        request.Kind = TextCommandKind.Touch;
+    }
+
+    /// <summary>
+    /// The checks incr, decr and touch ("command key number [noreply]") share before their number: four or five
+    /// tokens (else ERROR), the noreply marker, then the key's length. False when the request was rejected.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryParseKeyAndNumber(ref TextRequest request, int n)
+    {
         if (n != 4 && n != 5)
         {
             request.Reject(TextReply.Error);
-            return;
+            return false;
         }
 
         request.NoReply = request.Tokens.EndsWithNoReply;
@@ -262,15 +277,10 @@ internal static class TextCommandParser
         if (request.Key.Length > MaxKeyLength)
         {
             request.Reject(TextReply.BadCommandLineFormat);
+            return false;
         }
-        else if (!AsciiNumber.TryParseInt32(request.Tokens[2], out request.Exptime))
-        {
-            request.Reject(TextReply.InvalidExptime);
-        }
-        else
-        {
-            request.Kind = TextCommandKind.Touch;
-        }
+
+        return true;
     }
 
     private static void ParseFlushAll(ref TextRequest request, int n)

@@ -94,17 +94,7 @@ internal sealed class ServerStatistics(long firstConnectionId = 16)
     {
         lock (_lock)
         {
-            var sum = _retired;
-            foreach (var counters in _live.Values)
-            {
-                sum.Add(in counters.Values);
-            }
-
-            foreach (var counters in _sources)
-            {
-                sum.Add(in counters.Values);
-            }
-
+            var sum = SumSinceStart();
             sum.Subtract(in _baseline);
             return sum;
         }
@@ -126,18 +116,7 @@ internal sealed class ServerStatistics(long firstConnectionId = 16)
     {
         lock (_lock)
         {
-            var sum = _retired;
-            foreach (var counters in _live.Values)
-            {
-                sum.Add(in counters.Values);
-            }
-
-            foreach (var counters in _sources)
-            {
-                sum.Add(in counters.Values);
-            }
-
-            _baseline = sum;
+            _baseline = SumSinceStart();
             _totalConnectionsBaseline = _totalConnections;
             _rejectedConnectionsBaseline = _rejectedConnections;
         }
@@ -148,5 +127,22 @@ internal sealed class ServerStatistics(long firstConnectionId = 16)
     {
         using var process = Process.GetCurrentProcess();
         return (process.UserProcessorTime, process.PrivilegedProcessorTime);
+    }
+
+    /// <summary>Closed connections, live ones and the attached sources, summed since start; the caller holds the lock.</summary>
+    private CommandCounters SumSinceStart()
+    {
+        var sum = _retired;
+        foreach (var counters in _live.Values)
+        {
+            sum.Add(in counters.Values);
+        }
+
+        foreach (var counters in _sources)
+        {
+            sum.Add(in counters.Values);
+        }
+
+        return sum;
     }
 }

@@ -54,12 +54,7 @@ internal sealed class NfcapdReader
     {
         _input = input;
         _statistics = statistics;
-        if (!input.Ensure(FileHeaderLength))
-        {
-            throw new CaptureFormatException("nfcapd file header is truncated");
-        }
-
-        var header = input.Peek(FileHeaderLength);
+        var header = input.PeekFileHeader(FileHeaderLength, "nfcapd");
         var magic = BinaryPrimitives.ReadUInt16LittleEndian(header);
         if (magic != Magic)
         {
@@ -235,17 +230,7 @@ internal sealed class NfcapdReader
         if (outPackets > 0)
         {
             // A bidirectional record: the out counters are the reply, destination -> source.
-            var reverse = new FlowRecord
-            {
-                Source = flow.Destination,
-                Destination = flow.Source,
-                SourcePort = flow.DestinationPort,
-                DestinationPort = flow.SourcePort,
-                Protocol = flow.Protocol,
-                IsV6 = flow.IsV6,
-                StartNs = (long)first * NanosPerMilli,
-                EndNs = (long)last * NanosPerMilli,
-            };
+            var reverse = flow.Reversed((long)first * NanosPerMilli, (long)last * NanosPerMilli);
             if (FlowSanity.TryFinish(ref reverse, outPackets, BinaryPrimitives.ReadUInt64LittleEndian(counters[16..]), 1, _statistics))
             {
                 if (!forward)
@@ -272,13 +257,9 @@ internal sealed class NfcapdReader
             }
 
             var start = _input.Position;
-            if (!_input.Ensure(BlockHeaderLength))
+            if (!_input.Ensure(BlockHeaderLength, _statistics.Warnings))
             {
-                if (_input.Available > 0)
-                {
-                    _statistics.Warnings.Add("truncated", $"truncated at byte {start + _input.Available}");
-                }
-                else if (_dataBlocks > 0)
+                if (_input.Available == 0 && _dataBlocks > 0)
                 {
                     _statistics.Warnings.Add("truncated", $"the file ended after {_blocksRead} of its {_dataBlocks} blocks");
                 }
@@ -299,9 +280,8 @@ internal sealed class NfcapdReader
                 return false;
             }
 
-            if (!_input.Ensure(BlockHeaderLength + (int)size))
+            if (!_input.Ensure(BlockHeaderLength + (int)size, _statistics.Warnings))
             {
-                _statistics.Warnings.Add("truncated", $"truncated at byte {start + _input.Available}");
                 _finished = true;
                 return false;
             }

@@ -1,11 +1,15 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Moat.Defense.Capture;
 using Moat.Defense.Flows;
 using Moat.Defense.Flows.Nfcapd;
 
-namespace Moat.Defense.Capture;
+namespace Moat.Defense;
 
-/// <summary>Opens an input by its magic bytes (never by its name): pcap, pcapng, nfcapd, or any of them inside gzip.</summary>
+/// <summary>
+/// Opens an input by its magic bytes (never by its name): pcap, pcapng, nfcapd, or any of them inside gzip. It sits
+/// above Capture and Flows.Nfcapd, the readers it picks from, so that neither of those folders needs the other.
+/// </summary>
 internal static class CaptureReader
 {
     public static ICaptureReader Open(Stream stream, CaptureWarnings warnings) =>
