@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Moat.Tests.Kit;
 
 /// <summary>
@@ -37,27 +35,6 @@ public sealed class MoatServer : ServerProcess
 
     public static ProcessResult Run(IEnumerable<string> arguments, TimeSpan timeout) =>
         ProcessRunner.Run("dotnet", [Dll, .. arguments], timeout);
-
-    /// <summary>
-    /// Starts <c>dotnet moat.dll ARGUMENTS</c> and hands back the bare process, stdout and stderr redirected and not
-    /// read (for tests of the process itself: exit codes, signals, what it prints).
-    /// </summary>
-    public static Process Launch(params string[] arguments)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Dll);
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        return Process.Start(info)!;
-    }
 
     private static string FindDll()
     {

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using Moat.Server.Tests.Binary;
 using Moat.Server.Tests.Infrastructure;
 
@@ -181,13 +179,13 @@ public sealed class SaslTests : IDisposable
     public void Memcstat_with_binary_sasl_credentials_succeeds_and_a_wrong_password_fails()
     {
         using var server = Start();
-        var (ok, okOutput) = RunTool("/usr/bin/memcstat", $"--servers=127.0.0.1:{server.Port}", "--binary", "--username", "alice", "--password", "secret");
+        var (ok, okOutput) = RunTool("/usr/bin/memcstat", [$"--servers=127.0.0.1:{server.Port}", "--binary", "--username", "alice", "--password", "secret"]);
         Assert.True(ok == 0, okOutput);
         Assert.Contains("version: 1.6.18", okOutput, StringComparison.Ordinal);
 
         // libmemcached's Cyrus SASL client picks the strongest mechanism offered: CRAM-MD5 takes two SASL commands.
         Assert.Equal(2, Interlocked.Read(ref server.Context.Auth!.Counters.Commands));
-        var (failed, failedOutput) = RunTool("/usr/bin/memcstat", $"--servers=127.0.0.1:{server.Port}", "--binary", "--username", "alice", "--password", "wrong");
+        var (failed, failedOutput) = RunTool("/usr/bin/memcstat", [$"--servers=127.0.0.1:{server.Port}", "--binary", "--username", "alice", "--password", "wrong"]);
         Assert.NotEqual(0, failed);
         Assert.Contains("AUTHENTICATION FAILURE", failedOutput, StringComparison.Ordinal);
     }
@@ -269,37 +267,15 @@ public sealed class SaslTests : IDisposable
         return bytes;
     }
 
-    private static (int ExitCode, string Output) RunTool(string tool, params string[] args) => RunTool(tool, args, standardInput: null);
-
-    private static (int ExitCode, string Output) RunTool(string tool, string[] args, string? standardInput)
+    /// <summary>Runs a tool to its end (at most 15 s): its exit code, stdout then stderr.</summary>
+    private static (int ExitCode, string Output) RunTool(string tool, string[] args, string? standardInput = null)
     {
-        var info = new ProcessStartInfo(tool)
+        var result = ProcessRunner.Run(tool, args, TimeSpan.FromSeconds(15), standardInput: standardInput);
+        if (result.TimedOut)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = standardInput is not null,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        if (standardInput is not null)
-        {
-            process.StandardInput.Write(standardInput);
-            process.StandardInput.Close();
-        }
-
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(15_000))
-        {
-            process.Kill(entireProcessTree: true);
             throw new TimeoutException($"{tool} did not finish within 15 s");
         }
 
-        return (process.ExitCode, string.Create(CultureInfo.InvariantCulture, $"{stdout.Result}{stderr.Result}"));
+        return (result.ExitCode, result.Output);
     }
 }

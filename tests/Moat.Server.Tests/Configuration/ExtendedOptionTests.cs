@@ -92,21 +92,15 @@ public sealed class ExtendedOptionTests
     [MemberData(nameof(Suboptions))]
     public void Suboption_starts_moat_with_its_notice_and_stats_settings_like_memcached(string suboption, bool notice, bool differential)
     {
-        var port = FreePort.Tcp();
-        using var process = ProcessTests.Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-o", suboption);
         Dictionary<string, string> ours;
-        try
+        string stderr;
+        using (var moat = new MoatServer("-o", suboption))
         {
-            ProcessTests.WaitUntilListening(port);
-            ours = Settings(WireClient.Send(port, "stats settings\r\n").Reply);
-        }
-        finally
-        {
-            process.Kill();
-            process.WaitForExit(5000);
+            ours = Settings(WireClient.Send(moat.Port, "stats settings\r\n").Reply);
+            stderr = moat.KillAndReadStandardError();
         }
 
-        var notices = process.StandardError.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("NOTICE:", StringComparison.Ordinal)).ToList();
+        var notices = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("NOTICE:", StringComparison.Ordinal)).ToList();
         if (notice)
         {
             Assert.StartsWith($"NOTICE: -o {suboption} accepted: ", Assert.Single(notices), StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Moat.Storage;
@@ -26,45 +25,14 @@ public sealed partial class SlabClassTableOracleTests
 
     private static List<(int Id, int Size, int PerSlab)> MemcachedTable(int slabChunkMax)
     {
-        var info = new ProcessStartInfo(Tools.Memcached!)
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        var port = FreePort.Tcp().ToString(CultureInfo.InvariantCulture);
-        foreach (var arg in new[] { "-p", port, "-U", "0", "-l", "127.0.0.1", "-vv", "-o", $"slab_chunk_max={slabChunkMax}", "-u", Environment.UserName })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        var table = new List<(int, int, int)>();
-        using var process = Process.Start(info)!;
-        try
-        {
-            // The table is printed before the listening lines; stop reading at the first of those.
-            var reader = process.StandardError;
-            var deadline = Environment.TickCount64 + 10_000;
-            while (Environment.TickCount64 < deadline)
-            {
-                var read = reader.ReadLineAsync();
-                if (!read.Wait(TimeSpan.FromSeconds(5)) || read.Result is not { } line || !TableLine().IsMatch(line))
-                {
-                    break;
-                }
-
-                var match = TableLine().Match(line);
-                table.Add((int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture),
-                    int.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture)));
-            }
-        }
-        finally
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
-        }
-
-        return table;
+        // The table is printed before the listening lines; stop reading at the first of those.
+        using var memcached = new MemcachedServer("-vv", "-o", $"slab_chunk_max={slabChunkMax}", "-u", Environment.UserName);
+        return [.. memcached.KillAndReadStandardError()
+            .Split('\n')
+            .Select(line => TableLine().Match(line.TrimEnd('\r')))
+            .TakeWhile(match => match.Success)
+            .Select(match => (int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture),
+                int.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture)))];
     }
 
     [GeneratedRegex(@"^slab class +(\d+): chunk size +(\d+) perslab +(\d+)$")]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Moat.Server.Tests.Infrastructure;
 
@@ -21,20 +20,8 @@ public sealed class LegacyClientTests : IDisposable
     {
         var file = Path.Combine(_directory, key);
         File.WriteAllText(file, "legacy-value");
-        var info = new ProcessStartInfo(Memccp) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in new[] { "--udp", "--servers", $"127.0.0.1:{udpPort.ToString(CultureInfo.InvariantCulture)}", file })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        if (!process.WaitForExit(10_000))
-        {
-            process.Kill();
-            throw new TimeoutException("memccp did not exit");
-        }
-
-        return process.ExitCode;
+        var result = ProcessRunner.Run(Memccp, ["--udp", "--servers", $"127.0.0.1:{udpPort.ToString(CultureInfo.InvariantCulture)}", file], TimeSpan.FromSeconds(10));
+        return result.TimedOut ? throw new TimeoutException("memccp did not exit") : result.ExitCode;
     }
 
     [ToolFact(Memccp)]
@@ -72,19 +59,5 @@ public sealed class LegacyClientTests : IDisposable
         Assert.Equal("VALUE memcached-key 0 12\r\nlegacy-value\r\nEND\r\n", WireClient.Send(memcached.Port, "get memcached-key\r\n").Reply);
     }
 
-    private static bool Eventually(Func<bool> condition)
-    {
-        var deadline = Environment.TickCount64 + 5_000;
-        while (!condition())
-        {
-            if (Environment.TickCount64 > deadline)
-            {
-                return false;
-            }
-
-            Thread.Sleep(50);
-        }
-
-        return true;
-    }
+    private static bool Eventually(Func<bool> condition) => Poll.Until(condition, TimeSpan.FromSeconds(5));
 }
