@@ -14,18 +14,6 @@ public sealed partial class StatsNamesDifferentialTests
 {
     private const string Options = "no_lru_maintainer,idle_timeout=3600";
 
-    private static readonly string[] MoatOnlyGeneral =
-    [
-        "moat_version", "acl_rejected_conns", "acl_dropped_datagrams", "slow_request_closes", "line_too_long_closes",
-        "output_limit_closes", "auth_failures", "total_malloced", "log_watcher_buffer_bytes",
-    ];
-
-    private static readonly string[] MoatOnlySettings =
-    [
-        "auth_timeout", "max_get_line", "allow", "insecure_public", "max_conns_per_ip", "slow_request_timeout", "dump_remote",
-        "output_pause_bytes", "output_limit_bytes",
-    ];
-
     /// <summary>General stats whose values are the same on both servers after the same commands.</summary>
     private static readonly string[] DeterministicGeneral =
     [
@@ -38,9 +26,6 @@ public sealed partial class StatsNamesDifferentialTests
         "curr_items", "total_items", "expired_unfetched", "evicted_unfetched", "evictions", "reclaimed",
         "lrutail_reflocked",
     ];
-
-    /// <summary>Settings that differ by design: the port, Moat's input budget default, no segmented LRU.</summary>
-    private static readonly string[] SettingsDifferByDesign = ["tcpport", "read_buf_mem_limit"];
 
     private const string Workload =
         "set a 0 0 1\r\nx\r\nset b 5 0 3000\r\n{B}\r\nget a b c\r\ntouch a 0\r\ntouch z 0\r\nincr n 1\r\nset n 0 0 1\r\n7\r\n"
@@ -63,10 +48,10 @@ public sealed partial class StatsNamesDifferentialTests
         {
             var mine = Lines(Exchange(ours, $"stats{group}\r\n", "END\r\n"));
             var reference = Lines(Exchange(theirs, $"stats{group}\r\n", "END\r\n"));
-            var allowed = group switch
+            IReadOnlyList<string> allowed = group switch
             {
-                "" => MoatOnlyGeneral,
-                " settings" => MoatOnlySettings,
+                "" => MoatStatsNames.OnlyInGeneral,
+                " settings" => MoatStatsNames.OnlyInSettings,
                 _ => [],
             };
 
@@ -86,7 +71,7 @@ public sealed partial class StatsNamesDifferentialTests
             else if (group == " settings")
             {
                 var values = mine.ToDictionary(l => l.Name, l => l.Value);
-                foreach (var (name, value) in reference.Where(l => !SettingsDifferByDesign.Contains(l.Name)))
+                foreach (var (name, value) in reference.Where(l => !MoatStatsNames.SettingsDifferingByDesign.Contains(l.Name)))
                 {
                     Assert.True(value == values[name], $"stats settings {name}: moat {values[name]}, memcached {value}");
                 }

@@ -155,17 +155,5 @@ public sealed class TlsServerTests : IDisposable
         configure?.Invoke(o);
     });
 
-    private static string? Stat(string reply, string name)
-    {
-        foreach (var line in reply.Split("\r\n"))
-        {
-            var parts = line.Split(' ', 3);
-            if (parts.Length == 3 && parts[0] == "STAT" && parts[1] == name)
-            {
-                return parts[2];
-            }
-        }
-
-        return null;
-    }
+    private static string? Stat(string reply, string name) => WireClient.ParseStats(reply).GetValueOrDefault(name);
 }
