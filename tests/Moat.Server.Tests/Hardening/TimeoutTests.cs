@@ -15,10 +15,8 @@ public sealed class TimeoutTests
         using var server = new MoatServerFixture(o => o.SlowRequestTimeoutSeconds = 1);
         using var client = HardeningWire.ConnectFrom("127.0.0.1", "127.0.0.1", server.Port);
         client.Send("set k 0 0 10\r\nabc"u8);
-        var ending = HardeningWire.ReadUntilClosed(client, 10_000);
-        Assert.True(ending.Closed, "a half-sent value was held open");
+        var ending = AssertClosedOneTimeoutLater(client, "a half-sent value was held open");
         Assert.Equal(string.Empty, ending.Received);
-        Assert.InRange(ending.After.TotalSeconds, 0.8, 6);
         Assert.Equal(1, HardeningWire.Counter(server.Port, "slow_request_closes"));
     }
 
@@ -28,9 +26,7 @@ public sealed class TimeoutTests
         using var server = new MoatServerFixture(o => o.SlowRequestTimeoutSeconds = 1);
         using var client = HardeningWire.ConnectFrom("127.0.0.1", "127.0.0.1", server.Port);
         client.Send("get someke"u8);
-        var ending = HardeningWire.ReadUntilClosed(client, 10_000);
-        Assert.True(ending.Closed);
-        Assert.InRange(ending.After.TotalSeconds, 0.8, 6);
+        AssertClosedOneTimeoutLater(client, "a partial command line was held open");
     }
 
     [Fact]
@@ -116,9 +112,7 @@ public sealed class TimeoutTests
 
         // The clock still runs for the request left partial at the end: it is closed one timeout later.
         client.Send(Command(command, next)[..10]);
-        var ending = HardeningWire.ReadUntilClosed(client, 10_000);
-        Assert.True(ending.Closed, "a partial request left after a stream was held open");
-        Assert.InRange(ending.After.TotalSeconds, 0.8, 6);
+        AssertClosedOneTimeoutLater(client, "a partial request left after a stream was held open");
         Assert.Equal(1, HardeningWire.Counter(server.Port, "slow_request_closes"));
     }
 
@@ -171,6 +165,15 @@ public sealed class TimeoutTests
         Assert.True(ending.Closed, "the idle connection was not closed");
         Assert.Equal(string.Empty, ending.Received);
         Assert.StartsWith("VERSION ", HardeningWire.Roundtrip(active, "version\r\n"), StringComparison.Ordinal);
+    }
+
+    /// <summary>Waits (at most 10 s) for the server to close <paramref name="client"/>: it must, one 1 s timeout later.</summary>
+    private static HardeningWire.Ending AssertClosedOneTimeoutLater(Socket client, string because)
+    {
+        var ending = HardeningWire.ReadUntilClosed(client, 10_000);
+        Assert.True(ending.Closed, because);
+        Assert.InRange(ending.After.TotalSeconds, 0.8, 6);
+        return ending;
     }
 
     /// <summary>Sends one byte every 100 ms for up to 4 s until the server closes; whether it did, and after how long.</summary>
