@@ -151,21 +151,15 @@ public sealed class FlowPerformanceTests
     /// <summary>nfdump's count of the records in the file: one output line per record.</summary>
     private static long CountWithNfdump(string file)
     {
-        using var process = Process.Start(new ProcessStartInfo(Tools.Find("nfdump")!)
-        {
-            ArgumentList = { "-r", file, "-q", "-o", "fmt:%pr" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var stderr = process.StandardError.ReadToEndAsync();
+        var result = ProcessRunner.Run(Tools.Find("nfdump")!, ["-r", file, "-q", "-o", "fmt:%pr"], TimeSpan.FromMinutes(10));
+        Assert.True(result.ExitCode == 0 && !result.TimedOut, result.StandardError);
+        using var output = new StringReader(result.StandardOutput);
         long lines = 0;
-        while (process.StandardOutput.ReadLine() is { } line)
+        while (output.ReadLine() is { } line)
         {
             lines += line.Contains("UDP", StringComparison.Ordinal) ? 1 : 0;
         }
 
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, stderr.Result);
         return lines;
     }
 

@@ -41,25 +41,13 @@ public sealed class ProcessTests
     [Fact]
     public void Sigterm_stops_the_server_gracefully_and_stdout_stays_empty()
     {
-        var port = FreePort.Tcp();
-        using var process = Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1");
-        try
-        {
-            WaitUntilListening(port);
-            Assert.Equal("VERSION 1.6.18\r\n", WireClient.Send(port, "version\r\n").Reply);
+        using var moat = new MoatServer();
+        Assert.Equal("VERSION 1.6.18\r\n", WireClient.Send(moat.Port, "version\r\n").Reply);
 
-            Terminate(process);
-            Assert.True(process.WaitForExit(15_000), "moat did not stop within 15 s of SIGTERM");
-            Assert.Equal(0, process.ExitCode);
-            Assert.Equal(string.Empty, process.StandardOutput.ReadToEnd());
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
-        }
+        moat.Signal("TERM");
+        Assert.True(moat.WaitForExit(TimeSpan.FromSeconds(15)), "moat did not stop within 15 s of SIGTERM");
+        Assert.Equal(0, moat.ExitCode);
+        Assert.Equal(string.Empty, moat.StandardOutput);
     }
 
     /// <summary>
@@ -76,36 +64,22 @@ public sealed class ProcessTests
     {
         foreach (var delay in delaysMs)
         {
-            var port = FreePort.Tcp();
-            using var process = Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-m", "65536");
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            try
+            using var moat = new MoatServer(["-m", "65536"], new ServerOptions { Readiness = Readiness.Immediately });
+            if (afterServerAssemblyLoaded)
             {
-                if (afterServerAssemblyLoaded)
-                {
-                    WaitForMapping(process, "Moat.Server.dll");
-                }
+                WaitForMapping(moat, "Moat.Server.dll");
+            }
 
-                await Task.Delay(delay);
-                Terminate(process);
-                Assert.True(process.WaitForExit(15_000), $"moat did not stop within 15 s of a SIGTERM after {delay} ms");
-                process.WaitForExit();
-                var errors = await stderr;
-                var label = $"SIGTERM {delay} ms after {(afterServerAssemblyLoaded ? "Moat.Server.dll was loaded" : "the start")}";
-                Assert.DoesNotContain("Unhandled exception", errors, StringComparison.Ordinal);
-                Assert.DoesNotContain("\n   at ", "\n" + errors, StringComparison.Ordinal);
-                Assert.Equal(string.Empty, await stdout);
-                Assert.True(process.ExitCode == 0 || (!afterServerAssemblyLoaded && process.ExitCode == 143), $"{label}: exit code {process.ExitCode}, stderr: {errors}");
-                Assert.True(errors.Length == 0, $"{label}: stderr: {errors}");
-            }
-            finally
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill();
-                }
-            }
+            await Task.Delay(delay);
+            moat.Signal("TERM");
+            Assert.True(moat.WaitForExit(TimeSpan.FromSeconds(15)), $"moat did not stop within 15 s of a SIGTERM after {delay} ms");
+            var errors = moat.StandardError;
+            var label = $"SIGTERM {delay} ms after {(afterServerAssemblyLoaded ? "Moat.Server.dll was loaded" : "the start")}";
+            Assert.DoesNotContain("Unhandled exception", errors, StringComparison.Ordinal);
+            Assert.DoesNotContain("\n   at ", "\n" + errors, StringComparison.Ordinal);
+            Assert.Equal(string.Empty, moat.StandardOutput);
+            Assert.True(moat.ExitCode == 0 || (!afterServerAssemblyLoaded && moat.ExitCode == 143), $"{label}: exit code {moat.ExitCode}, stderr: {errors}");
+            Assert.True(errors.Length == 0, $"{label}: stderr: {errors}");
         }
     }
 
@@ -118,23 +92,13 @@ public sealed class ProcessTests
     {
         var pidFile = $"/nonexistent-moat-{Guid.NewGuid():N}/moat.pid";
         var expected = $"Could not open the pid file {pidFile}.tmp for writing: No such file or directory";
-        var port = FreePort.Tcp();
-        using var process = Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-P", pidFile);
-        try
+        using (var moat = new MoatServer("-P", pidFile))
         {
-            WaitUntilListening(port);
-            Assert.Equal("VERSION 1.6.18\r\n", WireClient.Send(port, "version\r\n").Reply);
-            Terminate(process);
-            Assert.True(process.WaitForExit(15_000), "moat did not stop within 15 s of SIGTERM");
-            Assert.Equal(0, process.ExitCode);
-            Assert.Equal(expected, process.StandardError.ReadToEnd().Trim());
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
+            Assert.Equal("VERSION 1.6.18\r\n", WireClient.Send(moat.Port, "version\r\n").Reply);
+            moat.Signal("TERM");
+            Assert.True(moat.WaitForExit(TimeSpan.FromSeconds(15)), "moat did not stop within 15 s of SIGTERM");
+            Assert.Equal(0, moat.ExitCode);
+            Assert.Equal(expected, moat.StandardError.Trim());
         }
 
         if (File.Exists(Tools.Memcached!))
@@ -159,28 +123,14 @@ public sealed class ProcessTests
         var previous = running ? Environment.ProcessId : FinishedProcessId();
         var expected = running ? $"WARNING: The pid file contained the following (running) pid: {previous}" : string.Empty;
         File.WriteAllText(pidFile, previous.ToString(CultureInfo.InvariantCulture) + "\n");
-        var port = FreePort.Tcp();
-        using var process = Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-P", pidFile);
-        try
+        using (var moat = new MoatServer("-P", pidFile))
         {
-            WaitUntilListening(port);
-            var deadline = Environment.TickCount64 + 10_000;
-            while (File.ReadAllText(pidFile) != process.Id.ToString(CultureInfo.InvariantCulture) + "\n" && Environment.TickCount64 < deadline)
-            {
-                Thread.Sleep(50);
-            }
-
-            Assert.Equal(process.Id.ToString(CultureInfo.InvariantCulture) + "\n", File.ReadAllText(pidFile));
-            Terminate(process);
-            Assert.True(process.WaitForExit(15_000), "moat did not stop within 15 s of SIGTERM");
-            Assert.Equal(expected, process.StandardError.ReadToEnd().Trim());
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
+            var pidLine = moat.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n";
+            Poll.Until(() => File.ReadAllText(pidFile) == pidLine, TimeSpan.FromSeconds(10));
+            Assert.Equal(pidLine, File.ReadAllText(pidFile));
+            moat.Signal("TERM");
+            Assert.True(moat.WaitForExit(TimeSpan.FromSeconds(15)), "moat did not stop within 15 s of SIGTERM");
+            Assert.Equal(expected, moat.StandardError.Trim());
         }
 
         if (File.Exists(Tools.Memcached!))
@@ -207,31 +157,19 @@ public sealed class ProcessTests
     {
         var directory = Directory.CreateTempSubdirectory("moat-pid-").FullName;
         var pidFile = Path.Combine(directory, "moat.pid");
-        var port = FreePort.Tcp();
-        using var process = Start("-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1", "-P", pidFile);
         try
         {
-            WaitUntilListening(port);
-            var deadline = Environment.TickCount64 + 10_000;
-            while (!File.Exists(pidFile) && Environment.TickCount64 < deadline)
-            {
-                Thread.Sleep(50);
-            }
-
-            Assert.Equal(process.Id.ToString(CultureInfo.InvariantCulture) + "\n", File.ReadAllText(pidFile));
+            using var moat = new MoatServer("-P", pidFile);
+            Poll.Until(() => File.Exists(pidFile), TimeSpan.FromSeconds(10));
+            Assert.Equal(moat.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n", File.ReadAllText(pidFile));
             Assert.False(File.Exists(pidFile + ".tmp"));
-            Terminate(process);
-            Assert.True(process.WaitForExit(15_000), "moat did not stop within 15 s of SIGTERM");
+            moat.Signal("TERM");
+            Assert.True(moat.WaitForExit(TimeSpan.FromSeconds(15)), "moat did not stop within 15 s of SIGTERM");
             Assert.False(File.Exists(pidFile), "the pid file was left behind");
-            Assert.Equal(string.Empty, process.StandardError.ReadToEnd());
+            Assert.Equal(string.Empty, moat.StandardError);
         }
         finally
         {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
-
             Directory.Delete(directory, recursive: true);
         }
     }
@@ -250,27 +188,18 @@ public sealed class ProcessTests
     [InlineData("-I 512m -m 2048", 0)]
     public void Small_and_unusual_memory_limits_start_and_serve(string flags, int tooLarge)
     {
-        var port = FreePort.Tcp();
-        using var process = Start([.. flags.Split(' '), "-p", port.ToString(CultureInfo.InvariantCulture), "-l", "127.0.0.1"]);
-        try
+        using var moat = new MoatServer(flags.Split(' '));
+        var port = moat.Port;
+        Assert.Equal("STORED\r\nVALUE k 0 5\r\nhello\r\nEND\r\n", WireClient.Send(port, "set k 0 0 5\r\nhello\r\nget k\r\n").Reply);
+        if (tooLarge > 0)
         {
-            WaitUntilListening(port);
-            Assert.Equal("STORED\r\nVALUE k 0 5\r\nhello\r\nEND\r\n", WireClient.Send(port, "set k 0 0 5\r\nhello\r\nget k\r\n").Reply);
-            if (tooLarge > 0)
-            {
-                var value = new string('x', tooLarge);
-                Assert.Equal(
-                    "SERVER_ERROR object too large for cache\r\n",
-                    WireClient.Send(port, $"set big 0 0 {tooLarge}\r\n{value}\r\n").Reply);
-            }
+            var value = new string('x', tooLarge);
+            Assert.Equal(
+                "SERVER_ERROR object too large for cache\r\n",
+                WireClient.Send(port, $"set big 0 0 {tooLarge}\r\n{value}\r\n").Reply);
+        }
 
-            Assert.Equal("VALUE k 0 5\r\nhello\r\nEND\r\n", WireClient.Send(port, "get k\r\n").Reply);
-        }
-        finally
-        {
-            process.Kill();
-            process.WaitForExit(5000);
-        }
+        Assert.Equal("VALUE k 0 5\r\nhello\r\nEND\r\n", WireClient.Send(port, "get k\r\n").Reply);
     }
 
     [Fact]
@@ -282,17 +211,15 @@ public sealed class ProcessTests
         Assert.Equal("ERROR: Memory limits above 1048576 megabytes are not supported (-m).", stderr.Trim());
     }
 
-    internal static Process Start(params string[] args) => MoatServer.Launch(args);
-
     /// <summary>Waits until <paramref name="file"/> is mapped into the process (its assembly is loaded), at most 20 s.</summary>
-    private static void WaitForMapping(Process process, string file)
+    private static void WaitForMapping(ServerProcess process, string file)
     {
         var deadline = Environment.TickCount64 + 20_000;
         while (Environment.TickCount64 < deadline && !process.HasExited)
         {
             try
             {
-                if (File.ReadAllText($"/proc/{process.Id}/maps").Contains(file, StringComparison.Ordinal))
+                if (File.ReadAllText($"/proc/{process.ProcessId}/maps").Contains(file, StringComparison.Ordinal))
                 {
                     return;
                 }
@@ -308,8 +235,6 @@ public sealed class ProcessTests
         throw new TimeoutException($"{file} was not loaded within 20 s");
     }
 
-    internal static void Terminate(Process process) => ProcessRunner.Signal(process.Id, "TERM");
-
     private static (int Code, string Stdout, string Stderr) RunToEnd(params string[] args)
     {
         var result = MoatServer.Run(args);
@@ -319,13 +244,5 @@ public sealed class ProcessTests
         }
 
         return (result.ExitCode, result.StandardOutput, result.StandardError);
-    }
-
-    internal static void WaitUntilListening(int port)
-    {
-        if (!ServerProcess.WaitUntilListening(port, TimeSpan.FromSeconds(20)))
-        {
-            throw new TimeoutException("moat did not start listening");
-        }
     }
 }

@@ -1,48 +1,40 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Moat.Tests.Kit;
 
 namespace Moat.Soak;
 
 /// <summary>
-/// moat as a child process on 127.0.0.1 and a free port, with the soak's flags; ready once it answers
-/// <c>version</c>; killed on dispose. Its resident memory is read from /proc/PID/status.
+/// moat as a child process on 127.0.0.1 and a free port, with the soak's flags: the test kit's
+/// <see cref="ServerProcess"/> (tests/Shared, linked into this project), ready once it answers <c>version</c>, three
+/// tries on new ports, killed on dispose. Its resident memory is read from /proc/PID/status.
 /// </summary>
 public sealed class SoakServer : IDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ServerProcess _server;
+    private readonly int _launcherArguments;
 
-    private SoakServer(Process process, int port, IReadOnlyList<string> arguments)
+    private SoakServer(ServerProcess server, int launcherArguments)
     {
-        _process = process;
-        Port = port;
-        Arguments = arguments;
+        _server = server;
+        _launcherArguments = launcherArguments;
     }
 
-    public int Port { get; }
+    public int Port => _server.Port;
 
-    public int ProcessId => _process.Id;
+    public int ProcessId => _server.ProcessId;
 
-    public IReadOnlyList<string> Arguments { get; }
+    /// <summary>The server's flags, -p included (without the path of moat.dll when it runs under dotnet).</summary>
+    public IReadOnlyList<string> Arguments => [.. _server.Arguments.Skip(_launcherArguments)];
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _server.HasExited;
 
-    public int ExitCode => _process.ExitCode;
+    public int ExitCode => _server.ExitCode;
 
     /// <summary>What the server wrote to stdout and stderr (the first 64 KiB).</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _server.Output;
 
     /// <summary>The server's flags for <paramref name="options"/> (without -p).</summary>
     public static List<string> ServerArguments(SoakOptions options)
@@ -69,59 +61,39 @@ public sealed class SoakServer : IDisposable
             throw new FileNotFoundException($"moat not found at {path}: build src/Moat.Cli (or pass --moat)", path);
         }
 
-        Exception? last = null;
-        for (var attempt = 0; attempt < 3; attempt++)
+        var dll = path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        string[] launcher = dll ? [path] : [];
+        var server = new ServerProcess(
+            "moat",
+            dll ? "dotnet" : path,
+            [.. launcher, "-p", "{port}", .. ServerArguments(options)],
+            new ServerOptions
+            {
+                Readiness = Readiness.AnswersVersion,
+                ReadyTimeout = TimeSpan.FromSeconds(30),
+                Attempts = 3,
+                OutputLimit = 64 * 1024,
+            });
+        try
         {
-            // A free port can be taken between probing and binding: retry.
-            var port = FreePort();
-            var arguments = ServerArguments(options);
-            arguments.InsertRange(0, ["-p", port.ToString(CultureInfo.InvariantCulture)]);
-            var dll = path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
-            var info = new ProcessStartInfo(dll ? "dotnet" : path)
-            {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            if (dll)
-            {
-                info.ArgumentList.Add(path);
-            }
-
-            foreach (var argument in arguments)
-            {
-                info.ArgumentList.Add(argument);
-            }
-
-            var process = Process.Start(info) ?? throw new InvalidOperationException("moat did not start");
-            var server = new SoakServer(process, port, arguments);
-            process.OutputDataReceived += (_, e) => server.Collect(e.Data);
-            process.ErrorDataReceived += (_, e) => server.Collect(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            try
-            {
-                await server.WaitUntilReadyAsync(token);
-                return server;
-            }
-            catch (InvalidOperationException e)
-            {
-                last = e;
-                server.Dispose();
-            }
+            await Task.Run(server.Start, token);
+            return new SoakServer(server, launcher.Length);
         }
-
-        throw new InvalidOperationException("moat did not start after 3 attempts", last);
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
     }
 
     /// <summary>VmRSS of the server process, in bytes.</summary>
-    public long ResidentBytes() => Resident().Total;
+    public long ResidentBytes() => _server.ResidentBytes();
 
     /// <summary>VmRSS and its anonymous and file-backed parts (RssAnon, RssFile) from /proc/PID/status, in bytes.</summary>
     public (long Total, long Anonymous, long File) Resident()
     {
         long total = -1, anonymous = 0, file = 0;
-        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        foreach (var line in File.ReadLines($"/proc/{ProcessId}/status"))
         {
             var colon = line.IndexOf(':', StringComparison.Ordinal);
             if (colon < 0)
@@ -184,67 +156,5 @@ public sealed class SoakServer : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-
-        _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    private async Task WaitUntilReadyAsync(CancellationToken token)
-    {
-        var started = Stopwatch.StartNew();
-        while (started.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"moat exited with code {_process.ExitCode} before answering:\n{Output}");
-            }
-
-            if (await VersionAsync(TimeSpan.FromSeconds(2)) is not null)
-            {
-                return;
-            }
-
-            await Task.Delay(50, token);
-        }
-
-        throw new InvalidOperationException($"moat did not answer 'version' on 127.0.0.1:{Port} within 30 s:\n{Output}");
-    }
-
-    private void Collect(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            if (_output.Length < 64 * 1024)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
+    public void Dispose() => _server.Dispose();
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Moat.Tests.Kit;
 
 /// <summary>
@@ -51,26 +49,6 @@ public sealed class MoatServer : ServerProcess
 
     public static ProcessResult Run(IEnumerable<string> arguments, TimeSpan timeout) =>
         ProcessRunner.Run(Program, [.. ProgramArguments, .. arguments], timeout);
-
-    /// <summary>
-    /// Starts <c>dotnet moat.dll ARGUMENTS</c> (or MOAT_TEST_EXE's executable) and hands back the bare process, stdout and stderr redirected and not
-    /// read (for tests of the process itself: exit codes, signals, what it prints).
-    /// </summary>
-    public static Process Launch(params string[] arguments)
-    {
-        var info = new ProcessStartInfo(Program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in ProgramArguments.Concat(arguments))
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        return Process.Start(info)!;
-    }
 
     private static string FindDll()
     {

@@ -13,15 +13,16 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
 }
 
 /// <summary>
-/// Runs a command to its end with a safety timeout, stdin closed, stdout and stderr captured; on timeout the process
-/// tree is killed and the result says so (<see cref="ProcessResult.TimedOut"/>).
+/// Runs a command to its end with a safety timeout, stdout and stderr captured, stdin closed (after writing
+/// <c>standardInput</c> to it when given); on timeout the process tree is killed and the result says so
+/// (<see cref="ProcessResult.TimedOut"/>).
 /// </summary>
 public static class ProcessRunner
 {
-    public static ProcessResult Run(string fileName, IEnumerable<string> arguments, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null) =>
-        RunAsync(fileName, arguments, timeout, environment, workingDirectory).GetAwaiter().GetResult();
+    public static ProcessResult Run(string fileName, IEnumerable<string> arguments, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null, string? standardInput = null) =>
+        RunAsync(fileName, arguments, timeout, environment, workingDirectory, standardInput).GetAwaiter().GetResult();
 
-    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null, string? standardInput = null)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -46,6 +47,11 @@ public static class ProcessRunner
         }
 
         using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("could not start " + fileName);
+        if (standardInput is not null)
+        {
+            await process.StandardInput.WriteAsync(standardInput);
+        }
+
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -25,11 +25,8 @@ public sealed class DistributedCacheTests(ServerFarm farm) : IClassFixture<Serve
         })
         .BuildServiceProvider();
 
-    [Theory]
-    [BackendData("memcached", WireProtocol.Meta)]
-    [BackendData("memcached", WireProtocol.Text)]
-    [BackendData("moat", WireProtocol.Meta)]
-    [BackendData("moat", WireProtocol.Text)]
+    [BackendTheory]
+    [AllBackends]
     public async Task Set_get_remove_and_buffer_interface(string backend, WireProtocol protocol)
     {
         await using var services = Services(backend, protocol);
@@ -56,11 +53,8 @@ public sealed class DistributedCacheTests(ServerFarm farm) : IClassFixture<Serve
             cache.SetAsync("past", [1], new DistributedCacheEntryOptions { AbsoluteExpiration = DateTimeOffset.UnixEpoch }));
     }
 
-    [Theory]
-    [BackendData("memcached", WireProtocol.Meta)]
-    [BackendData("memcached", WireProtocol.Text)]
-    [BackendData("moat", WireProtocol.Meta)]
-    [BackendData("moat", WireProtocol.Text)]
+    [BackendTheory]
+    [AllBackends]
     public async Task Absolute_expiration(string backend, WireProtocol protocol)
     {
         await using var services = Services(backend, protocol);
@@ -73,11 +67,8 @@ public sealed class DistributedCacheTests(ServerFarm farm) : IClassFixture<Serve
         Assert.NotNull(await cache.GetAsync("keep"));
     }
 
-    [Theory]
-    [BackendData("memcached", WireProtocol.Meta)]
-    [BackendData("memcached", WireProtocol.Text)]
-    [BackendData("moat", WireProtocol.Meta)]
-    [BackendData("moat", WireProtocol.Text)]
+    [BackendTheory]
+    [AllBackends]
     public async Task Sliding_expiration_is_extended_by_get_and_refresh_but_not_past_the_absolute_limit(string backend, WireProtocol protocol)
     {
         await using var services = Services(backend, protocol);

@@ -4,24 +4,21 @@ using Xunit.Sdk;
 namespace Moat.Client.Tests.Infrastructure;
 
 /// <summary>
-/// One theory row per server backend ("memcached", "moat") and protocol (meta when none is given); the row is
-/// reported SKIPPED (never passed) when that backend, or its support for that protocol, is not available.
+/// One row of a <see cref="BackendTheoryAttribute"/>: a server backend ("memcached", "moat") and any further
+/// arguments (a <see cref="WireProtocol"/>; meta when none is given).
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
-public sealed class BackendDataAttribute : DataAttribute
+public sealed class BackendDataAttribute(string backend, params object[] more) : DataAttribute
 {
-    private readonly object[] _row;
+    public override IEnumerable<object[]> GetData(MethodInfo testMethod) => [[backend, .. more]];
+}
 
-    public BackendDataAttribute(string backend, params object[] more)
-    {
-        _row = [backend, .. more];
-        var protocol = more.OfType<WireProtocol>().FirstOrDefault(WireProtocol.Meta);
-        var reason = Backends.WhySkipped(backend, protocol);
-        if (reason is not null)
-        {
-            Skip = reason;
-        }
-    }
-
-    public override IEnumerable<object[]> GetData(MethodInfo testMethod) => [_row];
+/// <summary>The rows of a <see cref="BackendTheoryAttribute"/> that runs on every backend over meta and over text.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class AllBackendsAttribute : DataAttribute
+{
+    public override IEnumerable<object[]> GetData(MethodInfo testMethod) =>
+        from backend in new[] { "memcached", "moat" }
+        from protocol in new[] { WireProtocol.Meta, WireProtocol.Text }
+        select new object[] { backend, protocol };
 }

@@ -7,11 +7,8 @@ namespace Moat.Client.Tests.Integration;
 /// <summary>Every API call against real servers (Debian memcached, and `moat` when it answers), meta and text.</summary>
 public sealed class ClientApiTests(ServerFarm farm) : IClassFixture<ServerFarm>
 {
-    [Theory]
-    [BackendData("memcached", WireProtocol.Meta)]
-    [BackendData("memcached", WireProtocol.Text)]
-    [BackendData("moat", WireProtocol.Meta)]
-    [BackendData("moat", WireProtocol.Text)]
+    [BackendTheory]
+    [AllBackends]
     public async Task Set_get_miss_and_metadata(string backend, WireProtocol protocol)
     {
         await using var client = farm.Client(backend, protocol);
@@ -39,11 +36,8 @@ public sealed class ClientApiTests(ServerFarm farm) : IClassFixture<ServerFarm>
         Assert.False(await client.TryGetAsync("absent", writer));
     }
 
-    [Theory]
-    [BackendData("memcached", WireProtocol.Meta)]
-    [BackendData("memcached", WireProtocol.Text)]
-    [BackendData("moat", WireProtocol.Meta)]
-    [BackendData("moat", WireProtocol.Text)]
+    [BackendTheory]
+    [AllBackends]
     public async Task Add_replace_append_prepend_delete_touch(string backend, WireProtocol protocol)
     {
         await using var client = farm.Client(backend, protocol);
@@ -63,11 +57,8 @@ public sealed class ClientApiTests(ServerFarm farm) : IClassFixture<ServerFarm>
         Assert.False((await client.GetAsync<string>("x")).Found);
     }
 
-    [Theory]
-    [BackendData("memcached", WireProtocol.Meta)]
-    [BackendData("memcached", WireProtocol.Text)]
-    [BackendData("moat", WireProtocol.Meta)]
-    [BackendData("moat", WireProtocol.Text)]
+    [BackendTheory]
+    [AllBackends]
     public async Task Counters(string backend, WireProtocol protocol)
     {
         await using var client = farm.Client(backend, protocol);
@@ -84,11 +75,8 @@ public sealed class ClientApiTests(ServerFarm farm) : IClassFixture<ServerFarm>
         Assert.Equal("abc", (await client.GetAsync<string>("text")).Value);
     }
 
-    [Theory]
-    [BackendData("memcached", WireProtocol.Meta)]
-    [BackendData("memcached", WireProtocol.Text)]
-    [BackendData("moat", WireProtocol.Meta)]
-    [BackendData("moat", WireProtocol.Text)]
+    [BackendTheory]
+    [AllBackends]
     public async Task Cas_conflicts(string backend, WireProtocol protocol)
     {
         await using var client = farm.Client(backend, protocol);
@@ -119,11 +107,8 @@ public sealed class ClientApiTests(ServerFarm farm) : IClassFixture<ServerFarm>
         Assert.Equal("80", (await client.GetAsync<string>("race")).Value);
     }
 
-    [Theory]
-    [BackendData("memcached", WireProtocol.Meta)]
-    [BackendData("memcached", WireProtocol.Text)]
-    [BackendData("moat", WireProtocol.Meta)]
-    [BackendData("moat", WireProtocol.Text)]
+    [BackendTheory]
+    [AllBackends]
     public async Task Large_values_round_trip(string backend, WireProtocol protocol)
     {
         await using var client = farm.Client(backend, protocol);
@@ -142,11 +127,8 @@ public sealed class ClientApiTests(ServerFarm farm) : IClassFixture<ServerFarm>
         Assert.Equal("ok", (await client.GetAsync<string>("after")).Value);
     }
 
-    [Theory]
-    [BackendData("memcached", WireProtocol.Meta)]
-    [BackendData("memcached", WireProtocol.Text)]
-    [BackendData("moat", WireProtocol.Meta)]
-    [BackendData("moat", WireProtocol.Text)]
+    [BackendTheory]
+    [AllBackends]
     public async Task GetMany_10000_keys_across_3_servers(string backend, WireProtocol protocol)
     {
         await using var client = farm.Client(backend, protocol);
@@ -172,7 +154,7 @@ public sealed class ClientApiTests(ServerFarm farm) : IClassFixture<ServerFarm>
         Assert.Empty(await client.GetManyAsync<string>([]));
     }
 
-    [Theory]
+    [BackendTheory]
     [BackendData("memcached")]
     [BackendData("moat")]
     public async Task Stampede_protection_50_concurrent_callers_one_factory_call(string backend)
@@ -204,7 +186,7 @@ public sealed class ClientApiTests(ServerFarm farm) : IClassFixture<ServerFarm>
         Assert.False(await client.InvalidateAsync("never-set", TimeSpan.FromSeconds(30)));
     }
 
-    [Theory]
+    [BackendTheory]
     [BackendData("memcached")]
     [BackendData("moat")]
     public async Task Failed_factory_releases_the_lock_for_the_next_caller(string backend)
@@ -218,7 +200,7 @@ public sealed class ClientApiTests(ServerFarm farm) : IClassFixture<ServerFarm>
         Assert.Equal("second", value);
     }
 
-    [Theory]
+    [BackendTheory]
     [BackendData("memcached")]
     [BackendData("moat")]
     public async Task Stored_empty_value_is_served_while_another_caller_recomputes_it(string backend)
@@ -260,11 +242,8 @@ public sealed class ClientApiTests(ServerFarm farm) : IClassFixture<ServerFarm>
         Assert.Equal("recomputed", (await client.GetAsync<string>("empty-but-real")).Value);
     }
 
-    [Theory]
-    [BackendData("memcached", WireProtocol.Meta)]
-    [BackendData("memcached", WireProtocol.Text)]
-    [BackendData("moat", WireProtocol.Meta)]
-    [BackendData("moat", WireProtocol.Text)]
+    [BackendTheory]
+    [AllBackends]
     public async Task Cancellation_mid_pipeline_keeps_the_connection_in_sync(string backend, WireProtocol protocol)
     {
         await using var client = farm.Client(backend, protocol);
@@ -314,11 +293,8 @@ public sealed class ClientApiTests(ServerFarm farm) : IClassFixture<ServerFarm>
         Assert.Equal(0, client.PendingRequests);
     }
 
-    [Theory]
-    [BackendData("memcached", WireProtocol.Meta)]
-    [BackendData("memcached", WireProtocol.Text)]
-    [BackendData("moat", WireProtocol.Meta)]
-    [BackendData("moat", WireProtocol.Text)]
+    [BackendTheory]
+    [AllBackends]
     public async Task Hundreds_of_concurrent_callers_over_several_multiplexed_connections(string backend, WireProtocol protocol)
     {
         await using var client = farm.Client(backend, protocol, o => o.ConnectionsPerServer = 4);
@@ -334,7 +310,7 @@ public sealed class ClientApiTests(ServerFarm farm) : IClassFixture<ServerFarm>
         })));
     }
 
-    [Theory]
+    [BackendTheory]
     [BackendData("memcached")]
     [BackendData("moat")]
     public async Task Stats_from_every_server(string backend)
@@ -348,7 +324,7 @@ public sealed class ClientApiTests(ServerFarm farm) : IClassFixture<ServerFarm>
         await Assert.ThrowsAsync<ArgumentException>(async () => await client.GetStatsAsync("two words"));
     }
 
-    [Theory]
+    [BackendTheory]
     [BackendData("memcached")]
     public async Task Invalid_keys_are_rejected_before_sending(string backend)
     {

@@ -25,11 +25,8 @@ public sealed class ResilienceTests
         return new MoatClient(options);
     }
 
-    [Theory]
-    [BackendData("memcached", WireProtocol.Meta)]
-    [BackendData("memcached", WireProtocol.Text)]
-    [BackendData("moat", WireProtocol.Meta)]
-    [BackendData("moat", WireProtocol.Text)]
+    [BackendTheory]
+    [AllBackends]
     public async Task Killed_and_restarted_server_fails_fast_then_recovers(string backend, WireProtocol protocol)
     {
         using var server = Backends.Start(backend);
@@ -65,11 +62,8 @@ public sealed class ResilienceTests
         Assert.Equal("after", (await client.GetAsync<string>("k")).Value);
     }
 
-    [Theory]
-    [BackendData("memcached", WireProtocol.Meta)]
-    [BackendData("memcached", WireProtocol.Text)]
-    [BackendData("moat", WireProtocol.Meta)]
-    [BackendData("moat", WireProtocol.Text)]
+    [BackendTheory]
+    [AllBackends]
     public async Task Timeouts_mid_pipeline_leave_the_connection_in_sync(string backend, WireProtocol protocol)
     {
         using var server = Backends.Start(backend);
@@ -112,7 +106,7 @@ public sealed class ResilienceTests
         await ClientApiTests.AssertNothingPending(client);
     }
 
-    [Theory]
+    [BackendTheory]
     [BackendData("memcached", WireProtocol.Meta)]
     [BackendData("moat", WireProtocol.Text)]
     public async Task Frozen_server_is_marked_failed_then_fails_fast_and_is_readmitted_once_it_answers(string backend, WireProtocol protocol)
@@ -168,7 +162,7 @@ public sealed class ResilienceTests
         Assert.Equal("v", value);
     }
 
-    [Theory]
+    [BackendTheory]
     [BackendData("memcached")]
     public async Task Failed_server_is_ejected_from_the_ring_and_readmitted(string backend)
     {
@@ -208,7 +202,7 @@ public sealed class ResilienceTests
         await Assert.ThrowsAsync<MoatServerUnavailableException>(async () => await steady.GetAsync<string>(onB[0]));
     }
 
-    [Theory]
+    [BackendTheory]
     [BackendData("memcached")]
     public async Task GetMany_with_one_server_down_fails_with_a_typed_error_and_recovers(string backend)
     {
@@ -246,7 +240,7 @@ public sealed class ResilienceTests
         Assert.Equal(onA.Count, after.Count); // b restarted empty: only a's keys are hits
     }
 
-    [Theory]
+    [BackendTheory]
     [BackendData("memcached")]
     public async Task Full_queue_fails_fast(string backend)
     {

@@ -186,11 +186,7 @@ public sealed class SecurityEventLogTests : IDisposable
 
         // A FIFO nobody reads: the writer blocks once the pipe is full, so the 10,000-line queue fills up.
         var fifo = Path.Combine(_directory, "fifo");
-        using (var mkfifo = Process.Start("mkfifo", [fifo]))
-        {
-            mkfifo.WaitForExit();
-            Assert.Equal(0, mkfifo.ExitCode);
-        }
+        Assert.Equal(0, ProcessRunner.Run("mkfifo", [fifo], TimeSpan.FromSeconds(30)).ExitCode);
 
         var reader = Task.Run(() => new FileStream(fifo, FileMode.Open, FileAccess.Read));
         var log = SecurityEventLog.Open(fifo, new ManualClock());

@@ -210,20 +210,7 @@ public sealed partial class LruCrawlerDifferentialTests
     private static string CrawlerSettings(int port) =>
         string.Join(' ', Stats(port, "stats settings\r\n").Where(pair => pair.Key.StartsWith("lru_crawler", StringComparison.Ordinal)).OrderBy(pair => pair.Key, StringComparer.Ordinal));
 
-    internal static Dictionary<string, string> Stats(int port, string command)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in WireClient.Send(port, command, quietMs: 150).Reply.Split("\r\n"))
-        {
-            var parts = line.Split(' ', 3);
-            if (parts.Length == 3 && parts[0] == "STAT")
-            {
-                result[parts[1]] = parts[2];
-            }
-        }
-
-        return result;
-    }
+    private static Dictionary<string, string> Stats(int port, string command) => WireClient.Stats(port, command, quietMs: 150);
 
     [GeneratedRegex("^key=(?<key>[A-Za-z0-9._~%-]+) exp=(?<exp>-?[0-9]+) la=(?<la>[0-9]+) cas=[0-9]+ fetch=(?<fetch>yes|no) cls=(?<cls>[0-9]+) size=(?<size>[0-9]+)$")]
     private static partial Regex DumpLinePattern();

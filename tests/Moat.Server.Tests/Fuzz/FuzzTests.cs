@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace Moat.Server.Tests.Fuzz;
@@ -109,26 +108,7 @@ public sealed class FuzzTests
 
     private static (int Exit, string Stdout, string Stderr) Run(string file, string[] arguments, TimeSpan timeout, string? workingDirectory = null, Dictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? Root };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment ?? [])
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, stdout.Result, "timed out; " + stderr.Result);
-        }
-
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var result = ProcessRunner.Run(file, arguments, timeout, environment, workingDirectory ?? Root);
+        return result.TimedOut ? (-1, result.StandardOutput, "timed out; " + result.StandardError) : (result.ExitCode, result.StandardOutput, result.StandardError);
     }
 }

@@ -19,33 +19,8 @@ public sealed class MetaStatsDifferentialTests(MemcachedServer memcached) : ICla
     public void Meta_command_counters_match_memcached()
     {
         Assert.True(memcached.Available, "memcached is installed but did not start");
-        using var moat = new MoatServerFixture();
         const string sequence = "ms a 1\r\nx\r\nmg a v\r\nmg zz v\r\nmg a T10\r\nmg zz T10 v\r\nms a 1 C999999\r\ny\r\nms zz 1 C1\r\ny\r\n" +
             "ms a 1 MA\r\nz\r\nmd a\r\nmd a\r\nma n\r\nma n N0\r\nma n\r\nma n MD\r\nma q MD\r\nmg zz N30\r\nmd zz C999999\r\nme a\r\nmn\r\n";
-        var theirs = MetaDifferentialTests.Normalise(WireClient.Send(memcached.Port, sequence).Reply);
-        var ours = MetaDifferentialTests.Normalise(WireClient.Send(moat.Port, sequence, expectedLength: theirs.Length).Reply);
-        Assert.Equal(theirs, ours);
-
-        var theirStats = StatsOf(memcached.Port);
-        var ourStats = StatsOf(moat.Port);
-        foreach (var name in Counters)
-        {
-            Assert.True(theirStats[name] == ourStats[name], $"{name}: memcached {theirStats[name]}, moat {ourStats[name]}");
-        }
-    }
-
-    private static Dictionary<string, string> StatsOf(int port)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in WireClient.Send(port, "stats\r\n").Reply.Split("\r\n"))
-        {
-            var parts = line.Split(' ', 3);
-            if (parts.Length == 3 && parts[0] == "STAT")
-            {
-                result[parts[1]] = parts[2];
-            }
-        }
-
-        return result;
+        CounterDifferential.AssertSameRepliesAndCounters(memcached.Port, sequence, MetaDifferentialTests.Normalise, Counters);
     }
 }

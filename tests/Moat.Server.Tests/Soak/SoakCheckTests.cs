@@ -1,6 +1,8 @@
-using Moat.Soak;
-using Moat.Soak.Actors;
-using Moat.Soak.Values;
+extern alias soak;
+
+using soak::Moat.Soak;
+using soak::Moat.Soak.Actors;
+using soak::Moat.Soak.Values;
 
 namespace Moat.Server.Tests.Soak;
 

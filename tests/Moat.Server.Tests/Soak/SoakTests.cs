@@ -1,6 +1,8 @@
+extern alias soak;
+
 using System.Globalization;
-using Moat.Soak;
-using Moat.Soak.Wire;
+using soak::Moat.Soak;
+using soak::Moat.Soak.Wire;
 using Xunit.Abstractions;
 
 namespace Moat.Server.Tests.Soak;

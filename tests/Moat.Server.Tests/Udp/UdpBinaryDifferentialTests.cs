@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using Moat.Server.Tests.Binary;
-using Moat.Server.Tests.Infrastructure;
 
 namespace Moat.Server.Tests.Udp;
 
@@ -92,22 +91,12 @@ public sealed class UdpBinaryDifferentialTests
     [MemcachedFact]
     public void Binary_datagrams_draw_memcacheds_bytes_except_the_documented_differences()
     {
-        // Every memcached worker thread reads the one UDP socket; with one, the probe's sentinel is answered last.
-        using var memcached = new MemcachedServer(["-t", "1"], new ServerOptions { Udp = UdpMode.OwnPort });
-        var udpPort = FreePort.Udp();
-        using var moat = new MoatServerFixture(o =>
-        {
-            o.UdpPort = udpPort;
-            o.UdpTrusted = Source + "/32";
-        });
-        using var toMemcached = new UdpProbe(memcached.UdpPort, Source);
-        using var toMoat = new UdpProbe(udpPort, Source);
-
+        using var servers = new TrustedUdpPair(Source);
         var identical = 0;
         foreach (var step in Steps())
         {
-            var theirs = toMemcached.Exchange(step.Datagram);
-            var ours = toMoat.Exchange(step.Datagram);
+            var theirs = servers.ToMemcached.Exchange(step.Datagram);
+            var ours = servers.ToMoat.Exchange(step.Datagram);
             if (step.MemcachedOnly is { } expected)
             {
                 Assert.Equal(Hex(step.Name, expected), Hex(step.Name, theirs));
@@ -121,7 +110,7 @@ public sealed class UdpBinaryDifferentialTests
 
         // Both servers answered the data commands; silence on both sides alone would prove nothing.
         Assert.Equal(13, identical);
-        var stats = UdpServerStats.Read(moat.Port);
+        var stats = UdpServerStats.Read(servers.Moat.Port);
         Assert.Equal("0", stats["udp_multicommand_dropped"]);
         Assert.Equal("1", stats["udp_multicommand_served"]);
         Assert.Equal("1", stats["udp_reserved_nonzero"]);

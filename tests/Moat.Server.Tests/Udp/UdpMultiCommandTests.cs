@@ -29,26 +29,18 @@ public sealed class UdpMultiCommandTests
     [MemcachedFact]
     public void A_trusted_source_gets_every_reply_memcached_sends()
     {
-        using var memcached = new MemcachedServer(["-t", "1"], new ServerOptions { Udp = UdpMode.OwnPort });
-        var udpPort = FreePort.Udp();
-        using var moat = new MoatServerFixture(o =>
-        {
-            o.UdpPort = udpPort;
-            o.UdpTrusted = TrustedSource + "/32";
-        });
-        using var toMemcached = new UdpProbe(memcached.UdpPort, TrustedSource);
-        using var toMoat = new UdpProbe(udpPort, TrustedSource);
+        using var servers = new TrustedUdpPair(TrustedSource);
         ushort requestId = 1;
         foreach (var script in Scripts)
         {
-            var theirs = Payloads(toMemcached.Exchange(UdpProbe.Frame(requestId, script)));
-            var ours = Payloads(toMoat.Exchange(UdpProbe.Frame(requestId, script)));
+            var theirs = Payloads(servers.ToMemcached.Exchange(UdpProbe.Frame(requestId, script)));
+            var ours = Payloads(servers.ToMoat.Exchange(UdpProbe.Frame(requestId, script)));
             Assert.False(string.IsNullOrEmpty(theirs), $"memcached did not answer {script}");
             Assert.Equal($"{script} -> {theirs}", $"{script} -> {ours}");
             requestId++;
         }
 
-        var stats = UdpServerStats.Read(moat.Port);
+        var stats = UdpServerStats.Read(servers.Moat.Port);
         Assert.Equal(Scripts.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), stats["udp_multicommand_served"]);
         Assert.Equal("0", stats["udp_multicommand_dropped"]);
     }

@@ -103,6 +103,61 @@ public abstract class CacheClient : IDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>
+    /// Sends the store request in <see cref="Request"/> (text or meta) and reads its reply. A quiet store ends in a meta
+    /// no-op: its "MN" alone means stored; otherwise the store's line comes first and the "MN" must follow it.
+    /// </summary>
+    protected async ValueTask<StoreResult> SendStoreAsync(bool quiet, StoreReplyParser parse, CancellationToken token)
+    {
+        await Connection.SendAsync(Request.Memory, token);
+        var line = await Connection.ReadLineAsync(token);
+        if (quiet && line.Span.SequenceEqual("MN"u8))
+        {
+            return StoreResult.Stored;
+        }
+
+        var result = parse(line.Span);
+        if (quiet)
+        {
+            var end = await Connection.ReadLineAsync(token);
+            if (!end.Span.SequenceEqual("MN"u8))
+            {
+                throw Unexpected("mn", end.Span);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Sends the one-line request in <see cref="Request"/> (text or meta) and reads a reply that must be one of two lines:
+    /// true for <paramref name="yes"/>, false for <paramref name="no"/>.
+    /// </summary>
+    protected async ValueTask<bool> SendForYesOrNoAsync(string command, string yes, string no, CancellationToken token)
+    {
+        await Connection.SendAsync(Request.Memory, token);
+        var line = (await Connection.ReadLineAsync(token)).Span;
+        return KeyEquals(line, yes) ? true
+            : KeyEquals(line, no) ? false
+            : throw Unexpected(command, line);
+    }
+
+    /// <summary>
+    /// Reads the data block of a text or meta hit: <paramref name="length"/> bytes and the "\r\n" after them. The value
+    /// is a slice of the connection's buffer, valid until the next read.
+    /// </summary>
+    protected async ValueTask<ReadOnlyMemory<byte>> ReadDataBlockAsync(int length, string kind, string key, CancellationToken token)
+    {
+        var block = await Connection.ReadExactAsync(length + 2, token);
+        return block.Span[length..].SequenceEqual("\r\n"u8)
+            ? block[..length]
+            : throw new ProtocolViolationException($"{kind} of {key} not followed by \\r\\n: {Text.Excerpt(block.Span)}");
+    }
+
+    /// <summary>The result a text or meta store's reply line stands for.</summary>
+    protected delegate StoreResult StoreReplyParser(ReadOnlySpan<byte> line);
+
+    /// <summary>Whether <paramref name="bytes"/> spell <paramref name="key"/> (ASCII).</summary>
     protected static bool KeyEquals(ReadOnlySpan<byte> bytes, string key)
     {
         if (bytes.Length != key.Length)

@@ -5,7 +5,7 @@ public sealed class MetaClient(SoakConnection connection) : CacheClient(connecti
 {
     public override WireProtocol Protocol => WireProtocol.Meta;
 
-    public override async ValueTask<StoreResult> StoreAsync(StoreMode mode, string key, uint flags, int ttl, ReadOnlyMemory<byte> value, ulong cas, bool quiet, CancellationToken token)
+    public override ValueTask<StoreResult> StoreAsync(StoreMode mode, string key, uint flags, int ttl, ReadOnlyMemory<byte> value, ulong cas, bool quiet, CancellationToken token)
     {
         Request.Clear();
         Request.Append("ms ");
@@ -43,40 +43,19 @@ public sealed class MetaClient(SoakConnection connection) : CacheClient(connecti
             Request.Append("mn\r\n"u8);
         }
 
-        await Connection.SendAsync(Request.Memory, token);
-        var line = await Connection.ReadLineAsync(token);
-        if (quiet && line.Span.SequenceEqual("MN"u8))
-        {
-            return StoreResult.Stored;
-        }
-
-        var result = Parse(line.Span);
-        if (quiet)
-        {
-            var end = await Connection.ReadLineAsync(token);
-            if (!end.Span.SequenceEqual("MN"u8))
-            {
-                throw Unexpected("mn", end.Span);
-            }
-        }
-
-        return result;
+        return SendStoreAsync(quiet, Parse, token);
     }
 
-    public override async ValueTask<bool> DeleteAsync(string key, CancellationToken token)
+    public override ValueTask<bool> DeleteAsync(string key, CancellationToken token)
     {
         Request.Clear();
         Request.Append("md ");
         Request.Append(key);
         Request.Append("\r\n"u8);
-        await Connection.SendAsync(Request.Memory, token);
-        var line = (await Connection.ReadLineAsync(token)).Span;
-        return line.SequenceEqual("HD"u8) ? true
-            : line.SequenceEqual("NF"u8) ? false
-            : throw Unexpected("md", line);
+        return SendForYesOrNoAsync("md", "HD", "NF", token);
     }
 
-    public override async ValueTask<bool> TouchAsync(string key, int ttl, CancellationToken token)
+    public override ValueTask<bool> TouchAsync(string key, int ttl, CancellationToken token)
     {
         Request.Clear();
         Request.Append("mg ");
@@ -84,11 +63,7 @@ public sealed class MetaClient(SoakConnection connection) : CacheClient(connecti
         Request.Append(" T"u8);
         Request.Append((long)ttl);
         Request.Append("\r\n"u8);
-        await Connection.SendAsync(Request.Memory, token);
-        var line = (await Connection.ReadLineAsync(token)).Span;
-        return line.SequenceEqual("HD"u8) ? true
-            : line.SequenceEqual("EN"u8) ? false
-            : throw Unexpected("mg T", line);
+        return SendForYesOrNoAsync("mg T", "HD", "EN", token);
     }
 
     public override async ValueTask<ulong?> IncrementAsync(string key, ulong delta, CancellationToken token)
@@ -202,14 +177,9 @@ public sealed class MetaClient(SoakConnection connection) : CacheClient(connecti
                 throw new ProtocolViolationException($"mg reply does not match its request (opaque, key or size): \"{Text.Escape(span)}\"");
             }
 
-            var block = await Connection.ReadExactAsync((int)length + 2, token);
-            if (!block.Span[(int)length..].SequenceEqual("\r\n"u8))
-            {
-                throw new ProtocolViolationException($"mg data block of {keys[(int)opaque]} not followed by \\r\\n: {Text.Excerpt(block.Span)}");
-            }
-
+            var value = await ReadDataBlockAsync((int)length, "mg data block", keys[(int)opaque], token);
             hits++;
-            onHit((int)opaque, (uint)flags, cas, block.Span[..(int)length]);
+            onHit((int)opaque, (uint)flags, cas, value.Span);
         }
     }
 

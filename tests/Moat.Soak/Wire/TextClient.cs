@@ -5,7 +5,7 @@ public sealed class TextClient(SoakConnection connection) : CacheClient(connecti
 {
     public override WireProtocol Protocol => WireProtocol.Text;
 
-    public override async ValueTask<StoreResult> StoreAsync(StoreMode mode, string key, uint flags, int ttl, ReadOnlyMemory<byte> value, ulong cas, bool quiet, CancellationToken token)
+    public override ValueTask<StoreResult> StoreAsync(StoreMode mode, string key, uint flags, int ttl, ReadOnlyMemory<byte> value, ulong cas, bool quiet, CancellationToken token)
     {
         Request.Clear();
         Request.Append(mode switch
@@ -37,36 +37,19 @@ public sealed class TextClient(SoakConnection connection) : CacheClient(connecti
             Request.Append("mn\r\n"u8);
         }
 
-        await Connection.SendAsync(Request.Memory, token);
-        var line = await Connection.ReadLineAsync(token);
-        if (quiet && line.Span.SequenceEqual("MN"u8))
-        {
-            return StoreResult.Stored;
-        }
-
-        var result = Parse(line.Span, mode);
-        if (quiet)
-        {
-            await ExpectMetaNoOp(token);
-        }
-
-        return result;
+        return SendStoreAsync(quiet, line => Parse(line, mode), token);
     }
 
-    public override async ValueTask<bool> DeleteAsync(string key, CancellationToken token)
+    public override ValueTask<bool> DeleteAsync(string key, CancellationToken token)
     {
         Request.Clear();
         Request.Append("delete ");
         Request.Append(key);
         Request.Append("\r\n"u8);
-        await Connection.SendAsync(Request.Memory, token);
-        var line = (await Connection.ReadLineAsync(token)).Span;
-        return line.SequenceEqual("DELETED"u8) ? true
-            : line.SequenceEqual("NOT_FOUND"u8) ? false
-            : throw Unexpected("delete", line);
+        return SendForYesOrNoAsync("delete", "DELETED", "NOT_FOUND", token);
     }
 
-    public override async ValueTask<bool> TouchAsync(string key, int ttl, CancellationToken token)
+    public override ValueTask<bool> TouchAsync(string key, int ttl, CancellationToken token)
     {
         Request.Clear();
         Request.Append("touch ");
@@ -74,11 +57,7 @@ public sealed class TextClient(SoakConnection connection) : CacheClient(connecti
         Request.Append((byte)' ');
         Request.Append((long)ttl);
         Request.Append("\r\n"u8);
-        await Connection.SendAsync(Request.Memory, token);
-        var line = (await Connection.ReadLineAsync(token)).Span;
-        return line.SequenceEqual("TOUCHED"u8) ? true
-            : line.SequenceEqual("NOT_FOUND"u8) ? false
-            : throw Unexpected("touch", line);
+        return SendForYesOrNoAsync("touch", "TOUCHED", "NOT_FOUND", token);
     }
 
     public override async ValueTask<ulong?> IncrementAsync(string key, ulong delta, CancellationToken token)
@@ -162,14 +141,9 @@ public sealed class TextClient(SoakConnection connection) : CacheClient(connecti
             }
 
             next = index + 1;
-            var block = await Connection.ReadExactAsync((int)length + 2, token);
-            if (!block.Span[(int)length..].SequenceEqual("\r\n"u8))
-            {
-                throw new ProtocolViolationException($"data block of {keys[index]} not followed by \\r\\n: {Text.Excerpt(block.Span)}");
-            }
-
+            var value = await ReadDataBlockAsync((int)length, "data block", keys[index], token);
             hits++;
-            onHit(index, (uint)flags, cas, block.Span[..(int)length]);
+            onHit(index, (uint)flags, cas, value.Span);
         }
     }
 
@@ -202,14 +176,9 @@ public sealed class TextClient(SoakConnection connection) : CacheClient(connecti
                 throw Unexpected($"get {keys[index]} (pipelined #{index})", span);
             }
 
-            var block = await Connection.ReadExactAsync((int)length + 2, token);
-            if (!block.Span[(int)length..].SequenceEqual("\r\n"u8))
-            {
-                throw new ProtocolViolationException($"data block of {keys[index]} not followed by \\r\\n: {Text.Excerpt(block.Span)}");
-            }
-
+            var value = await ReadDataBlockAsync((int)length, "data block", keys[index], token);
             hits++;
-            onHit(index, (uint)flags, 0, block.Span[..(int)length]);
+            onHit(index, (uint)flags, 0, value.Span);
             var end = await Connection.ReadLineAsync(token);
             if (!end.Span.SequenceEqual("END"u8))
             {
@@ -243,14 +212,5 @@ public sealed class TextClient(SoakConnection connection) : CacheClient(connecti
         }
 
         return TryServerError(line, out var error) ? error : throw Unexpected(mode.ToString().ToLowerInvariant(), line);
-    }
-
-    private async ValueTask ExpectMetaNoOp(CancellationToken token)
-    {
-        var line = await Connection.ReadLineAsync(token);
-        if (!line.Span.SequenceEqual("MN"u8))
-        {
-            throw Unexpected("mn", line.Span);
-        }
     }
 }

@@ -5,17 +5,13 @@ Usage: pylibmc_scenarios.py PORT SCENARIO [SCENARIO...]   (or "list" to print th
 Prints "PASS <name>" per scenario; on the first failure prints the assertion and exits 1.
 """
 import sys
-import traceback
 import uuid
 
 import pylibmc
 
-SCENARIOS = {}
+from scenario_runner import registry, run
 
-
-def scenario(fn):
-    SCENARIOS[fn.__name__] = fn
-    return fn
+SCENARIOS, scenario = registry()
 
 
 def client(port, **behaviors):
@@ -119,24 +115,5 @@ def large_value(port):
     assert c.set(p + "after", b"ok") is True
 
 
-def main():
-    if len(sys.argv) >= 2 and sys.argv[1] == "list":
-        print("\n".join(SCENARIOS))
-        return 0
-    if len(sys.argv) < 3:
-        print(__doc__, file=sys.stderr)
-        return 2
-    port = int(sys.argv[1])
-    for name in sys.argv[2:]:
-        try:
-            SCENARIOS[name](port)
-        except Exception:  # report which scenario broke and why, then stop
-            print("FAIL %s" % name)
-            traceback.print_exc(file=sys.stdout)
-            return 1
-        print("PASS %s" % name)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(SCENARIOS, __doc__))

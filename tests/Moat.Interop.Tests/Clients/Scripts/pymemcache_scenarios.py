@@ -6,7 +6,6 @@ Prints "PASS <name>" per scenario; on the first failure prints the assertion and
 Every scenario uses its own random key prefix so runs never see each other's data.
 """
 import sys
-import traceback
 import uuid
 
 from pymemcache.client.base import Client
@@ -17,12 +16,9 @@ from pymemcache.exceptions import (
     MemcacheUnknownCommandError,
 )
 
-SCENARIOS = {}
+from scenario_runner import registry, run
 
-
-def scenario(fn):
-    SCENARIOS[fn.__name__] = fn
-    return fn
+SCENARIOS, scenario = registry()
 
 
 class FlagsSerde:
@@ -266,24 +262,5 @@ def unknown_command(port):
     assert c.version()
 
 
-def main():
-    if len(sys.argv) >= 2 and sys.argv[1] == "list":
-        print("\n".join(SCENARIOS))
-        return 0
-    if len(sys.argv) < 3:
-        print(__doc__, file=sys.stderr)
-        return 2
-    port = int(sys.argv[1])
-    for name in sys.argv[2:]:
-        try:
-            SCENARIOS[name](port)
-        except Exception:  # report which scenario broke and why, then stop
-            print("FAIL %s" % name)
-            traceback.print_exc(file=sys.stdout)
-            return 1
-        print("PASS %s" % name)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(SCENARIOS, __doc__))
