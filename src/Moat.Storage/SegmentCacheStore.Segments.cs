@@ -25,9 +25,9 @@ public sealed unsafe partial class SegmentCacheStore
     /// Reserves <paramref name="length"/> bytes in the active segment of the expiry's TTL bucket and returns with
     /// that segment pinned (the caller unpins). Never called with an index lock held, because it may evict.
     /// </summary>
-    private bool TryAllocate(int length, uint expiry, uint now, out int segment, out int offset)
+    private bool TryAllocate(int length, uint expiry, uint now, bool probation, out int segment, out int offset)
     {
-        var bucket = TtlBucketOf(expiry, now);
+        var bucket = TtlBucketOf(expiry, now) + (probation ? TtlBucketCount : 0);
         var segmentSize = _segments.SegmentSize;
         for (var attempt = 0; attempt < MaxAllocationAttempts; attempt++)
         {
@@ -98,6 +98,11 @@ public sealed unsafe partial class SegmentCacheStore
             }
 
             OpenLocked(fresh, SegmentState.Active, bucket, now);
+            if (IsProbationBucket(bucket))
+            {
+                _probationSegments++;
+            }
+
             _segments.InsertIntoAgeList(fresh);
             Volatile.Write(ref _activeSegments[bucket], fresh);
             return true;
@@ -357,6 +362,13 @@ public sealed unsafe partial class SegmentCacheStore
     /// <summary>A reclaimed segment becomes the spare again when a move used the spare, else it goes to the free list.</summary>
     private void ReleaseReclaimedLocked(int segment)
     {
+        ref var header = ref _segments.Header(segment);
+        if (IsProbationBucket(header.TtlBucket))
+        {
+            _probationSegments--;
+            header.TtlBucket = -1;
+        }
+
         _segments.AddFree(segment);
         if (_spareSegment < 0)
         {
@@ -369,17 +381,33 @@ public sealed unsafe partial class SegmentCacheStore
     /// <summary>Evicts from the oldest unpinned segment; true when that made progress (its space is free or spare again).</summary>
     private bool EvictOldestLocked(uint now, ReclaimMode mode)
     {
-        for (var segment = _segments.AgeHead; segment >= 0; segment = _segments.Header(segment).Next)
+        // Probation over its share goes first; otherwise the main segments, oldest first. Either kind falls back on
+        // the other when none of it can be reclaimed.
+        var preferProbation = ProbationOverShare();
+        for (var pass = 0; pass < 2; pass++)
         {
-            if (_segments.Header(segment).State == SegmentState.Target || !_segments.TryBeginReclaim(segment))
+            for (var segment = _segments.AgeHead; segment >= 0; segment = _segments.Header(segment).Next)
             {
-                continue;
-            }
+                ref var header = ref _segments.Header(segment);
+                if (header.State == SegmentState.Target
+                    || (pass == 0 && IsProbationBucket(header.TtlBucket) != preferProbation)
+                    || !_segments.TryBeginReclaim(segment))
+                {
+                    continue;
+                }
 
-            DetachLocked(segment);
-            ReclaimItemsLocked(segment, now, mode);
-            ReleaseReclaimedLocked(segment);
-            return true;
+                var probation = IsProbationBucket(header.TtlBucket);
+                DetachLocked(segment);
+                ReclaimItemsLocked(segment, now, mode);
+                ReleaseReclaimedLocked(segment);
+                if (probation)
+                {
+                    // Evictions from probation are what the ghost remembers: it is made (and paid for) at the first.
+                    TryCreateGhostLocked();
+                }
+
+                return true;
+            }
         }
 
         return false;
@@ -460,6 +488,7 @@ public sealed unsafe partial class SegmentCacheStore
         var memory = _segments.Memory(segment);
         var end = Math.Min(header.WriteOffset, _segments.SegmentSize);
         var flushed = header.Epoch < Volatile.Read(ref _flushEpoch);
+        var probation = IsProbationBucket(header.TtlBucket);
         var offset = _segments.StartOffset(segment);
         while (offset < end)
         {
@@ -499,7 +528,8 @@ public sealed unsafe partial class SegmentCacheStore
                         var moved = (slot & ~IndexSlot.LocationMask) | (ulong)newLocation;
                         if (mode == ReclaimMode.KeepHot)
                         {
-                            moved = IndexSlot.WithFrequency(moved, IndexSlot.Frequency(slot) - 1);
+                            // Out of probation an item starts its main life with no credit, as S3-FIFO's do.
+                            moved = IndexSlot.WithFrequency(moved, probation ? 0 : IndexSlot.Frequency(slot) - 1);
                         }
 
                         Volatile.Write(ref *slotPointer, moved);
@@ -514,6 +544,11 @@ public sealed unsafe partial class SegmentCacheStore
                     else
                     {
                         UnlinkLocked(slotPointer, item);
+                        if (probation)
+                        {
+                            GhostAdd(position.Hash);
+                        }
+
                         _counters.Increment(StatCounter.Evictions);
                         if (!IndexSlot.Fetched(slot))
                         {

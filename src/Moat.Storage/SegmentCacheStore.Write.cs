@@ -49,7 +49,7 @@ public sealed unsafe partial class SegmentCacheStore
         if (mode == StoreMode.Set && !casMode)
         {
             var plan = VersionPlan.ForNewValue(VersionPlan.AnyVersion, ToExpiry(request.Exptime, now), request.ClientFlags, explicitCas, (int)dataLength);
-            return ToStoreStatus(CommitVersion(key, position, plan, data, sequence, useSequence, now, out cas));
+            return ToStoreStatus(CommitVersion(key, position, plan, data, sequence, useSequence, now, out cas, IsProbationWrite(position, key)));
         }
 
         while (true)
@@ -142,7 +142,7 @@ public sealed unsafe partial class SegmentCacheStore
                     throw new ArgumentException($"Unknown store mode {mode}.", nameof(request));
             }
 
-            var outcome = CommitVersion(key, position, plan, data, sequence, useSequence, now, out cas);
+            var outcome = CommitVersion(key, position, plan, data, sequence, useSequence, now, out cas, plan.ExpectedLocation == VersionPlan.Absent && IsProbationInsert(position));
             if (outcome != CommitOutcome.Changed)
             {
                 return ToStoreStatus(outcome);
@@ -212,12 +212,13 @@ public sealed unsafe partial class SegmentCacheStore
         in ReadOnlySequence<byte> sequence,
         bool useSequence,
         uint now,
-        out ulong cas)
+        out ulong cas,
+        bool probation = false)
     {
         cas = 0;
         var flags = ItemCodec.LayoutFlags(plan.StateFlags, plan.Expiry, plan.ClientFlags, plan.ExplicitCas.HasValue);
         var total = ItemCodec.TotalLength(flags, key.Length, plan.ValueLength);
-        if (!TryAllocate(total, plan.Expiry, now, out var segment, out var offset))
+        if (!TryAllocate(total, plan.Expiry, now, probation, out var segment, out var offset))
         {
             _counters.Increment(StatCounter.StoreNoMemory);
             AddToClass(SlabClasses.ClassOf(key.Length, plan.ValueLength, plan.ClientFlags), ClassCounter.OutOfMemory, 1);

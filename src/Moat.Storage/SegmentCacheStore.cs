@@ -62,7 +62,7 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
     private readonly long _startedAtUnixSeconds;
     private readonly bool _monotonicClock;
     private readonly long _startedAtTicks;
-    private readonly int[] _activeSegments = new int[TtlBucketCount];
+    private readonly int[] _activeSegments = new int[2 * TtlBucketCount];
     private readonly bool _casEnabled;
     private readonly bool _evictionEnabled;
     private readonly int _maxItemSize;
@@ -211,6 +211,7 @@ public sealed unsafe partial class SegmentCacheStore : ICacheStore
         _sweepTimer?.Dispose();
         lock (_segments.SyncRoot)
         {
+            FreeGhost();
             _segments.Dispose();
             _index.Dispose();
         }
