@@ -30,6 +30,13 @@ public readonly record struct ReadRequest
     /// <summary>Whether the sink needs the value bytes; false lets the store skip copying (mg without v).</summary>
     public bool MetadataOnly { get; init; }
 
+    /// <summary>
+    /// The caller does not send the item's CAS to its client (get, gat, mg without c, set, incr, ...). The store may
+    /// then give the item a new CAS when compaction moves it, which no client can notice and saves 8 bytes per
+    /// moved item. False (the default) keeps the CAS the caller was given for as long as the item lives.
+    /// </summary>
+    public bool CasNotReturned { get; init; }
+
     /// <summary>A plain get.</summary>
     public static ReadRequest Get => default;
 

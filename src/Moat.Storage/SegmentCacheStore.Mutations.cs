@@ -41,6 +41,7 @@ public sealed unsafe partial class SegmentCacheStore
                     ExpectedLocation = VersionPlan.Absent,
                     Expiry = ToExpiry(request.VivifyExptime, now),
                     ExplicitCas = explicitCas,
+                    CasNotReturned = request.CasNotReturned,
                     ValueLength = initialLength,
                 };
                 var createdOutcome = CommitVersion(key, position, created, digits[..initialLength], default, false, now, out var createdCas);
@@ -101,6 +102,7 @@ public sealed unsafe partial class SegmentCacheStore
                     Expiry = request.Touch ? ToExpiry(request.TouchExptime, now) : current.Expiry,
                     ClientFlags = current.ClientFlags,
                     ExplicitCas = explicitCas,
+                    CasNotReturned = request.CasNotReturned,
                     ValueLength = newLength,
                     KeepHistory = inPlace,
                 };

@@ -77,9 +77,10 @@ public sealed unsafe partial class SegmentCacheStore
 
             var slot = Volatile.Read(ref *slotPointer);
             var location = IndexSlot.Location(slot);
-            if (IsDead(item, location, now) || (item.IsStale && !item.IsTokenSent))
+            if (IsDead(item, location, now) || (item.IsStale && !item.IsTokenSent) || RevealsUnknownCas(item, request))
             {
-                // Unlinking the dead item or handing out a recache token changes the item: take the lock.
+                // Unlinking the dead item, handing out a recache token or marking the CAS as seen changes the item:
+                // take the lock.
                 return OptimisticRead.NeedsLock;
             }
 
@@ -183,6 +184,11 @@ public sealed unsafe partial class SegmentCacheStore
                     }
                 }
 
+                if (RevealsUnknownCas(item, request))
+                {
+                    MarkCasRevealedLocked(item, location);
+                }
+
                 var metadata = Describe(item, slot, CasOf(item, location), now);
                 var won = false;
                 if (request.Recache && !item.IsTokenSent && item.Expiry != 0 && item.Expiry < ToExpiry(request.RecacheThreshold, now))
@@ -271,6 +277,21 @@ public sealed unsafe partial class SegmentCacheStore
             default:
                 return null;
         }
+    }
+
+    /// <summary>The read will send a derived CAS that no client was given before: the item must be marked first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool RevealsUnknownCas(in ItemView item, in ReadRequest request) => !request.CasNotReturned && _casEnabled && !item.CasIsKnown;
+
+    /// <summary>
+    /// Marks an item's derived CAS as sent, so that compaction keeps it. Under the key's lock: a mover reads the
+    /// flags under the same lock, so it either sees the mark or moves the item first (and this read then answers
+    /// with the new location's CAS, having found the item there).
+    /// </summary>
+    private void MarkCasRevealedLocked(in ItemView item, long location)
+    {
+        Volatile.Write(ref *item.Start, (byte)(*item.Start | ItemFlags.CasRevealed));
+        Interlocked.Increment(ref _segments.Header(_segments.SegmentOf(location)).CasRevealedItems);
     }
 
     private void RecordHit(ulong* slotPointer, ulong slot, uint now, in ReadRequest request)

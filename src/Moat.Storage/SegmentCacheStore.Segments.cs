@@ -119,8 +119,9 @@ public sealed unsafe partial class SegmentCacheStore
         header.MaxExpiry = 0;
         header.LiveBytes = 0;
         header.LiveItems = 0;
+        header.CasRevealedItems = 0;
         header.CreatedAt = now;
-        header.TtlBucket = bucket;
+        header.TtlBucket = (short)bucket;
         header.State = state;
     }
 
@@ -304,15 +305,14 @@ public sealed unsafe partial class SegmentCacheStore
         {
             ref var header = ref _segments.Header(segment);
             var limit = _spareSegment >= 0 && _segments.StartOffset(segment) == 0 ? long.MaxValue : targetRoom;
-            if (header.State != SegmentState.Sealed || Volatile.Read(ref header.LiveBytes) + (8L * Volatile.Read(ref header.LiveItems)) > limit
-                || excluded.Contains(segment))
+            var moved = RoomWhenMoved(ref header);
+            if (header.State != SegmentState.Sealed || moved > limit || excluded.Contains(segment))
             {
                 continue;
             }
 
-            // Moved items store their CAS explicitly: up to 8 more bytes each. The short segment's unused head
-            // counts as taken: compacting it gives back only the rest.
-            var room = Volatile.Read(ref header.LiveBytes) + (8L * Volatile.Read(ref header.LiveItems)) + _segments.StartOffset(segment);
+            // The short segment's unused head counts as taken: compacting it gives back only the rest.
+            var room = moved + _segments.StartOffset(segment);
             if (room < need)
             {
                 best = segment;
@@ -321,6 +321,16 @@ public sealed unsafe partial class SegmentCacheStore
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// Room a segment's live items take once moved: a moved item whose CAS a client may know stores it explicitly,
+    /// 8 more bytes (counted for every item ever revealed here, so it never falls short).
+    /// </summary>
+    private static long RoomWhenMoved(ref SegmentHeader header)
+    {
+        var items = Volatile.Read(ref header.LiveItems);
+        return Volatile.Read(ref header.LiveBytes) + (8L * Math.Min(items, Volatile.Read(ref header.CasRevealedItems)));
     }
 
     /// <summary>
@@ -520,7 +530,7 @@ public sealed unsafe partial class SegmentCacheStore
                         CountReclaimInClass(item, expiredUnfetched);
                     }
                     else if ((mode == ReclaimMode.KeepAll || (mode == ReclaimMode.KeepHot && IndexSlot.Frequency(slot) > 0))
-                        && TryMoveToTargetLocked(item, location, now, mode == ReclaimMode.KeepAll, out var newLocation, out var newLength))
+                        && TryMoveToTargetLocked(item, Volatile.Read(ref memory[offset]), location, now, mode == ReclaimMode.KeepAll, out var newLocation, out var newLength))
                     {
                         // A kept hot item pays one frequency point for its second chance: an item hit once must be
                         // hit again to survive the next round, a hot one survives up to three rounds unread.
@@ -583,21 +593,24 @@ public sealed unsafe partial class SegmentCacheStore
     }
 
     /// <summary>
-    /// Copies a live item into the compaction target (or the reinsert target) with its CAS made explicit, opening
-    /// a new target from the free list or the spare when the current one is full. Caller holds the key's lock.
+    /// Copies a live item into the compaction target (or the reinsert target), with its CAS made explicit when a
+    /// client may know it (else the copy gets the CAS of its new location), opening a new target from the free list or the spare when the current one is full. Caller holds the key's lock.
     /// </summary>
-    private bool TryMoveToTargetLocked(in ItemView item, long location, uint now, bool compaction, out long newLocation, out int newLength)
+    private bool TryMoveToTargetLocked(in ItemView item, byte currentFlags, long location, uint now, bool compaction, out long newLocation, out int newLength)
     {
         newLocation = 0;
-        var cas = CasOf(item, location);
-        var flags = ItemCodec.LayoutFlags(item.Flags, item.Expiry, item.ClientFlags, cas != 0);
+
+        // The flags are read again under the key's lock: readers set CasRevealed and TokenSent in place.
+        var keepCas = _casEnabled && (currentFlags & (ItemFlags.HasCas | ItemFlags.CasRevealed)) != 0;
+        var cas = keepCas ? CasOf(item, location) : 0;
+        var flags = ItemCodec.LayoutFlags(currentFlags, item.Expiry, item.ClientFlags, keepCas);
         newLength = ItemCodec.TotalLength(flags, item.KeyLength, item.ValueLength);
         ref var target = ref compaction ? ref _compactionTarget : ref _reinsertTarget;
         for (var attempt = 0; attempt < 2; attempt++)
         {
             if (target < 0)
             {
-                var fresh = _segments.TakeFree();
+                var fresh = TakeFreeOrNewLocked();
                 if (fresh < 0 && _segments.StartOffset(_segments.SegmentOf(location)) == 0)
                 {
                     // The victim will replace the spare once emptied (the short segment could not: it keeps none).
@@ -713,17 +726,24 @@ public sealed unsafe partial class SegmentCacheStore
         lock (_segments.SyncRoot)
         {
             var now = Now();
-            var segment = _segments.AgeHead;
-            while (segment >= 0)
+
+            // The segments sealed now, once each: the targets they fill are sealed into the age list too.
+            var sealedNow = new List<int>();
+            for (var segment = _segments.AgeHead; segment >= 0; segment = _segments.Header(segment).Next)
             {
-                var next = _segments.Header(segment).Next;
+                if (_segments.Header(segment).State == SegmentState.Sealed)
+                {
+                    sealedNow.Add(segment);
+                }
+            }
+
+            foreach (var segment in sealedNow)
+            {
                 if (_segments.Header(segment).State == SegmentState.Sealed && _segments.TryBeginReclaim(segment)
                     && !MoveAllAndReleaseLocked(segment, now))
                 {
                     return;
                 }
-
-                segment = next;
             }
         }
     }

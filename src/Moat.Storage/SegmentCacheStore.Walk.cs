@@ -100,6 +100,12 @@ public sealed unsafe partial class SegmentCacheStore
             return;
         }
 
+        // A walk's visitor may print the CAS (metadump); the stripe is locked, so the item can be marked.
+        if (_casEnabled && !item.CasIsKnown)
+        {
+            MarkCasRevealedLocked(item, location);
+        }
+
         // The access time is kept in 16-second units: report the start of its unit, so that repeated dumps agree.
         var accessUnitStart = Math.Max(1L, (long)(now / IndexSlot.AccessUnitSeconds * IndexSlot.AccessUnitSeconds) - IndexSlot.SecondsSinceAccess(slot, now));
         visitor.OnLive(new WalkedItem

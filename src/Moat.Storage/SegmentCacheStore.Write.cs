@@ -49,6 +49,7 @@ public sealed unsafe partial class SegmentCacheStore
         if (mode == StoreMode.Set && !casMode)
         {
             var plan = VersionPlan.ForNewValue(VersionPlan.AnyVersion, ToExpiry(request.Exptime, now), request.ClientFlags, explicitCas, (int)dataLength);
+            plan = plan with { CasNotReturned = request.CasNotReturned };
             return ToStoreStatus(CommitVersion(key, position, plan, data, sequence, useSequence, now, out cas, IsProbationWrite(position, key)));
         }
 
@@ -142,6 +143,7 @@ public sealed unsafe partial class SegmentCacheStore
                     throw new ArgumentException($"Unknown store mode {mode}.", nameof(request));
             }
 
+            plan = plan with { CasNotReturned = request.CasNotReturned };
             var outcome = CommitVersion(key, position, plan, data, sequence, useSequence, now, out cas, plan.ExpectedLocation == VersionPlan.Absent && IsProbationInsert(position));
             if (outcome != CommitOutcome.Changed)
             {
@@ -217,6 +219,12 @@ public sealed unsafe partial class SegmentCacheStore
     {
         cas = 0;
         var flags = ItemCodec.LayoutFlags(plan.StateFlags, plan.Expiry, plan.ClientFlags, plan.ExplicitCas.HasValue);
+        var revealsCas = _casEnabled && !plan.CasNotReturned && !plan.ExplicitCas.HasValue;
+        if (revealsCas)
+        {
+            flags |= ItemFlags.CasRevealed;
+        }
+
         var total = ItemCodec.TotalLength(flags, key.Length, plan.ValueLength);
         if (!TryAllocate(total, plan.Expiry, now, probation, out var segment, out var offset))
         {
@@ -227,6 +235,11 @@ public sealed unsafe partial class SegmentCacheStore
 
         try
         {
+            if (revealsCas)
+            {
+                Interlocked.Increment(ref _segments.Header(segment).CasRevealedItems);
+            }
+
             var destination = _segments.Memory(segment) + offset;
             var headerLength = ItemCodec.WriteHeaderAndKey(destination, flags, key, plan.ValueLength, plan.Expiry, plan.ClientFlags, plan.ExplicitCas ?? 0);
             var valueDestination = new Span<byte>(destination + headerLength + key.Length, plan.ValueLength);

@@ -29,4 +29,11 @@ public readonly record struct StoreRequest
 
     /// <summary>exptime of an item created by <see cref="Vivify"/>.</summary>
     public int VivifyExptime { get; init; }
+
+    /// <summary>
+    /// The caller does not send the item's CAS to its client (get, gat, mg without c, set, incr, ...). The store may
+    /// then give the item a new CAS when compaction moves it, which no client can notice and saves 8 bytes per
+    /// moved item. False (the default) keeps the CAS the caller was given for as long as the item lives.
+    /// </summary>
+    public bool CasNotReturned { get; init; }
 }

@@ -77,12 +77,12 @@ internal sealed partial class BinaryCommandProcessor
         {
             // TOUCH answers like GAT without the value: flags only.
             var probe = new BinaryTouchSink(output, header.Opcode, header.Opaque);
-            status = context.Executor.Read(key, touch, exptime, ref probe, ref Counters.Values);
+            status = context.Executor.Read(key, touch, exptime, returnsCas: true, ref probe, ref Counters.Values);
         }
         else
         {
             var sink = new BinaryValueSink(output, header.Opcode, header.Opaque, key, withKey);
-            status = context.Executor.Read(key, touch, exptime, ref sink, ref Counters.Values);
+            status = context.Executor.Read(key, touch, exptime, returnsCas: true, ref sink, ref Counters.Values);
         }
 
         if (status != ReadStatus.Miss || opcode is BinaryOpcode.GetQ or BinaryOpcode.GetKQ or BinaryOpcode.GatQ or BinaryOpcode.GatKQ)

@@ -53,11 +53,14 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
         return status;
     }
 
-    /// <summary>get/gets (touch == false) or gat/gats; counts cmd_get/get_* or cmd_touch/touch_* like memcached.</summary>
-    public ReadStatus Read<TSink>(ReadOnlySpan<byte> key, bool touch, int exptime, ref TSink sink, ref CommandCounters counters)
+    /// <summary>
+    /// get/gets (touch == false) or gat/gats; counts cmd_get/get_* or cmd_touch/touch_* like memcached.
+    /// <paramref name="returnsCas"/>: the reply carries the CAS (gets, gats, binary responses).
+    /// </summary>
+    public ReadStatus Read<TSink>(ReadOnlySpan<byte> key, bool touch, int exptime, bool returnsCas, ref TSink sink, ref CommandCounters counters)
         where TSink : struct, IItemSink, allows ref struct
     {
-        var request = touch ? ReadRequest.GetAndTouch(exptime) : ReadRequest.Get;
+        var request = (touch ? ReadRequest.GetAndTouch(exptime) : ReadRequest.Get) with { CasNotReturned = !returnsCas };
         var status = ReadWithClass(key, in request, ref sink, out var slabClass, counters.ConnectionId);
         var hit = status != ReadStatus.Miss;
         if (hit)
@@ -126,7 +129,7 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
         int comparedClass;
         if (isCas && request.CompareCas == 0 && Store.Options.CasEnabled)
         {
-            var peek = new ReadRequest { NoBump = true, MetadataOnly = true };
+            var peek = new ReadRequest { NoBump = true, MetadataOnly = true, CasNotReturned = true };
             var probe = new MetadataSink();
             status = Store.Read(key, in peek, ref probe) == ReadStatus.Miss ? StoreStatus.NotFound : StoreStatus.Exists;
             comparedClass = probe.Seen ? Store.SlabClasses.ClassOf(key.Length, probe.Metadata.ValueLength, probe.Metadata.ClientFlags) : 0;
@@ -220,7 +223,7 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
     /// <summary>incr/decr.</summary>
     public ArithmeticStatus Arithmetic(ReadOnlySpan<byte> key, bool decrement, ulong delta, out ulong newValue, ref CommandCounters counters)
     {
-        var request = new ArithmeticRequest { Decrement = decrement, Delta = delta };
+        var request = new ArithmeticRequest { Decrement = decrement, Delta = delta, CasNotReturned = true };
         return Arithmetic(key, in request, out newValue, out _, ref counters);
     }
 
@@ -327,7 +330,7 @@ internal sealed class CacheCommandExecutor(ICacheStore store, PrefixStatistics p
     private WatchedLookup Peek(ReadOnlySpan<byte> key)
     {
         LookupMissReason.Clear();
-        var peek = new ReadRequest { NoBump = true, MetadataOnly = true };
+        var peek = new ReadRequest { NoBump = true, MetadataOnly = true, CasNotReturned = true };
         var sink = new MetadataSink();
         var found = Store.Read(key, in peek, ref sink) == ReadStatus.Hit && sink.Seen;
         return new WatchedLookup

@@ -109,7 +109,7 @@ internal sealed partial class MetaCommandProcessor
     /// </summary>
     private static ArithmeticRequest BuildArithmetic(scoped in MetaFlags flags, out bool modeError)
     {
-        var request = new ArithmeticRequest { Delta = 1 };
+        var request = new ArithmeticRequest { Delta = 1, CasNotReturned = !flags.Has((byte)'c') };
         modeError = false;
         if (flags.Has((byte)'N'))
         {

@@ -68,7 +68,7 @@ internal sealed partial class MetaCommandProcessor
     /// </summary>
     private static ReadRequest BuildRead(scoped in MetaFlags flags)
     {
-        var request = new ReadRequest { NoBump = flags.Has((byte)'u') };
+        var request = new ReadRequest { NoBump = flags.Has((byte)'u'), CasNotReturned = !flags.Has((byte)'c') };
         var tokens = flags.Tokens;
         for (var i = flags.FirstFlagToken; i < tokens.Count; i++)
         {

@@ -189,6 +189,7 @@ internal sealed partial class MetaCommandProcessor
             CompareCas = compareCas,
             ExplicitCas = newCas,
             Invalidate = flags.Has((byte)'I'),
+            CasNotReturned = !flags.Has((byte)'c'),
         };
         return true;
     }

@@ -332,6 +332,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
                 ClientFlags = request.ClientFlags,
                 Exptime = request.Exptime,
                 CompareCas = request.CompareCas,
+                CasNotReturned = true,
             };
             var status = context.Executor.Write(request.Key, in data, in storeRequest, request.Kind == TextCommandKind.Cas, ref Counters.Values);
             reply = status switch
@@ -374,7 +375,7 @@ internal sealed class TextCommandProcessor(MoatServerContext context, Connection
         for (var rest = keys; NextToken(ref rest, out var key);)
         {
             var sink = new TextValueSink(output, key, withCas);
-            context.Executor.Read(key, touch, request.Exptime, ref sink, ref Counters.Values);
+            context.Executor.Read(key, touch, request.Exptime, withCas, ref sink, ref Counters.Values);
 
             // One command cannot be paused half way, so a multi-get of large values is the one way to pile up
             // replies beyond the back-pressure threshold: past the hard limit the connection is given up.

@@ -18,6 +18,13 @@ internal static class ItemFlags
     /// <summary>A recache token (mg W) has been handed out for this version.</summary>
     public const byte TokenSent = 0x10;
 
+    /// <summary>
+    /// The item's derived CAS has been sent to a client (gets, mg c, binary responses, ...), so a move must keep it
+    /// explicitly. An item nobody asked the CAS of gets a new derived CAS when moved: no client can tell, and the
+    /// move saves 8 bytes. Set under the key's lock, like <see cref="TokenSent"/>.
+    /// </summary>
+    public const byte CasRevealed = 0x20;
+
     /// <summary>Marks the end of the written part of a segment; never a valid first byte of an item.</summary>
     public const byte EndMarker = 0x80;
 
@@ -25,5 +32,5 @@ internal static class ItemFlags
     public const byte StateMask = Stale | TokenSent;
 
     /// <summary>Every bit an item header may carry.</summary>
-    public const byte ValidMask = HasExpiry | HasClientFlags | HasCas | Stale | TokenSent;
+    public const byte ValidMask = HasExpiry | HasClientFlags | HasCas | Stale | TokenSent | CasRevealed;
 }

@@ -45,4 +45,7 @@ internal readonly unsafe struct ItemView
     public bool IsTokenSent => (Flags & ItemFlags.TokenSent) != 0;
 
     public bool HasExplicitCas => (Flags & ItemFlags.HasCas) != 0;
+
+    /// <summary>A move must keep this item's CAS: chosen explicitly, or derived and already sent to a client.</summary>
+    public bool CasIsKnown => (Flags & (ItemFlags.HasCas | ItemFlags.CasRevealed)) != 0;
 }

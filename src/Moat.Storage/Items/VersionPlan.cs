@@ -25,6 +25,9 @@ internal readonly struct VersionPlan
     /// <summary>A CAS to store with the item (client-chosen, or kept across a rewrite); null derives one from the location.</summary>
     public ulong? ExplicitCas { get; init; }
 
+    /// <summary>The new version's CAS is not sent to the client that writes it (see <see cref="ReadRequest.CasNotReturned"/>).</summary>
+    public bool CasNotReturned { get; init; }
+
     /// <summary>Length of the whole new value.</summary>
     public int ValueLength { get; init; }
 

@@ -20,7 +20,7 @@ internal struct SegmentHeader
 
     public SegmentState State;
 
-    public int TtlBucket;
+    public short TtlBucket;
 
     /// <summary>Store clock (seconds + 1) at opening.</summary>
     public uint CreatedAt;
@@ -39,6 +39,12 @@ internal struct SegmentHeader
 
     /// <summary>Number of items here that the index still points at.</summary>
     public int LiveItems;
+
+    /// <summary>
+    /// Items written here whose derived CAS a client may have seen (an upper bound: it only grows while the segment
+    /// is open). Each needs 8 more bytes when compaction moves it, as the move keeps its CAS explicitly.
+    /// </summary>
+    public int CasRevealedItems;
 
     /// <summary>
     /// Position in the age list, which is kept sorted by it: the open order for segments written by clients and

@@ -1,7 +1,7 @@
 namespace Moat.Storage.Segments;
 
 /// <summary>Life cycle of a segment.</summary>
-internal enum SegmentState
+internal enum SegmentState : byte
 {
     /// <summary>On the free list, holds nothing.</summary>
     Free,
