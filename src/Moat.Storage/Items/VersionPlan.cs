@@ -25,7 +25,7 @@ internal readonly struct VersionPlan
     /// <summary>A CAS to store with the item (client-chosen, or kept across a rewrite); null derives one from the location.</summary>
     public ulong? ExplicitCas { get; init; }
 
-    /// <summary>The new version's CAS is not sent to the client that writes it (see <see cref="ReadRequest.CasNotReturned"/>).</summary>
+    /// <summary>The new version's CAS is not sent to the client that writes it (the same rule as the request's <c>CasNotReturned</c>).</summary>
     public bool CasNotReturned { get; init; }
 
     /// <summary>Length of the whole new value.</summary>
