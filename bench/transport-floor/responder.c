@@ -103,6 +103,8 @@ static int listen_on(int port)
 static struct connection *open_connection(int fd)
 {
     int one = 1;
+    if (fd < 0)
+        return NULL;
     if (fd >= MAX_FD) {
         close(fd);
         return NULL;
@@ -243,9 +245,16 @@ static void run_uring(int listener, int multishot)
             if (multishot) {
                 int id = (int)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
                 char *data = ring_memory + (size_t)id * RING_BUFFER_BYTES;
-                memcpy(c->in + c->end, data, result);
+                int fits = result <= BUFFER_BYTES - c->end;
+                if (fits)
+                    memcpy(c->in + c->end, data, result);
                 io_uring_buf_ring_add(buffer_ring, data, RING_BUFFER_BYTES, id, io_uring_buf_ring_mask(RING_BUFFERS), 0);
                 io_uring_buf_ring_advance(buffer_ring, 1);
+                if (!fits) {
+                    /* A request line longer than the buffer: not something loadgen sends. */
+                    close_connection(c);
+                    continue;
+                }
             }
             c->end += result;
             process(c);
