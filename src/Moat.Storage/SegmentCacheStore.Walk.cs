@@ -10,7 +10,7 @@ namespace Moat.Storage;
 /// </summary>
 /// <remarks>
 /// Index growth would move buckets behind the cursor, so it is held off while a walk is open: a walk registers under
-/// the segment lock (where growth decides to start), then finishes a doubling already under way. An item that a
+/// the segment lock (where growth decides to start), then finishes a growth already under way. An item that a
 /// concurrent insert displaces to its other bucket (cuckoo step) during the walk may be missed or seen twice, as an
 /// item bumped during memcached's LRU crawl may be.
 /// </remarks>
@@ -28,7 +28,8 @@ public sealed unsafe partial class SegmentCacheStore
             _openWalks++;
         }
 
-        // A doubling that began before the walk registered is finished first, so the layout stays fixed from here on.
+        // A growth that began before the walk registered is taken to its size first, so the layout stays fixed from
+        // here on (a doubling paused part way stays so: the walk visits old and new buckets and the empty gap between).
         while (_index.IsGrowing && MigrateBatch(MigrationStepsPerBatch))
         {
         }

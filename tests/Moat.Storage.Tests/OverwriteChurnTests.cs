@@ -23,6 +23,7 @@ public sealed class OverwriteChurnTests(ITestOutputHelper output)
     [InlineData(4096, 85, 64, false)]
     [InlineData(16384, 85, 64, false)]
     [InlineData(100, 85, 64, true)]
+    [InlineData(10, 70, 64, true)]
     public void Overwriting_at_random_loses_no_live_key(int valueLength, int livePercent, int megabytes, bool textProtocol)
     {
         // Text set and get never send the CAS, so compaction may move those items without storing it (8 bytes less

@@ -19,7 +19,12 @@ namespace Moat.Storage.Index;
 /// position b) or at or above it (moved to 2b or 2b + 1, which are above every unmoved bucket). Each step moves
 /// eight buckets under their stripes and the destination stripes, then publishes the cursor, so readers and
 /// writers keep working during growth: readers re-check the layout after validating, writers after locking.
-/// Memory is counted in the budget for the buckets in use, so -m stays the real limit.
+/// <para>
+/// A doubling need not finish: it may stop at any cursor c (a multiple of eight) and go on later. The table then
+/// holds c old buckets and 2(N - c) new ones, 2N - c in all, so the index can grow by any amount between N and 2N
+/// buckets, not only by doublings; buckets [c, 2c) are empty and their pages are handed back. Memory is counted in
+/// the budget for the buckets the growth will use (2N - the floor it may go down to), so -m stays the real limit.
+/// </para>
 /// </remarks>
 internal sealed unsafe class HashIndex : IDisposable
 {
@@ -40,8 +45,14 @@ internal sealed unsafe class HashIndex : IDisposable
     /// <summary>(log2 of the bucket count N) &lt;&lt; 32 | growth cursor; the cursor equals N when not growing.</summary>
     private long _layout;
 
-    /// <summary>Buckets counted in the budget: N, or 2N while growing.</summary>
+    /// <summary>Buckets counted in the budget: N, or 2N - <see cref="_growthFloor"/> once a doubling has begun.</summary>
     private long _committedBuckets;
+
+    /// <summary>
+    /// The cursor a doubling under way moves down to (a multiple of eight); it pauses there. Equals the cursor when no
+    /// doubling moves buckets, and the new N once one completes. Written under the caller's growth serialisation.
+    /// </summary>
+    private long _growthFloor;
 
     public HashIndex(MemoryBudget budget, int initialBucketsLog2, int maximumBucketsLog2)
     {
@@ -59,6 +70,7 @@ internal sealed unsafe class HashIndex : IDisposable
         }
 
         _committedBuckets = initialBuckets;
+        _growthFloor = initialBuckets;
         _layout = ((long)initialBucketsLog2 << 32) | initialBuckets;
         _slots = (ulong*)NativeRegion.Reserve(_reservedBuckets * BucketBytes);
         _stripes = (ulong*)NativeRegion.Reserve(StripeCountFor(_reservedBuckets) * sizeof(ulong));
@@ -102,24 +114,34 @@ internal sealed unsafe class HashIndex : IDisposable
     /// <summary>The largest log2 bucket count this index may grow to.</summary>
     public int GrowthLimitLog2 { get; }
 
-    /// <summary>Buckets in use (the old count while growing).</summary>
+    /// <summary>N: the bucket count before the doubling under way (or paused), if any.</summary>
     public long BucketCount => 1L << BucketsLog2;
 
     public int BucketsLog2 => (int)(Volatile.Read(ref _layout) >> 32);
 
-    /// <summary>True while a doubling is in progress.</summary>
-    public bool IsGrowing => Volatile.Read(ref _committedBuckets) != BucketCount;
+    /// <summary>True while a doubling has buckets left to move before its floor.</summary>
+    public bool IsGrowing => (uint)Volatile.Read(ref _layout) > Volatile.Read(ref _growthFloor);
+
+    /// <summary>Buckets the index holds once the growth under way reaches its floor (N when none has begun).</summary>
+    public long PlannedBuckets => Volatile.Read(ref _committedBuckets);
+
+    /// <summary>The most buckets the index may grow to from here: the end of this doubling, or N at the growth limit.</summary>
+    public long CeilingBuckets => BucketsLog2 < GrowthLimitLog2 ? 2 * BucketCount : BucketCount;
 
     /// <summary>Bytes of an index with <paramref name="buckets"/> buckets (slots plus lock stripes).</summary>
     public static long BytesFor(long buckets) => (buckets * BucketBytes) + (StripeCountFor(buckets) * sizeof(ulong));
 
-    /// <summary>Bytes counted in the budget (slots and stripes of the buckets in use, both tables while growing).</summary>
+    /// <summary>Bytes of one bucket and its share of the lock stripes.</summary>
+    public const int BytesPerBucket = BucketBytes + (sizeof(ulong) / BucketsPerStripe);
+
+    /// <summary>Bytes counted in the budget (slots and stripes of the buckets the growth under way will use).</summary>
     public long TotalBytes => BytesFor(Volatile.Read(ref _committedBuckets));
 
-    public long SlotCount => BucketCount * SlotsPerBucket;
+    /// <summary>Slots of the buckets counted in the budget.</summary>
+    public long SlotCount => PlannedBuckets * SlotsPerBucket;
 
-    /// <summary>Lock stripes over the buckets in use.</summary>
-    public long StripeCount => StripeCountFor(BucketCount);
+    /// <summary>Lock stripes over every bucket position in use (up to 2N while a doubling is partly done).</summary>
+    public long StripeCount => StripeCountFor((uint)Volatile.Read(ref _layout) < BucketCount ? 2 * BucketCount : BucketCount);
 
     private static long StripeCountFor(long buckets) => (buckets + BucketsPerStripe - 1) / BucketsPerStripe;
 
@@ -255,41 +277,52 @@ internal sealed unsafe class HashIndex : IDisposable
         Volatile.Write(ref _stripes[stripe], _stripes[stripe] + 1);
     }
 
-    /// <summary>Bytes a doubling would add to the budget.</summary>
-    public long GrowthCost => BytesFor(2 * BucketCount) - BytesFor(BucketCount);
+    /// <summary>
+    /// <paramref name="buckets"/> rounded up to a size the index can take: a multiple of eight, no more than
+    /// <see cref="CeilingBuckets"/>.
+    /// </summary>
+    public long RoundGrowthTarget(long buckets) =>
+        Math.Min(CeilingBuckets, (buckets + BucketsPerStripe - 1) / BucketsPerStripe * BucketsPerStripe);
+
+    /// <summary>Bytes growing to <paramref name="buckets"/> (see <see cref="RoundGrowthTarget"/>) would add to the budget.</summary>
+    public long GrowthCostTo(long buckets) => BytesFor(RoundGrowthTarget(buckets)) - BytesFor(PlannedBuckets);
 
     /// <summary>
-    /// Starts a doubling when the index may still grow and the budget has room for the doubled table (the caller
-    /// makes room first). Only one caller at a time may grow (the store serialises growth).
+    /// Lets the index grow to <paramref name="buckets"/> (rounded by <see cref="RoundGrowthTarget"/>) when that is
+    /// more than planned and the budget has room (the caller makes room first): begins a doubling or lowers the floor
+    /// of the one under way, and <see cref="MigrateStep{TKeys}"/> then moves the buckets. Only one caller at a time
+    /// may grow (the store serialises growth).
     /// </summary>
-    public bool TryBeginGrowth()
+    public bool TryBeginGrowth(long buckets)
     {
-        var log2 = BucketsLog2;
-        if (IsGrowing || log2 >= GrowthLimitLog2 || !_budget.TryReserve(GrowthCost))
+        var target = RoundGrowthTarget(buckets);
+        var planned = PlannedBuckets;
+        if (target <= planned || !_budget.TryReserve(BytesFor(target) - BytesFor(planned)))
         {
             return false;
         }
 
-        Volatile.Write(ref _committedBuckets, 2L << log2);
+        Volatile.Write(ref _committedBuckets, target);
+        Volatile.Write(ref _growthFloor, (2 * BucketCount) - target);
         return true;
     }
 
     /// <summary>
     /// Moves the next eight old buckets (the highest not yet moved) into their new places; false once the
-    /// doubling is complete. The old bucket count is at least 16, so a step's sources and destinations lie in at
-    /// most three stripes, locked in ascending order like every other lock of the index.
+    /// doubling is complete or has reached its floor. The old bucket count is at least 16, so a step's sources and
+    /// destinations lie in at most three stripes, locked in ascending order like every other lock of the index.
     /// </summary>
     public bool MigrateStep<TKeys>(in TKeys keys)
         where TKeys : struct, ISlotKeys
     {
-        if (!IsGrowing)
+        var layout = Volatile.Read(ref _layout);
+        var log2 = (int)(layout >> 32);
+        var cursor = (long)(uint)layout;
+        if (cursor <= Volatile.Read(ref _growthFloor))
         {
             return false;
         }
 
-        var layout = Volatile.Read(ref _layout);
-        var log2 = (int)(layout >> 32);
-        var cursor = (long)(uint)layout;
         var start = cursor - BucketsPerStripe;
         var sourceStripe = (int)(start >> StripeShift);
         var destinationStripe = 2 * sourceStripe;
@@ -340,8 +373,12 @@ internal sealed unsafe class HashIndex : IDisposable
             }
 
             var next = start == 0 ? ((long)(log2 + 1) << 32) | (2L << log2) : ((long)log2 << 32) | start;
+            if (start == 0)
+            {
+                Volatile.Write(ref _growthFloor, 2L << log2);
+            }
+
             Volatile.Write(ref _layout, next);
-            return start != 0;
         }
         finally
         {
@@ -352,6 +389,29 @@ internal sealed unsafe class HashIndex : IDisposable
             }
 
             UnlockStripe(sourceStripe);
+        }
+
+        if (start != 0 && start == Volatile.Read(ref _growthFloor))
+        {
+            DiscardGap(start);
+        }
+
+        return start != 0 && start > Volatile.Read(ref _growthFloor);
+    }
+
+    /// <summary>
+    /// Hands back the pages of buckets [cursor, 2 cursor), which a doubling paused at <paramref name="cursor"/> leaves
+    /// empty (moved old buckets, not yet anybody's destination). A stale reader may still look there: the pages stay
+    /// mapped and read as zeros, and its validation fails anyway, since the step that emptied them held its stripes.
+    /// </summary>
+    private void DiscardGap(long cursor)
+    {
+        const long BucketsPerPage = 4096 / BucketBytes;
+        var first = (cursor + BucketsPerPage - 1) / BucketsPerPage * BucketsPerPage;
+        var end = 2 * cursor / BucketsPerPage * BucketsPerPage;
+        if (end > first)
+        {
+            NativeRegion.Discard((byte*)Bucket((int)first), (end - first) * BucketBytes);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Numerics;
 
 namespace Moat.Storage.Tests.Index;
 
@@ -15,62 +16,72 @@ public sealed class IndexGrowthTests
         using var store = new SegmentCacheStore(new CacheStoreOptions { MemoryLimitBytes = 64L * 1024 * 1024, BackgroundSweep = false });
         var initialSlots = store.IndexSlots;
         const int keys = 300_000;
-        var written = 0;
-        var failures = 0;
-        var reads = 0L;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        var writer = new Thread(() =>
-        {
-            Span<byte> key = stackalloc byte[16];
-            Span<byte> value = stackalloc byte[8];
-            for (var i = 0; i < keys && DateTime.UtcNow < deadline; i++)
-            {
-                Format(key, value, i);
-                if (store.Store(key, value, default, out _) != StoreStatus.Stored)
-                {
-                    Interlocked.Increment(ref failures);
-                }
-
-                Volatile.Write(ref written, i + 1);
-            }
-        });
-        var readers = Enumerable.Range(0, 2).Select(seed => new Thread(() =>
-        {
-            var random = new Random(seed);
-            var output = new ArrayBufferWriter<byte>();
-            var key = new byte[16];
-            var expected = new byte[8];
-            while (Volatile.Read(ref written) < keys && DateTime.UtcNow < deadline)
-            {
-                var known = Volatile.Read(ref written);
-                if (known == 0)
-                {
-                    continue;
-                }
-
-                var i = random.Next(known);
-                Format(key, expected, i);
-                output.Clear();
-                if (store.Read(key, default, output, out _) != ReadStatus.Hit || !output.WrittenSpan.SequenceEqual(expected))
-                {
-                    Interlocked.Increment(ref failures);
-                }
-
-                Interlocked.Increment(ref reads);
-            }
-        })).ToList();
-        writer.Start();
-        readers.ForEach(thread => thread.Start());
-        writer.Join();
-        readers.ForEach(thread => thread.Join());
+        var race = new InsertReadRace(store, keys, TimeSpan.FromSeconds(60));
+        race.Run(static (random, known) => random.Next(known));
 
         var statistics = store.GetStatistics();
-        Assert.Equal(keys, written);
+        Assert.Equal(keys, race.Written);
         Assert.Equal(0, statistics.Evictions);
         Assert.True(store.IndexSlots >= 4 * initialSlots, $"the index should have doubled at least twice ({initialSlots} -> {store.IndexSlots} slots)");
-        Assert.True(reads > 10_000, $"only {reads} reads raced the growth");
-        Assert.Equal(0, failures);
+        Assert.True(race.Reads > 10_000, $"only {race.Reads} reads raced the growth");
+        Assert.Equal(0, race.Failures);
         Assert.Equal(keys, statistics.CurrentItems);
+    }
+
+    /// <summary>
+    /// The index may stop a doubling part way (c old buckets, 2(N - c) new ones) and go on later. Readers and a writer
+    /// race growths of a 32nd of the index at a time, so the layout pauses at many cursors inside several doublings;
+    /// no stored key may be missed or read with another key's value, and a walk of the paused layout sees every key
+    /// once.
+    /// </summary>
+    [Fact]
+    public void Readers_and_writers_racing_growth_that_pauses_part_way_never_miss_or_mix_values()
+    {
+        using var store = new SegmentCacheStore(new CacheStoreOptions { MemoryLimitBytes = 64L * 1024 * 1024, BackgroundSweep = false });
+        const int keys = 200_000;
+        var race = new InsertReadRace(store, keys, TimeSpan.FromSeconds(60));
+        var pausedPartWay = 0;
+        race.Run(
+            static (random, known) => random.Next(known),
+            () =>
+            {
+                while (race.Running)
+                {
+                    // Keep a step ahead of the items (as growth under pressure does), not all the way to the limit.
+                    var buckets = store.IndexSlots / 8;
+                    if (store.IndexSlots < 2 * race.Written && store.GrowIndexNow(buckets + Math.Max(8, buckets / 32)) && !BitOperations.IsPow2(store.IndexSlots))
+                    {
+                        pausedPartWay++;
+                    }
+
+                    Thread.Sleep(1);
+                }
+            });
+
+        Assert.Equal(keys, race.Written);
+        Assert.Equal(0, race.Failures);
+        Assert.True(pausedPartWay >= 10, $"only {pausedPartWay} growths stopped part way through a doubling");
+        var statistics = store.GetStatistics();
+        Assert.Equal(0, statistics.Evictions);
+        Assert.Equal(keys, statistics.CurrentItems);
+
+        // Pause part way once more and walk the layout: old buckets, the empty gap, new buckets.
+        var before = store.IndexSlots / 8;
+        Assert.True(store.GrowIndexNow(before + 8), $"from {before} buckets");
+        Assert.False(BitOperations.IsPow2(store.IndexSlots), $"{store.IndexSlots} slots");
+        var seen = new HashSet<int>();
+        var duplicates = 0;
+        using (var walk = store.BeginWalk())
+        {
+            var visitor = new KeyCollector(seen, () => duplicates++);
+            while (walk.VisitNext(ref visitor, 64))
+            {
+            }
+        }
+
+        Assert.Equal(0, duplicates);
+        Assert.Equal(keys, seen.Count);
+        race.AssertAllReadable();
     }
 
     [Fact]
@@ -114,6 +125,26 @@ public sealed class IndexGrowthTests
             Assert.Equal(ReadStatus.Hit, store.Read(key, default, output, out var metadata));
             Assert.True(output.WrittenSpan.SequenceEqual(value.AsSpan(0, 995 + (i % 7))), $"value of item {i}");
             Assert.Equal(cas[i], metadata.Cas);
+        }
+    }
+
+    /// <summary>Collects the key numbers a walk reports (see <see cref="Format"/>), counting any reported twice.</summary>
+    private readonly struct KeyCollector(HashSet<int> seen, Action duplicate) : IItemVisitor
+    {
+        public bool ReclaimsDead => false;
+
+        public bool Wants(int slabClass) => true;
+
+        public void OnLive(in WalkedItem item)
+        {
+            if (!seen.Add(InsertReadRace.KeyNumber(item.Key)))
+            {
+                duplicate();
+            }
+        }
+
+        public void OnDead(int slabClass, bool expiredUnfetched)
+        {
         }
     }
 
