@@ -113,7 +113,7 @@ public sealed unsafe partial class SegmentCacheStore
 
     /// <summary>
     /// Puts a new slot into one of the key's buckets (the emptier one). When both are full, moves one resident to
-    /// its other bucket (one level of cuckoo displacement); failing that, evicts the least valuable resident
+    /// its other bucket (cuckoo displacement, one level deep, then two); failing that, evicts the least valuable resident
     /// (with -M only a dead one: false when there is none). Caller holds the key's stripes.
     /// </summary>
     private bool InsertSlotLocked(in IndexPosition position, ulong newSlot, uint now)

@@ -7,9 +7,9 @@ using Moat.Storage.Memory;
 namespace Moat.Storage.Index;
 
 /// <summary>
-/// The key index: 64-byte buckets of 8 slots, every key having two candidate buckets (two-choice hashing, with
-/// one level of cuckoo displacement when both are full), and seqlock stripes (one 8-byte word per 8 buckets) that
-/// writers lock and readers validate. A lookup touches at most two buckets.
+/// The key index: 64-byte buckets of 8 slots, every key having two candidate buckets (two-choice hashing, with up
+/// to two levels of cuckoo displacement when both are full), and seqlock stripes (one 8-byte word per 8 buckets)
+/// that writers lock and readers validate. A lookup touches at most two buckets.
 /// </summary>
 /// <remarks>
 /// The index grows with the item count, like memcached's hash table. A key's bucket is the top log2(N) bits of a
