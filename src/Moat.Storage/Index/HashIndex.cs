@@ -45,7 +45,10 @@ internal sealed unsafe class HashIndex : IDisposable
     /// <summary>(log2 of the bucket count N) &lt;&lt; 32 | growth cursor; the cursor equals N when not growing.</summary>
     private long _layout;
 
-    /// <summary>Buckets counted in the budget: N, or 2N - <see cref="_growthFloor"/> once a doubling has begun.</summary>
+    /// <summary>
+    /// Buckets counted in the budget: 2N - <see cref="_growthFloor"/> (N when no doubling has begun). Kept on its own
+    /// because the layout and the floor change in two writes, and a sum of the two read in between would be wrong.
+    /// </summary>
     private long _committedBuckets;
 
     /// <summary>
@@ -141,7 +144,15 @@ internal sealed unsafe class HashIndex : IDisposable
     public long SlotCount => PlannedBuckets * SlotsPerBucket;
 
     /// <summary>Lock stripes over every bucket position in use (up to 2N while a doubling is partly done).</summary>
-    public long StripeCount => StripeCountFor((uint)Volatile.Read(ref _layout) < BucketCount ? 2 * BucketCount : BucketCount);
+    public long StripeCount
+    {
+        get
+        {
+            var layout = Volatile.Read(ref _layout);
+            var buckets = 1L << (int)(layout >> 32);
+            return StripeCountFor((uint)layout < buckets ? 2 * buckets : buckets);
+        }
+    }
 
     private static long StripeCountFor(long buckets) => (buckets + BucketsPerStripe - 1) / BucketsPerStripe;
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Numerics;
 
 namespace Moat.Storage.Tests.Index;
@@ -112,7 +111,7 @@ public sealed class IndexGrowthTests
         var cas = new ulong[3000];
         for (var i = 0; i < cas.Length; i++)
         {
-            Format(key, value, i);
+            InsertReadRace.Format(key, value, i);
             Assert.Equal(StoreStatus.Stored, store.Store(key, value.AsSpan(0, 995 + (i % 7)), default, out cas[i]));
         }
 
@@ -120,7 +119,7 @@ public sealed class IndexGrowthTests
         var output = new ArrayBufferWriter<byte>();
         for (var i = 0; i < cas.Length; i++)
         {
-            Format(key, value, i);
+            InsertReadRace.Format(key, value, i);
             output.Clear();
             Assert.Equal(ReadStatus.Hit, store.Read(key, default, output, out var metadata));
             Assert.True(output.WrittenSpan.SequenceEqual(value.AsSpan(0, 995 + (i % 7))), $"value of item {i}");
@@ -128,7 +127,7 @@ public sealed class IndexGrowthTests
         }
     }
 
-    /// <summary>Collects the key numbers a walk reports (see <see cref="Format"/>), counting any reported twice.</summary>
+    /// <summary>Collects the key numbers a walk reports (see <see cref="InsertReadRace.Format"/>), counting any reported twice.</summary>
     private readonly struct KeyCollector(HashSet<int> seen, Action duplicate) : IItemVisitor
     {
         public bool ReclaimsDead => false;
@@ -146,13 +145,6 @@ public sealed class IndexGrowthTests
         public void OnDead(int slabClass, bool expiredUnfetched)
         {
         }
-    }
-
-    private static void Format(Span<byte> key, Span<byte> value, int index)
-    {
-        key.Fill((byte)'g');
-        BinaryPrimitives.WriteInt32LittleEndian(key, index);
-        BinaryPrimitives.WriteInt64LittleEndian(value, (index * 0x1E3779B97F4A7C15L) ^ 0x5555);
     }
 
     /// <summary>Anonymous resident memory of this process (Linux), or -1 elsewhere.</summary>

@@ -55,7 +55,8 @@ internal sealed class InsertReadRace(SegmentCacheStore store, int keys, TimeSpan
     /// <summary>The key number stored in a key's first four bytes.</summary>
     public static int KeyNumber(ReadOnlySpan<byte> key) => BinaryPrimitives.ReadInt32LittleEndian(key);
 
-    private static void Format(Span<byte> key, Span<byte> value, int index)
+    /// <summary>Key number <paramref name="index"/> (in the key's first four bytes) and the start of its value.</summary>
+    public static void Format(Span<byte> key, Span<byte> value, int index)
     {
         key.Fill((byte)'g');
         BinaryPrimitives.WriteInt32LittleEndian(key, index);
