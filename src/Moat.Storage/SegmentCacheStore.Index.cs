@@ -24,6 +24,15 @@ public sealed unsafe partial class SegmentCacheStore
     /// </summary>
     private const double IndexUsableLoad = 0.85;
 
+    /// <summary>
+    /// Above this load the index grows to hold today's items at <see cref="IndexUsableLoad"/>, whatever the size
+    /// rule says: the rule's segment space is an estimate, and items that are stored already fit. (When the rule set
+    /// two segments aside, a quarter of a 4 MiB store, its index filled to 98% and evicted from itself before memory
+    /// was full; a writer whose buckets are full asks again at once when the index is crowded, even inside the
+    /// 50 ms after a "not worth it".)
+    /// </summary>
+    private const double IndexCrowdedLoad = 0.9;
+
     /// <summary>A growth must promise this many more items to be worth its memory.</summary>
     private const double IndexGrowthGain = 1.02;
 
@@ -40,6 +49,13 @@ public sealed unsafe partial class SegmentCacheStore
 
     /// <summary>Writers with full buckets do not try to grow before this tick count (set when growing was not worth it or failed).</summary>
     private long _nextGrowthAttempt;
+
+    /// <summary>
+    /// While <see cref="_nextGrowthAttempt"/> holds writers off because growing was not worth it, the item count at
+    /// which the index becomes crowded and the question is asked again at once (a fill can crowd an index within
+    /// the 50 ms); long.MaxValue when growing failed for want of room.
+    /// </summary>
+    private long _growthRecheckItems = long.MaxValue;
 
     /// <summary>
     /// Called by an insert that found the key's two buckets nearly full: schedules a growth decision on the thread
@@ -82,7 +98,9 @@ public sealed unsafe partial class SegmentCacheStore
             return true;
         }
 
-        if (Environment.TickCount64 < Volatile.Read(ref _nextGrowthAttempt))
+        var recheckItems = Volatile.Read(ref _growthRecheckItems);
+        if (Environment.TickCount64 < Volatile.Read(ref _nextGrowthAttempt)
+            && (recheckItems == long.MaxValue || _counters.Sum(StatCounter.CurrentItems) < recheckItems))
         {
             return false;
         }
@@ -92,6 +110,7 @@ public sealed unsafe partial class SegmentCacheStore
             return true;
         }
 
+        Volatile.Write(ref _growthRecheckItems, (long)(_index.PlannedBuckets * HashIndex.SlotsPerBucket * IndexCrowdedLoad) + 1);
         Volatile.Write(ref _nextGrowthAttempt, Environment.TickCount64 + GrowthCheckIntervalMilliseconds);
         return false;
     }
@@ -164,6 +183,7 @@ public sealed unsafe partial class SegmentCacheStore
             if (Volatile.Read(ref _disposed) != 0 || _openWalks > 0 || !MakeRoomForIndexLocked(_index.GrowthCostTo(buckets)) || !_index.TryBeginGrowth(buckets))
             {
                 // Worth it but impossible now (no room to make, e.g. with -M): writers evict from the index meanwhile.
+                Volatile.Write(ref _growthRecheckItems, long.MaxValue);
                 Volatile.Write(ref _nextGrowthAttempt, Environment.TickCount64 + GrowthCheckIntervalMilliseconds);
                 return false;
             }
@@ -200,7 +220,8 @@ public sealed unsafe partial class SegmentCacheStore
     /// The bucket count to grow the index to, or 0 when growing is not worth it now. Grows when the slots are loaded,
     /// to the size that holds the most items given the segment space the index leaves at the items' average size
     /// (small items want a big index, large ones do not), at most to the end of the doubling under way, and only
-    /// when that size promises <see cref="IndexGrowthGain"/> times the items of today's.
+    /// when that size promises <see cref="IndexGrowthGain"/> times the items of today's; or, when the index is
+    /// crowded (<see cref="IndexCrowdedLoad"/>), to the size that holds today's items.
     /// </summary>
     private long IndexGrowthTarget()
     {
@@ -217,8 +238,15 @@ public sealed unsafe partial class SegmentCacheStore
             return 0;
         }
 
+        if (items > planned * HashIndex.SlotsPerBucket * IndexCrowdedLoad)
+        {
+            var needed = _index.RoundGrowthTarget(Math.Clamp((long)Math.Ceiling(items / (HashIndex.SlotsPerBucket * IndexUsableLoad)), planned, ceiling));
+            return needed > planned ? needed : 0;
+        }
+
         var averageItem = Math.Max(1.0, (double)_counters.Sum(StatCounter.Bytes) / Math.Max(1, items));
-        var space = (double)(_budget.LimitBytes - _segments.TableBytes - (2L * _segments.SegmentSize));
+        // One segment is set aside: the one compaction keeps free. A fill uses the rest before the first eviction.
+        var space = (double)(_budget.LimitBytes - _segments.TableBytes - _segments.SegmentSize);
 
         // Items held with b buckets: min(8 b x usable load, (space - b x bytes per bucket) / average item); the two
         // are equal, and their minimum largest, at b = space / (8 x usable load x average item + bytes per bucket).

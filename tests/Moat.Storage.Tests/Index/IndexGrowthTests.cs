@@ -83,6 +83,30 @@ public sealed class IndexGrowthTests
         race.AssertAllReadable();
     }
 
+    /// <summary>
+    /// A small store fills quickly: its index must keep growing with the items until memory is full, not stop at 98%
+    /// load and evict from the index (which drops a recent item instead of the oldest, as memcached would). The size
+    /// rule once set two 512 KiB segments aside at -m 4 and stopped the index at 3,648 slots for 3,591 items.
+    /// </summary>
+    [Theory]
+    [InlineData(4)]
+    [InlineData(8)]
+    public void Small_store_index_has_room_for_everything_memory_holds(int megabytes)
+    {
+        using var store = new SegmentCacheStore(new CacheStoreOptions { MemoryLimitBytes = megabytes * 1024L * 1024, BackgroundSweep = false });
+        var value = new byte[1000];
+        var key = new byte[16];
+        long items = 0;
+        for (var i = 0; store.GetStatistics().Evictions == 0; i++)
+        {
+            items = store.GetStatistics().CurrentItems;
+            InsertReadRace.Format(key, value, i);
+            Assert.Equal(StoreStatus.Stored, store.Store(key, value, new StoreRequest { CasNotReturned = true }, out _));
+        }
+
+        Assert.True(items <= store.IndexSlots * 0.9, $"{items} items in {store.IndexSlots} slots at the first eviction");
+    }
+
     [Fact]
     public void Idle_store_commits_no_memory_for_its_limit()
     {
